@@ -1,0 +1,60 @@
+/** Configuration from the environment: read once, fail fast on anything missing. */
+import { ENV } from '../../lib/wiring';
+
+export function requireEnv(name: string): string {
+  const value = process.env[name];
+  if (value === undefined || value === '') throw new Error(`missing required environment variable ${name}`);
+  return value;
+}
+
+export function optionalEnv(name: string, fallback: string): string {
+  const value = process.env[name];
+  return value === undefined || value === '' ? fallback : value;
+}
+
+export interface RateLimit {
+  limit: number;
+  windowSeconds: number;
+}
+
+/** "30/10" -> 30 per 10 seconds. */
+export function parseRate(text: string): RateLimit {
+  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
+  if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new Error(`bad rate limit "${text}" (expected <count>/<seconds>)`);
+  return { limit: Number(m[1]), windowSeconds: Number(m[2]) };
+}
+
+/** Memoise a factory: the value is built at first use and then shared for the life of the container. */
+export function once<T>(factory: () => T): () => T {
+  let value: T | undefined;
+  let built = false;
+  return () => {
+    if (!built) {
+      value = factory();
+      built = true;
+    }
+    return value as T;
+  };
+}
+
+export const config = {
+  tableName: () => requireEnv(ENV.tableName),
+  connectionsTable: () => requireEnv(ENV.connectionsTable),
+  wsManagementEndpoint: () => requireEnv(ENV.wsManagementEndpoint),
+  jwt: () => ({
+    issuer: requireEnv(ENV.jwtIssuer),
+    audience: optionalEnv(ENV.jwtAudience, '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    jwksUri: requireEnv(ENV.jwksUri),
+  }),
+  allowedOrigins: () =>
+    optionalEnv(ENV.allowedOrigins, '')
+      .split(',')
+      .map((s) => s.trim().replace(/\/+$/, ''))
+      .filter(Boolean),
+  rateSendMessage: () => parseRate(optionalEnv(ENV.rateSendMessage, '30/10')),
+  rateTyping: () => parseRate(optionalEnv(ENV.rateTyping, '10/10')),
+  connectionTtlSeconds: () => Math.round(Number(optionalEnv(ENV.connectionTtlHours, '3')) * 3600),
+};

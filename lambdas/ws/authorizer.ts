@@ -1,0 +1,44 @@
+/**
+ * $connect REQUEST authorizer. Identity source: the `token` query string (API Gateway answers 401 when it is
+ * missing). A bad token or a disallowed browser Origin is denied (403). The verified user travels to every later
+ * route in the authorizer context; nothing in a frame can change it.
+ */
+import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { tokenVerifier } from '../adapters/jwt';
+import { config, once } from '../shared/config';
+import { logger } from '../shared/logger';
+
+const allowedOrigins = once(() => new Set(config.allowedOrigins()));
+
+function policy(effect: 'Allow' | 'Deny', resource: string, principalId: string, context?: Record<string, string>): APIGatewayAuthorizerResult {
+  return {
+    principalId,
+    policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: resource }] },
+    ...(context ? { context } : {}),
+  };
+}
+
+function header(event: APIGatewayRequestAuthorizerEvent, name: string): string | undefined {
+  const headers = event.headers ?? {};
+  const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
+  return key ? headers[key] : undefined;
+}
+
+export const handler = async (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
+  const token = event.queryStringParameters?.token;
+  // API Gateway's own answer to a missing identity source is 401; throwing "Unauthorized" does the same.
+  if (!token) throw new Error('Unauthorized');
+
+  const origin = header(event, 'origin');
+  if (origin !== undefined && !allowedOrigins().has(origin.replace(/\/+$/, ''))) {
+    logger.warn('websocket handshake from a disallowed origin', { origin });
+    return policy('Deny', event.methodArn, 'anonymous');
+  }
+  try {
+    const identity = await tokenVerifier().verify(token);
+    return policy('Allow', event.methodArn, identity.userId, { userId: identity.userId, name: identity.name });
+  } catch (err) {
+    logger.info('websocket token refused', { reason: (err as Error).name });
+    return policy('Deny', event.methodArn, 'anonymous');
+  }
+};

@@ -1,0 +1,292 @@
+/**
+ * The one declaration of how Parley is wired: tables, functions, WebSocket routes, HTTP routes and event rules.
+ *
+ * Read by the local gateway (`local/`) and by the CDK stack (`lib/`), so the two homes cannot drift apart.
+ * Plain data only: no CDK or SDK imports here, so the local stack and tests can load it cheaply.
+ */
+
+export type AttributeType = 'S' | 'N';
+
+export interface KeyDef {
+  name: string;
+  type: AttributeType;
+}
+
+export interface IndexDef {
+  indexName: string;
+  partitionKey: KeyDef;
+  sortKey?: KeyDef;
+  /** ALL or KEYS_ONLY. */
+  projection: 'ALL' | 'KEYS_ONLY';
+}
+
+export interface TableDef {
+  /** Logical id (CDK construct id, local table-name suffix). */
+  id: string;
+  /** Environment variable through which functions receive the physical table name. */
+  envVar: string;
+  partitionKey: KeyDef;
+  sortKey: KeyDef;
+  /** Attribute holding the epoch-seconds TTL. */
+  ttlAttribute?: string;
+  pointInTimeRecovery: boolean;
+  globalSecondaryIndexes: IndexDef[];
+}
+
+const S = (name: string): KeyDef => ({ name, type: 'S' });
+
+/**
+ * Main table (PITR on). Item shapes — see docs/DATA.md for the full list:
+ *  - message        pk CONV#<a>#<b> (sorted pair) | SYS#<user>   sk MSG#<ulid>
+ *                   gsi1pk UNREAD#<to>#<from|SYS> (only while unread), gsi1sk <ulid>; id <ulid>
+ *  - conversation   pk USER#<u>  sk CONV#<peer>   gsi2pk USER#<u>, gsi2sk <lastMessageId>
+ *  - counters       pk USER#<u>  sk COUNTS        chat, system
+ *  - profile        pk USER#<u>  sk PROFILE       name
+ *  - friendship     pk USER#<u>  sk FRIEND#<v>    name
+ *  - idempotency    pk CMID#<sender>  sk <clientMessageId>  message (TTL)
+ *  - rate window    pk RATE#<u>  sk <kind>#<windowStart>    n (TTL)
+ */
+export const MAIN_TABLE: TableDef = {
+  id: 'Main',
+  envVar: 'TABLE_NAME',
+  partitionKey: S('pk'),
+  sortKey: S('sk'),
+  ttlAttribute: 'expiresAt',
+  pointInTimeRecovery: true,
+  globalSecondaryIndexes: [
+    // Sparse read-state index: a message has gsi1pk only while it is unread.
+    { indexName: 'unread', partitionKey: S('gsi1pk'), sortKey: S('gsi1sk'), projection: 'ALL' },
+    // Conversation recency: one row per (user, peer), sorted by its last message id.
+    { indexName: 'recent', partitionKey: S('gsi2pk'), sortKey: S('gsi2sk'), projection: 'ALL' },
+    // Message id -> item key, for delete-by-id.
+    { indexName: 'byId', partitionKey: S('id'), projection: 'KEYS_ONLY' },
+  ],
+};
+
+/** Connections table: high churn, no backups. Rows expire by TTL so a lost $disconnect cleans itself up. */
+export const CONNECTIONS_TABLE: TableDef = {
+  id: 'Connections',
+  envVar: 'CONNECTIONS_TABLE',
+  partitionKey: S('userId'),
+  sortKey: S('connectionId'),
+  ttlAttribute: 'expiresAt',
+  pointInTimeRecovery: false,
+  globalSecondaryIndexes: [],
+};
+
+export const TABLES = { main: MAIN_TABLE, connections: CONNECTIONS_TABLE } as const;
+export type TableKey = keyof typeof TABLES;
+
+/** What a function may do to a table (least privilege in CDK). */
+export type TableAccess = 'read' | 'write' | 'readWrite';
+
+export interface FunctionDef {
+  /** Path of the handler module from the repository root; it exports `handler`. */
+  entry: string;
+  description: string;
+  tables: Partial<Record<TableKey, TableAccess>>;
+  /** Needs execute-api:ManageConnections on the WebSocket stage (PostToConnection). */
+  manageConnections: boolean;
+  /** Verifies JWTs (needs the issuer settings). */
+  verifiesTokens: boolean;
+  /** Bounded concurrency (reserved) where it protects the tables; undefined = account pool. */
+  reservedConcurrency?: number;
+  timeoutSeconds?: number;
+  memoryMb?: number;
+}
+
+const fn = (entry: string, description: string, more: Partial<FunctionDef> = {}): FunctionDef => ({
+  entry,
+  description,
+  tables: {},
+  manageConnections: false,
+  verifiesTokens: false,
+  ...more,
+});
+
+const chatRW = { main: 'readWrite', connections: 'read' } as const;
+
+export const FUNCTIONS = {
+  wsAuthorizer: fn('lambdas/ws/authorizer.ts', 'WebSocket $connect REQUEST authorizer (JWT + Origin)', { verifiesTokens: true }),
+  wsConnect: fn('lambdas/ws/connect.ts', 'WebSocket $connect: store connection, presence online', {
+    tables: { main: 'readWrite', connections: 'readWrite' },
+    manageConnections: true,
+  }),
+  wsDisconnect: fn('lambdas/ws/disconnect.ts', 'WebSocket $disconnect: drop connection, presence offline', {
+    tables: { main: 'read', connections: 'readWrite' },
+    manageConnections: true,
+  }),
+  wsSendMessage: fn('lambdas/ws/send-message.ts', 'WebSocket sendMessage', { tables: { ...chatRW, connections: 'readWrite' }, manageConnections: true }),
+  wsMarkRead: fn('lambdas/ws/mark-read.ts', 'WebSocket markRead', { tables: { ...chatRW, connections: 'readWrite' }, manageConnections: true }),
+  wsTyping: fn('lambdas/ws/typing.ts', 'WebSocket typing', { tables: { ...chatRW, connections: 'readWrite' }, manageConnections: true }),
+  wsPing: fn('lambdas/ws/ping.ts', 'WebSocket ping -> pong'),
+  wsDefault: fn('lambdas/ws/default.ts', 'WebSocket $default: unknown action -> BAD_REQUEST'),
+
+  httpHistory: fn('lambdas/http/get-history.ts', 'GET chat history with a user', { tables: { main: 'read' }, verifiesTokens: true }),
+  httpConversations: fn('lambdas/http/list-conversations.ts', 'GET conversation list', { tables: { main: 'read' }, verifiesTokens: true }),
+  httpUnreadCount: fn('lambdas/http/unread-count.ts', 'GET unread counts', { tables: { main: 'read' }, verifiesTokens: true }),
+  httpSystemList: fn('lambdas/http/list-system.ts', 'GET system messages', { tables: { main: 'read' }, verifiesTokens: true }),
+  httpSystemMarkRead: fn('lambdas/http/mark-system-read.ts', 'POST mark system messages read', {
+    tables: { main: 'readWrite' },
+    verifiesTokens: true,
+  }),
+  httpMarkConversationRead: fn('lambdas/http/mark-conversation-read.ts', 'POST mark a conversation read', {
+    tables: { ...chatRW, connections: 'readWrite' },
+    manageConnections: true,
+    verifiesTokens: true,
+  }),
+  httpDeleteMessage: fn('lambdas/http/delete-message.ts', 'DELETE a message (soft)', {
+    tables: { ...chatRW, connections: 'readWrite' },
+    manageConnections: true,
+    verifiesTokens: true,
+  }),
+  httpFriends: fn('lambdas/http/list-friends.ts', 'GET friends with presence and unread', {
+    tables: { main: 'read', connections: 'read' },
+    verifiesTokens: true,
+  }),
+
+  eventsNotify: fn('lambdas/events/notify.ts', 'EventBridge target: system messages and the friend graph', {
+    tables: { main: 'readWrite', connections: 'readWrite' },
+    manageConnections: true,
+    reservedConcurrency: 10,
+    timeoutSeconds: 60,
+    memoryMb: 512,
+  }),
+} as const satisfies Record<string, FunctionDef>;
+
+export type FunctionKey = keyof typeof FUNCTIONS;
+
+export interface WsRouteDef {
+  routeKey: string;
+  function: FunctionKey;
+  /** Two-way route: the handler's returned `body` is sent back to the caller (API Gateway route response). */
+  returnResponse: boolean;
+}
+
+/** API Gateway route selection expression: frames route by their `action` field. */
+export const WS_ROUTE_SELECTION_EXPRESSION = '$request.body.action';
+
+export const WS_AUTHORIZER = {
+  function: 'wsAuthorizer' as FunctionKey,
+  /** API Gateway answers 401 itself when this is missing; the authorizer answers 403 for a bad token. */
+  identitySource: 'route.request.querystring.token',
+};
+
+export const WS_ROUTES: WsRouteDef[] = [
+  { routeKey: '$connect', function: 'wsConnect', returnResponse: false },
+  { routeKey: '$disconnect', function: 'wsDisconnect', returnResponse: false },
+  { routeKey: 'sendMessage', function: 'wsSendMessage', returnResponse: true },
+  { routeKey: 'markRead', function: 'wsMarkRead', returnResponse: true },
+  { routeKey: 'typing', function: 'wsTyping', returnResponse: true },
+  { routeKey: 'ping', function: 'wsPing', returnResponse: true },
+  { routeKey: '$default', function: 'wsDefault', returnResponse: true },
+];
+
+/** Cloud limits mirrored by the local gateway. */
+export const WS_LIMITS = {
+  maxFrameBytes: 32 * 1024,
+  maxMessageBytes: 128 * 1024,
+  /** API Gateway's idle timeout and connection lifetime. */
+  idleTimeoutSeconds: 600,
+  maxConnectionSeconds: 7200,
+};
+
+export type HttpMethod = 'GET' | 'POST' | 'DELETE';
+
+export interface HttpRouteDef {
+  method: HttpMethod;
+  /** API Gateway HTTP API path with {param} placeholders. */
+  path: string;
+  function: FunctionKey;
+}
+
+/**
+ * HTTP API routes (payload format 2.0). Authentication happens in the handlers (same verifier as the WebSocket
+ * authorizer) so that every refusal carries the contract's `{"error":{...}}` body.
+ * API Gateway prefers static path segments over {params}; the local router does the same.
+ */
+export const HTTP_ROUTES: HttpRouteDef[] = [
+  { method: 'GET', path: '/api/messages/conversations/list', function: 'httpConversations' },
+  { method: 'GET', path: '/api/messages/unread/count', function: 'httpUnreadCount' },
+  { method: 'GET', path: '/api/messages/system/list', function: 'httpSystemList' },
+  { method: 'POST', path: '/api/messages/system/mark-read', function: 'httpSystemMarkRead' },
+  { method: 'GET', path: '/api/messages/{userId}', function: 'httpHistory' },
+  { method: 'POST', path: '/api/messages/{userId}/read', function: 'httpMarkConversationRead' },
+  { method: 'DELETE', path: '/api/messages/{messageId}', function: 'httpDeleteMessage' },
+  { method: 'GET', path: '/api/friends', function: 'httpFriends' },
+];
+
+export const EVENT_DETAIL_TYPES = [
+  'AchievementUnlocked',
+  'WorkPurchased',
+  'UserFollowed',
+  'FriendshipCreated',
+  'FriendshipRemoved',
+  'TaskNotification',
+] as const;
+export type EventDetailType = (typeof EVENT_DETAIL_TYPES)[number];
+
+export const DEFAULT_EVENT_BUS_NAME = 'parley';
+
+export interface EventRuleDef {
+  id: string;
+  description: string;
+  /** EventBridge event pattern (matched locally by the same fields). */
+  pattern: { 'detail-type': readonly string[]; source?: readonly string[] };
+  function: FunctionKey;
+  /** Target retry policy; undeliverable events go to the dead-letter queue. */
+  maxRetryAttempts: number;
+  maxEventAgeSeconds: number;
+}
+
+export const EVENT_RULES: EventRuleDef[] = [
+  {
+    id: 'SystemEvents',
+    description: 'System notifications and friend-graph changes from the app',
+    pattern: { 'detail-type': EVENT_DETAIL_TYPES },
+    function: 'eventsNotify',
+    maxRetryAttempts: 8,
+    maxEventAgeSeconds: 3600,
+  },
+];
+
+/**
+ * Environment variables the functions read (lambdas/shared/config.ts). Set by CDK in the cloud and by the
+ * local stack locally.
+ */
+export const ENV = {
+  tableName: MAIN_TABLE.envVar,
+  connectionsTable: CONNECTIONS_TABLE.envVar,
+  /** https://{apiId}.execute-api.{region}.amazonaws.com/{stage} (cloud) or http://127.0.0.1:3000/_aws/ws (local). */
+  wsManagementEndpoint: 'WS_MANAGEMENT_ENDPOINT',
+  jwtIssuer: 'JWT_ISSUER',
+  jwtAudience: 'JWT_AUDIENCE',
+  jwksUri: 'JWKS_URI',
+  /** Comma-separated browser origins allowed on the WebSocket handshake. */
+  allowedOrigins: 'ALLOWED_ORIGINS',
+  /** Per-user limits: "<count>/<seconds>", e.g. "30/10". */
+  rateSendMessage: 'RATE_LIMIT_SEND',
+  rateTyping: 'RATE_LIMIT_TYPING',
+  /** Hours a connection row lives without a $disconnect (default 3; cloud caps connections at 2). */
+  connectionTtlHours: 'CONNECTION_TTL_HOURS',
+} as const;
+
+/** Runtime configuration the web client reads from `/config.json` (written by the local stack or by CDK). */
+export interface WebConfig {
+  /** WebSocket URL without the token, e.g. ws://127.0.0.1:3000/ws or wss://abc.execute-api…/prod */
+  wsUrl: string;
+  /** Base URL the REST paths (/api/...) are appended to. */
+  apiUrl: string;
+  auth:
+    | { mode: 'dev'; tokenUrl: string }
+    | {
+        mode: 'oidc';
+        /** OAuth2 authorize and token endpoints (Cognito hosted UI or any OIDC provider), PKCE. */
+        authorizeUrl: string;
+        tokenUrl: string;
+        logoutUrl?: string;
+        clientId: string;
+        scopes: string[];
+        redirectUri: string;
+      };
+}
