@@ -6,6 +6,7 @@
 import { JwtVerifier } from 'aws-jwt-verify';
 import { SimpleJwksCache, SimplePenaltyBox } from 'aws-jwt-verify/jwk';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
+import { LIMITS } from '../core/model';
 import { config, once } from '../shared/config';
 
 export interface Identity {
@@ -28,7 +29,7 @@ const fetcher = {
 /** Display name: `name`, else `preferred_username`, else `cognito:username`, else the `sub`. */
 export function identityFromClaims(payload: JwtPayload): Identity {
   const sub = payload.sub;
-  if (typeof sub !== 'string' || sub.length === 0) throw new Error('token has no sub');
+  if (typeof sub !== 'string' || !LIMITS.userId.test(sub)) throw new Error('token has no usable sub');
   const pick = (k: string) => {
     const v = payload[k];
     return typeof v === 'string' && v.trim() ? v.trim() : undefined;

@@ -1,5 +1,11 @@
-// Placeholder while the backend slice lands; replaced by the real handler.
-export const handler = async (): Promise<{ statusCode: number; body: string }> => ({
-  statusCode: 501,
-  body: JSON.stringify({ type: 'error', code: 'INTERNAL', message: 'not implemented yet' }),
+/** DELETE /api/messages/{messageId} -> 204. Chat: only its sender. System: only its recipient. Else 404. */
+import { deps } from '../adapters/container';
+import { deleteMessage } from '../core/chat';
+import { httpHandler, noContent } from '../shared/http';
+import { messageIdSchema, parse } from '../shared/schemas';
+
+export const handler = httpHandler(async ({ user, params }) => {
+  const id = parse(messageIdSchema, params.messageId);
+  await deleteMessage(deps(), user.userId, id);
+  return noContent();
 });

@@ -1,5 +1,11 @@
-// Placeholder while the backend slice lands; replaced by the real handler.
-export const handler = async (): Promise<{ statusCode: number; body: string }> => ({
-  statusCode: 501,
-  body: JSON.stringify({ type: 'error', code: 'INTERNAL', message: 'not implemented yet' }),
+/** GET /api/messages/{userId}?limit=&before=&after= — my chat history with that user, oldest → newest. */
+import { deps } from '../adapters/container';
+import { history, pageLimit } from '../core/chat';
+import { httpHandler, ok } from '../shared/http';
+import { historyQuery, parse, userIdSchema } from '../shared/schemas';
+
+export const handler = httpHandler(async ({ user, params, query }) => {
+  const peer = parse(userIdSchema, params.userId);
+  const q = parse(historyQuery, query);
+  return ok(await history(deps(), user.userId, peer, { limit: pageLimit(q.limit), before: q.before, after: q.after }));
 });

@@ -1,5 +1,10 @@
-// Placeholder while the backend slice lands; replaced by the real handler.
-export const handler = async (): Promise<{ statusCode: number; body: string }> => ({
-  statusCode: 501,
-  body: JSON.stringify({ type: 'error', code: 'INTERNAL', message: 'not implemented yet' }),
+/** GET /api/messages/conversations/list?limit=&before= — most recent first; `before` is a lastMessage id. */
+import { deps } from '../adapters/container';
+import { conversations, pageLimit } from '../core/chat';
+import { httpHandler, ok } from '../shared/http';
+import { pageQuery, parse } from '../shared/schemas';
+
+export const handler = httpHandler(async ({ user, query }) => {
+  const q = parse(pageQuery, query);
+  return ok(await conversations(deps(), user.userId, { limit: pageLimit(q.limit), before: q.before }));
 });

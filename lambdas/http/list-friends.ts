@@ -1,5 +1,6 @@
-// Placeholder while the backend slice lands; replaced by the real handler.
-export const handler = async (): Promise<{ statusCode: number; body: string }> => ({
-  statusCode: 501,
-  body: JSON.stringify({ type: 'error', code: 'INTERNAL', message: 'not implemented yet' }),
-});
+/** GET /api/friends -> {"items":[{userId,name,online,unreadCount}]}, online first. */
+import { deps } from '../adapters/container';
+import { listFriends } from '../core/chat';
+import { httpHandler, ok } from '../shared/http';
+
+export const handler = httpHandler(async ({ user }) => ok(await listFriends(deps(), user.userId)));

@@ -1,5 +1,10 @@
-// Placeholder while the backend slice lands; replaced by the real handler.
-export const handler = async (): Promise<{ statusCode: number; body: string }> => ({
-  statusCode: 501,
-  body: JSON.stringify({ type: 'error', code: 'INTERNAL', message: 'not implemented yet' }),
+/** POST /api/messages/system/mark-read {"messageIds":[…≤100]} | {"all":true} -> {"updated":n} */
+import { deps } from '../adapters/container';
+import { markSystemRead } from '../core/chat';
+import { httpHandler, jsonBody, ok } from '../shared/http';
+import { markSystemReadBody, parse, parseJson } from '../shared/schemas';
+
+export const handler = httpHandler(async ({ user, event }) => {
+  const body = parse(markSystemReadBody, parseJson(jsonBody(event)));
+  return ok(await markSystemRead(deps(), user.userId, 'all' in body ? 'all' : body.messageIds));
 });

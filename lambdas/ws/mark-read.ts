@@ -1,5 +1,11 @@
-// Placeholder while the backend slice lands; replaced by the real handler.
-export const handler = async (): Promise<{ statusCode: number; body: string }> => ({
-  statusCode: 501,
-  body: JSON.stringify({ type: 'error', code: 'INTERNAL', message: 'not implemented yet' }),
+/** markRead: everything from peerId to me becomes read; my tabs get conversationRead, the peer a read receipt. */
+import { deps } from '../adapters/container';
+import { markConversationRead } from '../core/chat';
+import { markReadFrame, parse } from '../shared/schemas';
+import { frameHandler } from '../shared/ws';
+
+export const handler = frameHandler(async (caller, raw) => {
+  const frame = parse(markReadFrame, raw);
+  await markConversationRead(deps(), caller.userId, frame.peerId);
+  return undefined;
 });

@@ -1,5 +1,18 @@
-// Placeholder while the backend slice lands; replaced by the real handler.
-export const handler = async (): Promise<{ statusCode: number; body: string }> => ({
-  statusCode: 501,
-  body: JSON.stringify({ type: 'error', code: 'INTERNAL', message: 'not implemented yet' }),
+/** sendMessage: store durably, then ack the sender with the stored message (the original one on a resend). */
+import { deps } from '../adapters/container';
+import { sendChat } from '../core/chat';
+import { parse, sendMessageFrame } from '../shared/schemas';
+import { frameHandler } from '../shared/ws';
+
+export const handler = frameHandler(async (caller, raw) => {
+  const frame = parse(sendMessageFrame, raw);
+  const { message } = await sendChat(deps(), {
+    from: caller.userId,
+    connectionId: caller.connectionId,
+    to: frame.to,
+    content: frame.content,
+    clientMessageId: frame.clientMessageId,
+    metadata: frame.metadata,
+  });
+  return { type: 'ack', clientMessageId: frame.clientMessageId, message };
 });

@@ -1,5 +1,11 @@
-// Placeholder while the backend slice lands; replaced by the real handler.
-export const handler = async (): Promise<{ statusCode: number; body: string }> => ({
-  statusCode: 501,
-  body: JSON.stringify({ type: 'error', code: 'INTERNAL', message: 'not implemented yet' }),
+/** typing: relayed to the friend's connections, never stored. */
+import { deps } from '../adapters/container';
+import { typing } from '../core/chat';
+import { parse, typingFrame } from '../shared/schemas';
+import { frameHandler } from '../shared/ws';
+
+export const handler = frameHandler(async (caller, raw) => {
+  const frame = parse(typingFrame, raw);
+  await typing(deps(), caller.userId, frame.to);
+  return undefined;
 });

@@ -1,0 +1,101 @@
+/** Friend graph and profile names on the main table: USER#<u> / FRIEND#<v> both ways, USER#<u> / PROFILE. */
+import { BatchGetCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { chunk } from '../../core/concurrency';
+import type { FriendStore } from '../../core/ports';
+import { documentClient } from './client';
+import { PROFILE_SK, friendSk, userPk } from './keys';
+import { transact } from './transact';
+
+type Item = Record<string, unknown>;
+
+export class DynamoFriendStore implements FriendStore {
+  constructor(private readonly table: string) {}
+
+  async areFriends(a: string, b: string): Promise<boolean> {
+    const out = await documentClient().send(
+      new GetCommand({ TableName: this.table, Key: { pk: userPk(a), sk: friendSk(b) }, ProjectionExpression: 'pk' }),
+    );
+    return out.Item !== undefined;
+  }
+
+  private async friendRows(me: string, projection?: string): Promise<Item[]> {
+    const rows: Item[] = [];
+    let start: Item | undefined;
+    do {
+      const out = await documentClient().send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :f)',
+          ExpressionAttributeValues: { ':pk': userPk(me), ':f': 'FRIEND#' },
+          ...(projection ? { ProjectionExpression: projection } : {}),
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      rows.push(...((out.Items ?? []) as Item[]));
+      start = out.LastEvaluatedKey as Item | undefined;
+    } while (start);
+    return rows;
+  }
+
+  async ids(me: string): Promise<string[]> {
+    return (await this.friendRows(me, 'friendId')).map((r) => r.friendId as string);
+  }
+
+  async list(me: string): Promise<Array<{ userId: string; name: string }>> {
+    const rows = await this.friendRows(me);
+    const profiles = await this.names(rows.map((r) => r.friendId as string));
+    return rows.map((r) => {
+      const id = r.friendId as string;
+      return { userId: id, name: profiles.get(id) ?? (r.name as string | undefined) ?? id };
+    });
+  }
+
+  async befriend(a: string, b: string, names: Record<string, string>): Promise<void> {
+    const since = new Date().toISOString();
+    const row = (owner: string, friend: string) => ({
+      Put: {
+        TableName: this.table,
+        Item: { pk: userPk(owner), sk: friendSk(friend), friendId: friend, since, ...(names[friend] ? { name: names[friend] } : {}) },
+      },
+    });
+    const profile = (u: string) => ({
+      Update: {
+        TableName: this.table,
+        Key: { pk: userPk(u), sk: PROFILE_SK },
+        UpdateExpression: 'SET #n = if_not_exists(#n, :n)',
+        ExpressionAttributeNames: { '#n': 'name' },
+        ExpressionAttributeValues: { ':n': names[u] },
+      },
+    });
+    const result = await transact([row(a, b), row(b, a), ...[a, b].filter((u) => names[u]).map(profile)]);
+    if (!result.ok) throw new Error('friendship write was refused');
+  }
+
+  async unfriend(a: string, b: string): Promise<void> {
+    const del = (owner: string, friend: string) => ({ Delete: { TableName: this.table, Key: { pk: userPk(owner), sk: friendSk(friend) } } });
+    const result = await transact([del(a, b), del(b, a)]);
+    if (!result.ok) throw new Error('friendship removal was refused');
+  }
+
+  async saveProfile(userId: string, name: string): Promise<void> {
+    await documentClient().send(
+      new PutCommand({ TableName: this.table, Item: { pk: userPk(userId), sk: PROFILE_SK, name, updatedAt: new Date().toISOString() } }),
+    );
+  }
+
+  async names(userIds: string[]): Promise<Map<string, string>> {
+    const names = new Map<string, string>();
+    for (const part of chunk([...new Set(userIds)], 100)) {
+      let keys: Item[] | undefined = part.map((u) => ({ pk: userPk(u), sk: PROFILE_SK }));
+      for (let attempt = 0; keys && keys.length && attempt < 8; attempt++) {
+        if (attempt > 0) await new Promise((r) => setTimeout(r, 25 * 2 ** attempt));
+        const out = await documentClient().send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys } } }));
+        for (const item of out.Responses?.[this.table] ?? []) {
+          if (typeof item.name === 'string') names.set(String(item.pk).slice('USER#'.length), item.name);
+        }
+        keys = out.UnprocessedKeys?.[this.table]?.Keys as Item[] | undefined;
+      }
+    }
+    return names;
+  }
+}

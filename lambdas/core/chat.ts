@@ -1,0 +1,139 @@
+/** 1:1 chat: send, read state, typing, history, conversations, counts, delete. */
+import { AppError, badRequest, notFound, tooLarge } from '../shared/errors';
+import { deliver } from './delivery';
+import type { Deps } from './deps';
+import { LIMITS, type ConversationSummary, type Friend, type Message, type Metadata, type Page, type UnreadCounts } from './model';
+import { mapLimit } from './concurrency';
+
+export interface SendInput {
+  from: string;
+  connectionId?: string;
+  to: string;
+  content: string;
+  clientMessageId: string;
+  metadata?: Metadata | null;
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Content is trimmed and must be 1–4,000 characters (Unicode code points). */
+export function normaliseContent(raw: string): string {
+  const content = raw.trim();
+  if (content.length === 0) throw badRequest('"content" must not be empty');
+  if (LONE_SURROGATE.test(content)) throw badRequest('"content" is not well-formed Unicode');
+  // Cheap bound first: more than 2×limit UTF-16 units is certainly over the limit.
+  if (content.length > LIMITS.contentChars * 2 || [...content].length > LIMITS.contentChars) throw tooLarge();
+  return content;
+}
+
+function checkMetadata(metadata: Metadata | null | undefined): Metadata | null {
+  if (metadata === undefined || metadata === null) return null;
+  if (Buffer.byteLength(JSON.stringify(metadata), 'utf8') > LIMITS.metadataBytes) {
+    throw new AppError('TOO_LARGE', `"metadata" must be at most ${LIMITS.metadataBytes} bytes of JSON`);
+  }
+  return metadata;
+}
+
+/**
+ * Store, then acknowledge. The message is durable before anyone sees it; pushes to the recipient and to the
+ * sender's other connections are best-effort on top. A repeat clientMessageId returns the original message.
+ */
+export async function sendChat(deps: Deps, input: SendInput): Promise<{ message: Message; duplicate: boolean }> {
+  if (input.to === input.from) throw badRequest('you cannot send a message to yourself');
+  const content = normaliseContent(input.content);
+  const metadata = checkMetadata(input.metadata);
+  const now = deps.clock.now();
+  const draft: Message = {
+    id: deps.ids.next(now),
+    fromUserId: input.from,
+    toUserId: input.to,
+    messageType: 'CHAT',
+    content,
+    metadata,
+    isRead: false,
+    createdAt: new Date(now).toISOString(),
+    clientMessageId: input.clientMessageId,
+  };
+  const result = await deps.messages.appendChat(draft, deps.settings.sendRate);
+  if (result.status === 'stored') {
+    await deliver(deps, [input.to, input.from], { type: 'message', message: result.message }, { exceptConnectionId: input.connectionId });
+  }
+  return { message: result.message, duplicate: result.status === 'duplicate' };
+}
+
+/** Marks everything peer -> me read; syncs my tabs and sends the peer a read receipt. */
+export async function markConversationRead(deps: Deps, me: string, peer: string): Promise<{ updated: number }> {
+  if (peer === me) throw badRequest('"peerId" must be another user');
+  const { updated, upTo } = await deps.messages.markConversationRead(me, peer);
+  const pushes: Promise<unknown>[] = [deliver(deps, [me], { type: 'conversationRead', peerId: peer })];
+  if (updated > 0 && upTo) pushes.push(deliver(deps, [peer], { type: 'read', by: me, upTo }));
+  await Promise.all(pushes);
+  return { updated };
+}
+
+export async function typing(deps: Deps, from: string, to: string): Promise<void> {
+  if (from === to) throw badRequest('"to" must be another user');
+  await deps.messages.allowTyping(from, to, deps.settings.typingRate);
+  await deliver(deps, [to], { type: 'typing', from });
+}
+
+export function pageLimit(raw: string | undefined): number {
+  return raw === undefined ? LIMITS.pageDefault : Number(raw);
+}
+
+export async function history(
+  deps: Deps,
+  me: string,
+  peer: string,
+  q: { limit: number; before?: string; after?: string },
+): Promise<Page<Message>> {
+  if (q.before && q.after) throw badRequest('use either "before" or "after", not both');
+  return deps.messages.history(me, peer, q);
+}
+
+export const conversations = (deps: Deps, me: string, q: { limit: number; before?: string }): Promise<Page<ConversationSummary>> =>
+  deps.messages.conversations(me, q);
+
+export const unreadCounts = (deps: Deps, me: string): Promise<UnreadCounts> => deps.messages.unreadCounts(me);
+
+export const systemList = (deps: Deps, me: string, q: { limit: number; before?: string; unreadOnly: boolean }): Promise<Page<Message>> =>
+  deps.messages.systemList(me, q);
+
+export const markSystemRead = async (deps: Deps, me: string, ids: string[] | 'all'): Promise<{ updated: number }> => ({
+  updated: await deps.messages.markSystemRead(me, ids),
+});
+
+/**
+ * Soft delete. A chat message only by its sender (both sides are told); a system message only by its recipient.
+ * Anything else — someone else's message, an unknown id, an already deleted one — is NOT_FOUND, so ids can't be probed.
+ */
+export async function deleteMessage(deps: Deps, me: string, messageId: string): Promise<void> {
+  const message = await deps.messages.findById(messageId);
+  const mine =
+    message !== null &&
+    message.deletedAt === null &&
+    (message.messageType === 'CHAT' ? message.fromUserId === me : message.toUserId === me);
+  if (!mine || message === null) throw notFound('no such message');
+  const deleted = await deps.messages.softDelete(message);
+  if (!deleted) throw notFound('no such message');
+  if (message.messageType === 'CHAT') {
+    const to = message.toUserId;
+    await Promise.all([
+      deliver(deps, [me], { type: 'messageDeleted', messageId, peerId: to }),
+      deliver(deps, [to], { type: 'messageDeleted', messageId, peerId: me }),
+    ]);
+  }
+}
+
+/** My friends with presence and unread counts; online first, then by name. O(my friends). */
+export async function listFriends(deps: Deps, me: string): Promise<{ items: Friend[] }> {
+  const friends = await deps.friends.list(me);
+  const ids = friends.map((f) => f.userId);
+  const [unread, online] = await Promise.all([
+    deps.messages.unreadByPeer(me, ids),
+    mapLimit(ids, deps.settings.fanOutConcurrency, async (id) => (await deps.connections.live(id)).length > 0),
+  ]);
+  const items = friends.map((f, i) => ({ userId: f.userId, name: f.name, online: online[i], unreadCount: unread.get(f.userId) ?? 0 }));
+  items.sort((a, b) => Number(b.online) - Number(a.online) || a.name.localeCompare(b.name) || a.userId.localeCompare(b.userId));
+  return { items };
+}

@@ -1,0 +1,47 @@
+/**
+ * Best-effort delivery on top of stored state: a frame to every live connection of some users. A connection that
+ * is gone (410) is removed and the others still receive the frame; other failures are counted, never thrown —
+ * clients recover from REST (after= cursor, unread counts).
+ */
+import { logger } from '../shared/logger';
+import { mapLimit } from './concurrency';
+import type { Deps } from './deps';
+import type { ServerFrame } from './model';
+
+export interface DeliveryReport {
+  delivered: number;
+  gone: number;
+  failed: number;
+}
+
+export async function deliver(
+  deps: Pick<Deps, 'connections' | 'pusher' | 'settings'>,
+  userIds: readonly string[],
+  frame: ServerFrame,
+  opts: { exceptConnectionId?: string } = {},
+): Promise<DeliveryReport> {
+  const report: DeliveryReport = { delivered: 0, gone: 0, failed: 0 };
+  const unique = [...new Set(userIds)];
+  const perUser = await mapLimit(unique, deps.settings.fanOutConcurrency, async (userId) => {
+    try {
+      return await deps.connections.live(userId);
+    } catch (err) {
+      logger.warn('connection lookup failed; frame not delivered', { userId, error: (err as Error).name });
+      report.failed++;
+      return [];
+    }
+  });
+  const targets = perUser.flat().filter((c) => c.connectionId !== opts.exceptConnectionId);
+  await mapLimit(targets, deps.settings.fanOutConcurrency, async (conn) => {
+    const result = await deps.pusher.post(conn.connectionId, frame);
+    if (result === 'ok') report.delivered++;
+    else if (result === 'failed') report.failed++;
+    else {
+      report.gone++;
+      await deps.connections.remove(conn.userId, conn.connectionId).catch((err: Error) => {
+        logger.warn('could not remove a gone connection', { connectionId: conn.connectionId, error: err.name });
+      });
+    }
+  });
+  return report;
+}

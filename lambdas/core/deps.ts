@@ -1,0 +1,18 @@
+import type { Clock, ConnectionStore, FriendStore, IdSource, MessageStore, Pusher, RateRule } from './ports';
+
+/** Everything the domain needs, handed in by the composition root (lambdas/adapters/container.ts) or a test. */
+export interface Deps {
+  messages: MessageStore;
+  friends: FriendStore;
+  connections: ConnectionStore;
+  pusher: Pusher;
+  clock: Clock;
+  ids: IdSource;
+  settings: {
+    sendRate: RateRule;
+    typingRate: RateRule;
+    connectionTtlSeconds: number;
+    /** How many pushes / connection look-ups run at once during a fan-out. */
+    fanOutConcurrency: number;
+  };
+}

@@ -1,0 +1,157 @@
+/**
+ * System notifications and the friend graph, from the app's EventBridge events. Delivery is at-least-once, so
+ * every message id is derived from (event id, recipient): a redelivered event finds its messages already stored
+ * and stores — and pushes — nothing new. An event whose detail does not fit throws InvalidEventError: it is
+ * retried a bounded number of times and then lands in the dead-letter queue with the reason.
+ */
+import type { EventDetailType } from '../../lib/wiring';
+import { chunk, mapLimit } from './concurrency';
+import { deliver } from './delivery';
+import type { Deps } from './deps';
+import type { Message, Metadata, SystemMessageType } from './model';
+
+/** Recipients stored per batch (each is a message plus a counter update in one transaction). */
+export const SYSTEM_CHUNK = 50;
+
+export class InvalidEventError extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'InvalidEventError';
+  }
+}
+
+export interface IncomingEvent {
+  id: string;
+  detailType: string;
+  /** Event time (ISO); the same on every redelivery. */
+  time: string;
+  detail: unknown;
+}
+
+/** Detail shapes after validation (lambdas/shared/schemas.ts checks them). */
+export interface Details {
+  AchievementUnlocked: { userId: string; achievement: { id: string; name: string; description?: string } };
+  WorkPurchased: {
+    sellerId: string;
+    buyer: { id: string; name?: string };
+    work: { id: string; title: string };
+    price: { amount: number | string; currency: string };
+  };
+  UserFollowed: { userId: string; follower: { id: string; name?: string } };
+  FriendshipCreated: { userIds: [string, string]; names?: Record<string, string> };
+  FriendshipRemoved: { userIds: [string, string] };
+  TaskNotification: { userIds: string[]; task: { id: string; title: string }; content?: string };
+}
+
+export interface NotifyResult {
+  stored: number;
+  delivered: number;
+}
+
+/** Deterministic ids: `ids.derive(eventId, recipient, time)` must give the same id on every delivery. */
+export interface DerivedIds {
+  derive(eventId: string, recipient: string, at: number): string;
+}
+
+interface Draft {
+  to: string;
+  type: SystemMessageType;
+  content: string;
+  metadata: Metadata;
+}
+
+export async function handleEvent<K extends EventDetailType>(
+  deps: Deps & { derivedIds: DerivedIds },
+  event: IncomingEvent & { detailType: K },
+  detail: Details[K],
+): Promise<NotifyResult> {
+  const drafts = await draftsFor(deps, event.detailType, detail);
+  return storeAndPush(deps, event, drafts);
+}
+
+async function draftsFor(deps: Deps, type: EventDetailType, d: Details[EventDetailType]): Promise<Draft[]> {
+  switch (type) {
+    case 'AchievementUnlocked': {
+      const { userId, achievement } = d as Details['AchievementUnlocked'];
+      return [{ to: userId, type: 'SYSTEM_ACHIEVEMENT', content: `Achievement unlocked: ${achievement.name}`, metadata: { achievement } }];
+    }
+    case 'WorkPurchased': {
+      const { sellerId, buyer, work, price } = d as Details['WorkPurchased'];
+      const who = buyer.name ?? buyer.id;
+      return [
+        {
+          to: sellerId,
+          type: 'SYSTEM_PURCHASE',
+          content: `${who} bought "${work.title}" for ${price.amount} ${price.currency}`,
+          metadata: { buyer, work, price },
+        },
+      ];
+    }
+    case 'UserFollowed': {
+      const { userId, follower } = d as Details['UserFollowed'];
+      return [{ to: userId, type: 'SYSTEM_FOLLOW', content: `${follower.name ?? follower.id} started following you`, metadata: { follower } }];
+    }
+    case 'FriendshipCreated': {
+      const { userIds, names = {} } = d as Details['FriendshipCreated'];
+      const [a, b] = userIds;
+      if (a === b) throw new InvalidEventError('FriendshipCreated needs two different users');
+      await deps.friends.befriend(a, b, names);
+      const known = await deps.friends.names([a, b]);
+      const nameOf = (u: string) => names[u] ?? known.get(u) ?? u;
+      return [a, b].map((me) => {
+        const other = me === a ? b : a;
+        return {
+          to: me,
+          type: 'SYSTEM_FRIEND' as const,
+          content: `You and ${nameOf(other)} are now friends`,
+          metadata: { friend: { id: other, name: nameOf(other) } },
+        };
+      });
+    }
+    case 'FriendshipRemoved': {
+      const [a, b] = (d as Details['FriendshipRemoved']).userIds;
+      if (a === b) throw new InvalidEventError('FriendshipRemoved needs two different users');
+      await deps.friends.unfriend(a, b);
+      return [];
+    }
+    case 'TaskNotification': {
+      const { userIds, task, content } = d as Details['TaskNotification'];
+      return [...new Set(userIds)].map((to) => ({
+        to,
+        type: 'SYSTEM_TASK' as const,
+        content: content ?? `New task: ${task.title}`,
+        metadata: { task },
+      }));
+    }
+  }
+}
+
+async function storeAndPush(deps: Deps & { derivedIds: DerivedIds }, event: IncomingEvent, drafts: Draft[]): Promise<NotifyResult> {
+  if (drafts.length === 0) return { stored: 0, delivered: 0 };
+  const at = Date.parse(event.time);
+  const when = Number.isFinite(at) ? at : deps.clock.now();
+  const messages: Message[] = drafts.map((d) => ({
+    id: deps.derivedIds.derive(event.id, d.to, when),
+    fromUserId: null,
+    toUserId: d.to,
+    messageType: d.type,
+    content: d.content,
+    metadata: d.metadata,
+    isRead: false,
+    createdAt: new Date(when).toISOString(),
+    clientMessageId: null,
+  }));
+  // Store and push chunk by chunk, so a function that dies mid-event has pushed what it stored; the redelivery
+  // stores (and pushes) only the rest.
+  let stored = 0;
+  let delivered = 0;
+  for (const part of chunk(messages, SYSTEM_CHUNK)) {
+    const fresh = await deps.messages.appendSystem(part);
+    stored += fresh.length;
+    const reports = await mapLimit(fresh, deps.settings.fanOutConcurrency, (m) =>
+      deliver(deps, [m.toUserId], { type: 'notification', message: m }),
+    );
+    delivered += reports.reduce((n, r) => n + r.delivered, 0);
+  }
+  return { stored, delivered };
+}

@@ -1,0 +1,78 @@
+/**
+ * Ports: what the domain needs from storage and delivery. Adapters (lambdas/adapters) implement them with the AWS
+ * SDK; unit tests can implement them in memory. Nothing here imports an SDK.
+ */
+import type { Connection, ConversationSummary, Message, Page, UnreadCounts } from './model';
+
+export interface RateRule {
+  kind: 'send' | 'typing';
+  limit: number;
+  windowSeconds: number;
+}
+
+export type AppendChatResult = { status: 'stored'; message: Message } | { status: 'duplicate'; message: Message };
+
+export interface StoredMessage extends Message {
+  deletedAt: string | null;
+}
+
+export interface MessageStore {
+  /**
+   * Atomically: require a friendship from -> to, count one frame against the sender's rate window, claim the
+   * (sender, clientMessageId) pair, store the message unread, and update both conversation rows and the
+   * recipient's unread counter. A claimed clientMessageId yields the ORIGINAL message and stores nothing.
+   * Throws AppError NOT_FRIENDS / RATE_LIMITED.
+   */
+  appendChat(message: Message, rate: RateRule): Promise<AppendChatResult>;
+  /** Friendship check plus a rate-window hit, in one request. Throws NOT_FRIENDS / RATE_LIMITED. */
+  allowTyping(from: string, to: string, rate: RateRule): Promise<void>;
+  history(me: string, peer: string, q: { limit: number; before?: string; after?: string }): Promise<Page<Message>>;
+  /** Marks every unread message peer -> me read; returns how many and the newest id marked. */
+  markConversationRead(me: string, peer: string): Promise<{ updated: number; upTo: string | null }>;
+  conversations(me: string, q: { limit: number; before?: string }): Promise<Page<ConversationSummary>>;
+  unreadCounts(me: string): Promise<UnreadCounts>;
+  /** Unread chat counters for these peers of mine (0 where none). */
+  unreadByPeer(me: string, peers: string[]): Promise<Map<string, number>>;
+  systemList(me: string, q: { limit: number; before?: string; unreadOnly: boolean }): Promise<Page<Message>>;
+  markSystemRead(me: string, ids: string[] | 'all'): Promise<number>;
+  /** A message by id, deleted or not; null when there is none. */
+  findById(id: string): Promise<StoredMessage | null>;
+  /** Soft-deletes; keeps counters and the conversation rows right. false if it was already deleted. */
+  softDelete(message: StoredMessage): Promise<boolean>;
+  /** Stores system messages (ids are deterministic per event + recipient); returns only the newly stored. */
+  appendSystem(messages: Message[]): Promise<Message[]>;
+}
+
+export interface FriendStore {
+  areFriends(a: string, b: string): Promise<boolean>;
+  /** Just the ids of my friends (cheaper than `list`). */
+  ids(me: string): Promise<string[]>;
+  /** Friend ids with the names we know for them (friendship name, else profile name, else the id). */
+  list(me: string): Promise<Array<{ userId: string; name: string }>>;
+  befriend(a: string, b: string, names: Record<string, string>): Promise<void>;
+  unfriend(a: string, b: string): Promise<void>;
+  saveProfile(userId: string, name: string): Promise<void>;
+  names(userIds: string[]): Promise<Map<string, string>>;
+}
+
+export interface ConnectionStore {
+  add(conn: Connection, ttlSeconds: number): Promise<void>;
+  remove(userId: string, connectionId: string): Promise<void>;
+  /** Live (unexpired) connections of a user, strongly consistent. */
+  live(userId: string): Promise<Connection[]>;
+}
+
+export type PushResult = 'ok' | 'gone' | 'failed';
+
+export interface Pusher {
+  post(connectionId: string, frame: unknown): Promise<PushResult>;
+}
+
+export interface Clock {
+  now(): number;
+}
+
+export interface IdSource {
+  /** A new id sorting by creation time. */
+  next(at: number): string;
+}
