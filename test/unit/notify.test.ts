@@ -1,0 +1,145 @@
+import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { EventBridgeEvent } from 'aws-lambda';
+import { handler } from '../../lambdas/events/notify';
+
+const ddb = mockClient(DynamoDBDocumentClient);
+const api = mockClient(ApiGatewayManagementApiClient);
+
+const event = (detailType: string, detail: unknown, id = 'evt-1'): EventBridgeEvent<string, unknown> => ({
+  version: '0',
+  id,
+  'detail-type': detailType,
+  source: 'app.test',
+  account: '000000000000',
+  time: '2026-11-24T10:00:00Z',
+  region: 'us-east-1',
+  resources: [],
+  detail,
+});
+
+type Put = { Item: Record<string, unknown> };
+const putsOf = (input: TransactWriteCommandInput) => (input.TransactItems ?? []).filter((i) => i.Put).map((i) => (i.Put as Put).Item);
+
+/** A fake main table: message puts succeed once per key and fail their condition after that. */
+function fakeStore(opts: { failAfterTransactions?: number } = {}) {
+  const stored = new Set<string>();
+  let transactions = 0;
+  ddb.on(TransactWriteCommand).callsFake((input: TransactWriteCommandInput) => {
+    transactions++;
+    if (opts.failAfterTransactions !== undefined && transactions > opts.failAfterTransactions) throw new Error('function crashed');
+    const items = input.TransactItems ?? [];
+    const reasons = items.map((i) => (i.Put && stored.has(`${i.Put.Item?.pk}|${i.Put.Item?.sk}`) ? 'ConditionalCheckFailed' : 'None'));
+    if (reasons.includes('ConditionalCheckFailed')) {
+      throw new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: reasons.map((Code) => ({ Code })) });
+    }
+    for (const item of putsOf(input)) stored.add(`${item.pk}|${item.sk}`);
+    return {};
+  });
+  // Every recipient has one live connection named after them.
+  ddb.on(QueryCommand).callsFake((input) => ({
+    Items: [{ userId: input.ExpressionAttributeValues[':u'], connectionId: `conn-${input.ExpressionAttributeValues[':u']}`, connectedAt: 1 }],
+  }));
+  return { stored };
+}
+
+beforeEach(() => {
+  ddb.reset();
+  api.reset();
+  api.on(PostToConnectionCommand).resolves({});
+});
+
+describe('notification handler', () => {
+  it('turns AchievementUnlocked into one SYSTEM_ACHIEVEMENT for the user, pushed as a notification', async () => {
+    const { stored } = fakeStore();
+
+    const result = await handler(event('AchievementUnlocked', { userId: 'bob', achievement: { id: 'a1', name: 'First chat' } }));
+
+    expect(result).toEqual({ stored: 1, delivered: 1 });
+    expect([...stored][0]).toMatch(/^SYS#bob\|MSG#[0-9A-Z]{26}$/);
+    const frame = JSON.parse(Buffer.from(api.commandCalls(PostToConnectionCommand)[0].args[0].input.Data as Uint8Array).toString());
+    expect(frame).toMatchObject({ type: 'notification', message: { fromUserId: null, toUserId: 'bob', messageType: 'SYSTEM_ACHIEVEMENT', isRead: false } });
+    expect(frame.message.content).toContain('First chat');
+  });
+
+  it('stores a TaskNotification to 1,000 users in batched transactions and pushes each once', async () => {
+    const { stored } = fakeStore();
+    const userIds = Array.from({ length: 1000 }, (_, i) => `user-${i}`);
+
+    const result = await handler(event('TaskNotification', { userIds, task: { id: 't1', title: 'Finish profile' } }));
+
+    expect(result).toEqual({ stored: 1000, delivered: 1000 });
+    expect(stored.size).toBe(1000);
+    const transactions = ddb.commandCalls(TransactWriteCommand);
+    expect(transactions.length).toBe(20);
+    for (const t of transactions) expect((t.args[0].input.TransactItems ?? []).length).toBeLessThanOrEqual(100);
+    expect(api.commandCalls(PostToConnectionCommand)).toHaveLength(1000);
+  });
+
+  it('a redelivered event stores and pushes nothing new', async () => {
+    const { stored } = fakeStore();
+    const e = event('UserFollowed', { userId: 'bob', follower: { id: 'carol', name: 'Carol' } });
+    await handler(e);
+    api.resetHistory();
+
+    const again = await handler(e);
+
+    expect(again).toEqual({ stored: 0, delivered: 0 });
+    expect(stored.size).toBe(1);
+    expect(api.commandCalls(PostToConnectionCommand)).toHaveLength(0);
+  });
+
+  it('after failing halfway through 1,000 users, the redelivery notifies exactly the rest', async () => {
+    const userIds = Array.from({ length: 1000 }, (_, i) => `user-${i}`);
+    const e = event('TaskNotification', { userIds, task: { id: 't1', title: 'Finish profile' } }, 'evt-halfway');
+    const store = fakeStore({ failAfterTransactions: 9 });
+    await expect(handler(e)).rejects.toThrow('function crashed');
+    const firstPushes = api.commandCalls(PostToConnectionCommand).length;
+    expect(store.stored.size).toBe(450);
+
+    // Redelivery: same event id; the store keeps what it had.
+    const stored = store.stored;
+    ddb.reset();
+    ddb.on(TransactWriteCommand).callsFake((input: TransactWriteCommandInput) => {
+      const items = input.TransactItems ?? [];
+      const reasons = items.map((i) => (i.Put && stored.has(`${i.Put.Item?.pk}|${i.Put.Item?.sk}`) ? 'ConditionalCheckFailed' : 'None'));
+      if (reasons.includes('ConditionalCheckFailed')) {
+        throw new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: reasons.map((Code) => ({ Code })) });
+      }
+      for (const item of putsOf(input)) stored.add(`${item.pk}|${item.sk}`);
+      return {};
+    });
+    ddb.on(QueryCommand).callsFake((input) => ({
+      Items: [{ userId: input.ExpressionAttributeValues[':u'], connectionId: `conn-${input.ExpressionAttributeValues[':u']}`, connectedAt: 1 }],
+    }));
+    const result = await handler(e);
+
+    expect(result.stored).toBe(550);
+    expect(stored.size).toBe(1000);
+    const pushedTo = api.commandCalls(PostToConnectionCommand).map((c) => c.args[0].input.ConnectionId);
+    expect(new Set(pushedTo).size).toBe(pushedTo.length);
+    expect(pushedTo.length).toBe(firstPushes + 550);
+  });
+
+  it('one event yields at most one message per recipient even if the ids repeat', async () => {
+    const { stored } = fakeStore();
+    await handler(event('TaskNotification', { userIds: ['a', 'b', 'a', 'a'], task: { id: 't', title: 'T' } }));
+    expect(stored.size).toBe(2);
+  });
+
+  it.each([
+    ['an unknown detail-type', 'SomethingElse', {}, /unknown detail-type/],
+    ['a missing userId', 'AchievementUnlocked', { achievement: { id: 'a', name: 'n' } }, /"userId" is required/],
+    ['too many task recipients', 'TaskNotification', { userIds: Array.from({ length: 1001 }, (_, i) => `u${i}`), task: { id: 't', title: 'T' } }, /at most 1000/],
+    ['no task recipients', 'TaskNotification', { userIds: [], task: { id: 't', title: 'T' } }, /at least 1/],
+    ['a friendship with one user', 'FriendshipCreated', { userIds: ['a'] }, /userIds/],
+    ['a friendship with oneself', 'FriendshipCreated', { userIds: ['a', 'a'] }, /two different users/],
+    ['a price without currency', 'WorkPurchased', { sellerId: 's', buyer: { id: 'b' }, work: { id: 'w', title: 'T' }, price: { amount: 1 } }, /currency/],
+  ])('rejects %s with the reason and stores nothing', async (_n, type, detail, reason) => {
+    fakeStore();
+    await expect(handler(event(type, detail))).rejects.toThrow(reason);
+    expect(ddb.commandCalls(TransactWriteCommand).filter((c) => putsOf(c.args[0].input).some((i) => String(i.pk).startsWith('SYS#')))).toHaveLength(0);
+  });
+});
