@@ -44,6 +44,7 @@ const S = (name: string): KeyDef => ({ name, type: 'S' });
  *  - profile        pk USER#<u>  sk PROFILE       name
  *  - friendship     pk USER#<u>  sk FRIEND#<v>    name
  *  - idempotency    pk CMID#<sender>  sk <clientMessageId>  message (TTL)
+ *                   pk EVT#<eventId>  sk <recipient>        messageId (TTL)
  *  - rate window    pk RATE#<u>  sk <kind>#<windowStart>    n (TTL)
  */
 export const MAIN_TABLE: TableDef = {

@@ -1,7 +1,7 @@
 /**
  * System notifications and the friend graph, from the app's EventBridge events. Delivery is at-least-once, so
- * every message id is derived from (event id, recipient): a redelivered event finds its messages already stored
- * and stores — and pushes — nothing new. An event whose detail does not fit throws InvalidEventError: it is
+ * each (event id, recipient) pair is claimed with a conditional write in the same transaction as the message: a
+ * redelivered event finds its pairs claimed and stores — and pushes — nothing new. An event whose detail does not fit throws InvalidEventError: it is
  * retried a bounded number of times and then lands in the dead-letter queue with the reason.
  */
 import type { EventDetailType } from '../../lib/wiring';
@@ -10,8 +10,8 @@ import { deliver } from './delivery';
 import type { Deps } from './deps';
 import type { Message, Metadata, SystemMessageType } from './model';
 
-/** Recipients stored per batch (each is a message plus a counter update in one transaction). */
-export const SYSTEM_CHUNK = 50;
+/** Recipients stored and pushed per step. */
+export const SYSTEM_CHUNK = 99;
 
 export class InvalidEventError extends Error {
   constructor(reason: string) {
@@ -146,7 +146,7 @@ async function storeAndPush(deps: Deps & { derivedIds: DerivedIds }, event: Inco
   let stored = 0;
   let delivered = 0;
   for (const part of chunk(messages, SYSTEM_CHUNK)) {
-    const fresh = await deps.messages.appendSystem(part);
+    const fresh = await deps.messages.appendSystem(event.id, part);
     stored += fresh.length;
     const reports = await mapLimit(fresh, deps.settings.fanOutConcurrency, (m) =>
       deliver(deps, [m.toUserId], { type: 'notification', message: m }),

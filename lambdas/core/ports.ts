@@ -39,8 +39,11 @@ export interface MessageStore {
   findById(id: string): Promise<StoredMessage | null>;
   /** Soft-deletes; keeps counters and the conversation rows right. false if it was already deleted. */
   softDelete(message: StoredMessage): Promise<boolean>;
-  /** Stores system messages (ids are deterministic per event + recipient); returns only the newly stored. */
-  appendSystem(messages: Message[]): Promise<Message[]>;
+  /**
+   * Stores system messages of one event, at most one per (eventId, recipient) however often it is called;
+   * returns only the newly stored.
+   */
+  appendSystem(eventId: string, messages: Message[]): Promise<Message[]>;
 }
 
 export interface FriendStore {

@@ -23,7 +23,7 @@ const event = (detailType: string, detail: unknown, id = 'evt-1'): EventBridgeEv
 type Put = { Item: Record<string, unknown> };
 const putsOf = (input: TransactWriteCommandInput) => (input.TransactItems ?? []).filter((i) => i.Put).map((i) => (i.Put as Put).Item);
 
-/** A fake main table: message puts succeed once per key and fail their condition after that. */
+/** A fake main table: conditional puts (the event claims) succeed once per key and fail their condition after that. */
 function fakeStore(opts: { failAfterTransactions?: number } = {}) {
   const stored = new Set<string>();
   let transactions = 0;
@@ -31,7 +31,7 @@ function fakeStore(opts: { failAfterTransactions?: number } = {}) {
     transactions++;
     if (opts.failAfterTransactions !== undefined && transactions > opts.failAfterTransactions) throw new Error('function crashed');
     const items = input.TransactItems ?? [];
-    const reasons = items.map((i) => (i.Put && stored.has(`${i.Put.Item?.pk}|${i.Put.Item?.sk}`) ? 'ConditionalCheckFailed' : 'None'));
+    const reasons = items.map((i) => (i.Put?.ConditionExpression && stored.has(`${i.Put.Item?.pk}|${i.Put.Item?.sk}`) ? 'ConditionalCheckFailed' : 'None'));
     if (reasons.includes('ConditionalCheckFailed')) {
       throw new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: reasons.map((Code) => ({ Code })) });
     }
@@ -42,7 +42,7 @@ function fakeStore(opts: { failAfterTransactions?: number } = {}) {
   ddb.on(QueryCommand).callsFake((input) => ({
     Items: [{ userId: input.ExpressionAttributeValues[':u'], connectionId: `conn-${input.ExpressionAttributeValues[':u']}`, connectedAt: 1 }],
   }));
-  return { stored };
+  return { stored, messages: () => [...stored].filter((k) => k.startsWith('SYS#')) };
 }
 
 beforeEach(() => {
@@ -53,33 +53,33 @@ beforeEach(() => {
 
 describe('notification handler', () => {
   it('turns AchievementUnlocked into one SYSTEM_ACHIEVEMENT for the user, pushed as a notification', async () => {
-    const { stored } = fakeStore();
+    const { messages } = fakeStore();
 
     const result = await handler(event('AchievementUnlocked', { userId: 'bob', achievement: { id: 'a1', name: 'First chat' } }));
 
     expect(result).toEqual({ stored: 1, delivered: 1 });
-    expect([...stored][0]).toMatch(/^SYS#bob\|MSG#[0-9A-Z]{26}$/);
+    expect(messages()).toEqual([expect.stringMatching(/^SYS#bob\|MSG#[0-9A-Z]{26}$/)]);
     const frame = JSON.parse(Buffer.from(api.commandCalls(PostToConnectionCommand)[0].args[0].input.Data as Uint8Array).toString());
     expect(frame).toMatchObject({ type: 'notification', message: { fromUserId: null, toUserId: 'bob', messageType: 'SYSTEM_ACHIEVEMENT', isRead: false } });
     expect(frame.message.content).toContain('First chat');
   });
 
   it('stores a TaskNotification to 1,000 users in batched transactions and pushes each once', async () => {
-    const { stored } = fakeStore();
+    const { messages } = fakeStore();
     const userIds = Array.from({ length: 1000 }, (_, i) => `user-${i}`);
 
     const result = await handler(event('TaskNotification', { userIds, task: { id: 't1', title: 'Finish profile' } }));
 
     expect(result).toEqual({ stored: 1000, delivered: 1000 });
-    expect(stored.size).toBe(1000);
+    expect(messages()).toHaveLength(1000);
     const transactions = ddb.commandCalls(TransactWriteCommand);
-    expect(transactions.length).toBe(20);
+    expect(transactions.length).toBe(31); // 33 recipients × (claim, message, counter) per transaction
     for (const t of transactions) expect((t.args[0].input.TransactItems ?? []).length).toBeLessThanOrEqual(100);
     expect(api.commandCalls(PostToConnectionCommand)).toHaveLength(1000);
   });
 
   it('a redelivered event stores and pushes nothing new', async () => {
-    const { stored } = fakeStore();
+    const { messages } = fakeStore();
     const e = event('UserFollowed', { userId: 'bob', follower: { id: 'carol', name: 'Carol' } });
     await handler(e);
     api.resetHistory();
@@ -87,7 +87,7 @@ describe('notification handler', () => {
     const again = await handler(e);
 
     expect(again).toEqual({ stored: 0, delivered: 0 });
-    expect(stored.size).toBe(1);
+    expect(messages()).toHaveLength(1);
     expect(api.commandCalls(PostToConnectionCommand)).toHaveLength(0);
   });
 
@@ -97,14 +97,14 @@ describe('notification handler', () => {
     const store = fakeStore({ failAfterTransactions: 9 });
     await expect(handler(e)).rejects.toThrow('function crashed');
     const firstPushes = api.commandCalls(PostToConnectionCommand).length;
-    expect(store.stored.size).toBe(450);
+    expect(store.messages()).toHaveLength(297); // 9 transactions of 33 recipients
 
     // Redelivery: same event id; the store keeps what it had.
     const stored = store.stored;
     ddb.reset();
     ddb.on(TransactWriteCommand).callsFake((input: TransactWriteCommandInput) => {
       const items = input.TransactItems ?? [];
-      const reasons = items.map((i) => (i.Put && stored.has(`${i.Put.Item?.pk}|${i.Put.Item?.sk}`) ? 'ConditionalCheckFailed' : 'None'));
+      const reasons = items.map((i) => (i.Put?.ConditionExpression && stored.has(`${i.Put.Item?.pk}|${i.Put.Item?.sk}`) ? 'ConditionalCheckFailed' : 'None'));
       if (reasons.includes('ConditionalCheckFailed')) {
         throw new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: reasons.map((Code) => ({ Code })) });
       }
@@ -116,17 +116,18 @@ describe('notification handler', () => {
     }));
     const result = await handler(e);
 
-    expect(result.stored).toBe(550);
-    expect(stored.size).toBe(1000);
+    expect(result.stored).toBe(703);
+    expect(store.messages()).toHaveLength(1000);
     const pushedTo = api.commandCalls(PostToConnectionCommand).map((c) => c.args[0].input.ConnectionId);
     expect(new Set(pushedTo).size).toBe(pushedTo.length);
-    expect(pushedTo.length).toBe(firstPushes + 550);
+    expect(pushedTo.length).toBe(firstPushes + 703);
+    expect(pushedTo.length).toBe(1000);
   });
 
   it('one event yields at most one message per recipient even if the ids repeat', async () => {
-    const { stored } = fakeStore();
+    const { messages } = fakeStore();
     await handler(event('TaskNotification', { userIds: ['a', 'b', 'a', 'a'], task: { id: 't', title: 'T' } }));
-    expect(stored.size).toBe(2);
+    expect(messages()).toHaveLength(2);
   });
 
   it.each([

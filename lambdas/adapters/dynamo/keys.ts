@@ -9,6 +9,7 @@ export const COUNTS_SK = 'COUNTS';
 export const PROFILE_SK = 'PROFILE';
 export const unreadPk = (to: string, from: string | null) => `UNREAD#${to}#${from ?? 'SYS'}`;
 export const cmidPk = (sender: string) => `CMID#${sender}`;
+export const eventPk = (eventId: string) => `EVT#${eventId}`;
 export const ratePk = (u: string) => `RATE#${u}`;
 
 export const INDEX = { unread: 'unread', recent: 'recent', byId: 'byId' } as const;

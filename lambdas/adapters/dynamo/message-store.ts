@@ -12,6 +12,7 @@ import {
   COUNTS_SK,
   INDEX,
   cmidPk,
+  eventPk,
   convPk,
   convSk,
   friendSk,
@@ -26,6 +27,8 @@ import { commitEntries, transact, type TxItem } from './transact';
 
 /** Idempotency rows for clientMessageId live this long (a client retry comes within minutes). */
 const CMID_TTL_SECONDS = 7 * 24 * 3600;
+/** EventBridge retries for at most 24 hours; claims outlive that. */
+const EVENT_TTL_SECONDS = 7 * 24 * 3600;
 /** Queries that skip soft-deleted items stop after this many pages (bounds the cost of a page). */
 const MAX_PAGES = 10;
 
@@ -416,15 +419,21 @@ export class DynamoMessageStore implements MessageStore {
     return updated;
   }
 
-  async appendSystem(messages: Message[]): Promise<Message[]> {
+  async appendSystem(eventId: string, messages: Message[]): Promise<Message[]> {
     const stored: Message[] = [];
-    for (const part of chunk(messages, 50)) {
+    // Per recipient: claim (event, recipient), store the message, count it — 3 items, 33 recipients a transaction.
+    for (const part of chunk(messages, 33)) {
       const done = await commitEntries(part, (live) => [
         ...live.map(
           (m): TxItem => ({
-            Put: { TableName: this.table, Item: messageItem(m, sysPk(m.toUserId)), ConditionExpression: 'attribute_not_exists(pk)' },
+            Put: {
+              TableName: this.table,
+              Item: { pk: eventPk(eventId), sk: m.toUserId, messageId: m.id, expiresAt: nowSeconds() + EVENT_TTL_SECONDS },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
           }),
         ),
+        ...live.map((m): TxItem => ({ Put: { TableName: this.table, Item: messageItem(m, sysPk(m.toUserId)) } })),
         ...live.map((m) => this.counter(m.toUserId, 'system', 1)),
       ]);
       stored.push(...done);
