@@ -9,3 +9,4 @@ process.env.JWT_ISSUER = 'https://issuer.example';
 process.env.JWT_AUDIENCE = 'parley-test';
 process.env.JWKS_URI = 'https://issuer.example/.well-known/jwks.json';
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
