@@ -1,0 +1,315 @@
+/**
+ * The local stack: DynamoDB Local + tables from lib/wiring.ts + one HTTP/WebSocket server on 127.0.0.1 that
+ * plays API Gateway (WebSocket API, HTTP API, @connections), EventBridge (PutEvents) and a dev token issuer, and
+ * serves the web client. `npm start` (local/main.ts) and the test harness (test/support/stack.ts) both call
+ * `startStack`.
+ *
+ * The handlers read their environment once per process, so the stack sets it BEFORE importing them, and there
+ * is one stack per process at a time (a later stack in the same process must keep the same port, tables and
+ * DynamoDB endpoint, or the handlers keep talking to the old ones).
+ */
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import { DEFAULT_EVENT_BUS_NAME, ENV, TABLES, type TableKey } from '../lib/wiring';
+import { ConnectionRegistry } from './connections';
+import { originAllowed } from './cors';
+import { startCountingProxy, type CountingProxy } from './counting-proxy';
+import { createDevIssuer, type DevIssuer } from './dev-issuer';
+import { dynamoClient, startDynamoLocal, type DynamoLocal } from './dynamo';
+import { LocalEventBus } from './events';
+import { createFunctionRegistry, REPO_ROOT, type FunctionOverrides } from './functions';
+import { createHttpGateway } from './gateway-http';
+import { createWsGateway, type WsLimits } from './gateway-ws';
+import { sendError, sendJson } from './http-util';
+import { createLog, errorMessage, type Log, type LogLevel } from './log';
+import { handleManagement, type ManagementCounters } from './management-api';
+import { demoUsers, seedDemoData } from './seed';
+import { createStaticSite, prepareWeb } from './static';
+import { DEFAULT_TABLE_PREFIX, ensureTables, type TableNames } from './tables';
+
+export const DEFAULT_PORT = 3000;
+export const DEFAULT_DATA_DIR = path.join(REPO_ROOT, '.parley', 'data');
+export const JWT_AUDIENCE = 'parley-local';
+
+export interface StackOptions {
+  /** HTTP/WS port on 127.0.0.1 (default 3000; 0 = any free port). */
+  port?: number;
+  /** Keep DynamoDB Local in memory (nothing survives a restart). */
+  inMemory?: boolean;
+  /** Where DynamoDB Local keeps its file (default .parley/data). */
+  dataDir?: string;
+  /** Use this DynamoDB endpoint instead of starting DynamoDB Local. */
+  dynamoEndpoint?: string;
+  /** Physical table names are `<prefix><wiring id>` (default "parley-"). */
+  tablePrefix?: string;
+  /** Seed the demo users and friendships (default true). */
+  seed?: boolean;
+  region?: string;
+  /** Event bus name PutEvents accepts (default PARLEY_EVENT_BUS or "parley"). */
+  eventBusName?: string;
+  /** More browser origins for the WebSocket authorizer and CORS (PARLEY_ALLOWED_ORIGINS). */
+  extraOrigins?: string[];
+  /** More environment for the handlers (applied last, so it can override the stack's). */
+  env?: Record<string, string>;
+  /** Count DynamoDB requests by operation through a proxy (PostToConnection calls are always counted). */
+  countCalls?: boolean;
+  /** Port of the counting proxy (default: any free port). */
+  countingProxyPort?: number;
+  /** Replace a function's handler (fixture module path or handler function), e.g. for fault tests. */
+  functions?: FunctionOverrides;
+  /** Build web/dist with `npm run build:web` when it is missing (default true). */
+  buildWeb?: boolean;
+  /** Serve this folder instead of web/dist. */
+  webDist?: string;
+  /** Delays before each retry of a failed event delivery (default [200, 400]: two retries). */
+  eventRetryDelaysMs?: number[];
+  /** Override WS_LIMITS (tests of the idle timeout, for instance). */
+  wsLimits?: Partial<WsLimits>;
+  log?: Log | LogLevel;
+}
+
+export interface CallCounts {
+  /** DynamoDB requests by operation (only with countCalls). */
+  dynamo: Record<string, number>;
+  /** PostToConnection calls received by the @connections endpoint. */
+  readonly postToConnection: number;
+  reset(): void;
+  /** Total DynamoDB requests (PostToConnection not included). */
+  total(): number;
+}
+
+export interface Stack {
+  url: string;
+  wsUrl: string;
+  port: number;
+  region: string;
+  tables: TableNames;
+  tablePrefix: string;
+  /** DynamoDB as the stack itself reaches it. */
+  dynamoEndpoint: string;
+  /** DynamoDB as the handlers reach it (the counting proxy when countCalls). */
+  handlerDynamoEndpoint: string;
+  /** The DynamoDB Local process, when this stack started it. */
+  dynamo?: DynamoLocal;
+  issuer: DevIssuer;
+  events: LocalEventBus;
+  connections: ConnectionRegistry;
+  calls: CallCounts;
+  /** The environment given to the handlers. */
+  env: Record<string, string>;
+  /** Things worth telling the user at start (e.g. the web client was built / is a placeholder). */
+  notes: string[];
+  drainEvents(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+let active: Stack | undefined;
+let previousHandlerEnv: Record<string, string> | undefined;
+
+function listen(server: http.Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      server.off('listening', onListening);
+      reject(err.code === 'EADDRINUSE' ? new Error(`port ${port} is in use (set PORT or --port to another one)`) : err);
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolve((server.address() as AddressInfo).port);
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, '127.0.0.1');
+  });
+}
+
+type RequestHandler = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<void>;
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  if (active) throw new Error(`a local stack is already running in this process (${active.url}); the handlers read their environment once, so stop it first`);
+  const log = typeof options.log === 'object' ? options.log : createLog(options.log ?? 'info');
+  const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
+  const prefix = options.tablePrefix ?? DEFAULT_TABLE_PREFIX;
+  const busName = options.eventBusName ?? process.env.PARLEY_EVENT_BUS ?? DEFAULT_EVENT_BUS_NAME;
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const cleanup = async () => {
+    for (const fn of cleanups.reverse()) {
+      try {
+        await fn();
+      } catch (err) {
+        log.error('stopping the local stack', err);
+      }
+    }
+    cleanups.length = 0;
+  };
+
+  try {
+    // 1. DynamoDB (Local) and the tables.
+    let dynamo: DynamoLocal | undefined;
+    let dynamoEndpoint = options.dynamoEndpoint;
+    if (!dynamoEndpoint) {
+      const dataDir = options.inMemory ? undefined : path.resolve(options.dataDir ?? DEFAULT_DATA_DIR);
+      dynamo = await startDynamoLocal({ dataDir, log });
+      cleanups.push(() => dynamo?.stop());
+      dynamoEndpoint = dynamo.endpoint;
+    }
+    const admin = dynamoClient(dynamoEndpoint, region);
+    cleanups.push(() => admin.destroy());
+    const { names: tables, created } = await ensureTables(admin, prefix);
+    if (created.length) log.debug(`created tables ${created.join(', ')}`);
+
+    let proxy: CountingProxy | undefined;
+    if (options.countCalls) {
+      proxy = await startCountingProxy(dynamoEndpoint, options.countingProxyPort);
+      cleanups.push(() => proxy?.stop());
+    }
+    const handlerDynamoEndpoint = proxy?.endpoint ?? dynamoEndpoint;
+
+    // 2. The server, listening first: the handlers' environment names its port.
+    let route: RequestHandler | undefined;
+    const server = http.createServer((req, res) => {
+      const started = Date.now();
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      res.on('finish', () => {
+        const quiet = url.pathname.startsWith('/_aws/ws/') || url.pathname.startsWith('/assets/');
+        (quiet ? log.debug : log.info)(`${req.method} ${url.pathname} ${res.statusCode} ${Date.now() - started}ms`);
+      });
+      if (!route) return sendJson(res, 503, { message: 'the local stack is starting' });
+      route(req, res, url).catch((err) => {
+        log.error(`${req.method} ${url.pathname} failed`, err);
+        if (!res.headersSent) sendError(res, 500, 'INTERNAL', 'internal error');
+        else res.destroy();
+      });
+    });
+    server.on('clientError', (_err, socket) => socket.destroy());
+    const sockets = new Set<import('node:net').Socket>();
+    server.on('connection', (s) => {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+    });
+    const port = await listen(server, options.port ?? DEFAULT_PORT);
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+          for (const s of sockets) s.destroy();
+        }),
+    );
+    const url = `http://127.0.0.1:${port}`;
+    const origins = [url, `http://localhost:${port}`, ...(options.extraOrigins ?? [])].map((o) => o.trim().replace(/\/+$/, '')).filter(Boolean);
+
+    // 3. The handlers' environment, then the handlers.
+    const tableEnv = Object.fromEntries((Object.keys(TABLES) as TableKey[]).map((k) => [TABLES[k].envVar, tables[k]]));
+    const env: Record<string, string> = {
+      ...tableEnv,
+      [ENV.wsManagementEndpoint]: `${url}/_aws/ws`,
+      [ENV.jwtIssuer]: `${url}/dev`,
+      [ENV.jwtAudience]: JWT_AUDIENCE,
+      [ENV.jwksUri]: `${url}/dev/.well-known/jwks.json`,
+      [ENV.allowedOrigins]: [...new Set(origins)].join(','),
+      AWS_ENDPOINT_URL_DYNAMODB: handlerDynamoEndpoint,
+      AWS_REGION: region,
+      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID || 'local',
+      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY || 'local',
+      ...(options.env ?? {}),
+    };
+    const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, env);
+    cleanups.push(() => {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    });
+    if (previousHandlerEnv) {
+      const changed = Object.keys(env).filter((k) => previousHandlerEnv?.[k] !== env[k] && !k.startsWith('AWS_ACCESS') && !k.startsWith('AWS_SECRET'));
+      if (changed.length) log.warn(`handlers already loaded in this process read their environment once; ${changed.join(', ')} changed since the last stack`);
+    }
+    previousHandlerEnv = env;
+
+    const functions = createFunctionRegistry(options.functions, region);
+    for (const { key, error } of await functions.preload()) log.warn(`function ${key} could not be loaded: ${errorMessage(error)}`);
+
+    // 4. The endpoints.
+    const allowedOrigin = originAllowed(origins);
+    const connections = new ConnectionRegistry();
+    const counters: ManagementCounters = { postToConnection: 0 };
+    const issuer = createDevIssuer({ issuer: `${url}/dev`, audience: JWT_AUDIENCE, allowedOrigin, users: demoUsers });
+    const events = new LocalEventBus({ functions, log, region, busName, retryDelaysMs: options.eventRetryDelaysMs });
+    const wsGateway = createWsGateway({ functions, connections, log, region, limits: options.wsLimits });
+    const httpGateway = createHttpGateway({ functions, log, allowedOrigin });
+    const notes: string[] = [];
+    const web = await prepareWeb({ build: options.buildWeb ?? true, log, distDir: options.webDist });
+    if (web.note) notes.push(web.note);
+    const site = createStaticSite({ distDir: web.distDir, port: () => port });
+
+    server.on('upgrade', (req, socket, head) => wsGateway.handleUpgrade(req, socket, head));
+    cleanups.push(async () => {
+      await wsGateway.closeAll();
+      await Promise.race([events.drain(), new Promise((r) => setTimeout(r, 10000).unref())]);
+    });
+    route = async (req, res, reqUrl) => {
+      const p = reqUrl.pathname;
+      if (await handleManagement(req, res, p, connections, counters)) return;
+      if (await events.handle(req, res, p)) return;
+      if (await issuer.handle(req, res, p)) return;
+      if (await httpGateway.handle(req, res, reqUrl)) return;
+      if (p === '/ws' || p === '/ws/') return sendJson(res, 426, { message: 'Upgrade Required' }, { upgrade: 'websocket' });
+      if (p.startsWith('/_aws/')) return sendJson(res, 404, { message: `no local AWS endpoint ${p}` });
+      if (await site.handle(req, res, reqUrl)) return;
+      sendError(res, 404, 'NOT_FOUND', `no route for ${req.method} ${p}`);
+    };
+
+    // 5. Demo data.
+    if (options.seed ?? true) {
+      await seedDemoData(events);
+      const failed = events.deadLetters.filter((d) => d.event.id.startsWith('seed-'));
+      if (failed.length) notes.push(`seeding failed for ${failed.length} friendship(s): ${failed[0].reason}`);
+    }
+    proxy?.reset();
+    counters.postToConnection = 0;
+
+    const calls: CallCounts = {
+      dynamo: proxy?.counts ?? {},
+      get postToConnection() {
+        return counters.postToConnection;
+      },
+      reset() {
+        proxy?.reset();
+        counters.postToConnection = 0;
+      },
+      total: () => Object.values(proxy?.counts ?? {}).reduce((a, b) => a + b, 0),
+    };
+
+    let stopping: Promise<void> | undefined;
+    const stack: Stack = {
+      url,
+      wsUrl: `ws://127.0.0.1:${port}/ws`,
+      port,
+      region,
+      tables,
+      tablePrefix: prefix,
+      dynamoEndpoint,
+      handlerDynamoEndpoint,
+      ...(dynamo ? { dynamo } : {}),
+      issuer,
+      events,
+      connections,
+      calls,
+      env,
+      notes,
+      drainEvents: () => events.drain(),
+      stop: () =>
+        (stopping ??= (async () => {
+          await cleanup();
+          if (active === stack) active = undefined;
+        })()),
+    };
+    active = stack;
+    return stack;
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}
