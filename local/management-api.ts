@@ -1,7 +1,8 @@
 /**
  * The API Gateway Management API at `/_aws/ws/@connections/{id}`, for the stock
  * `@aws-sdk/client-apigatewaymanagementapi` client (endpoint `http://127.0.0.1:<port>/_aws/ws`):
- * POST sends the body as a text frame (200), GET describes the connection (200), DELETE closes it (204).
+ * POST sends the body as a text frame (200), GET describes the connection (200; the SDK reads it as
+ * `{ConnectedAt, LastActiveAt, Identity:{SourceIp, UserAgent}}`), DELETE closes it (204).
  * An unknown or closed id answers 410 with `x-amzn-errortype: GoneException`, which the SDK raises as
  * `GoneException`. No signature check: any credentials work, as with any local AWS endpoint.
  */
@@ -63,10 +64,11 @@ export async function handleManagement(
       const conn = connections.live(id);
       if (!conn) gone();
       else {
+        // The wire names (jsonName) the SDK maps to ConnectedAt, LastActiveAt, Identity.{SourceIp,UserAgent}.
         sendJson(res, 200, {
-          ConnectedAt: conn.connectedAt.toISOString(),
-          LastActiveAt: conn.lastActiveAt.toISOString(),
-          Identity: { SourceIp: conn.sourceIp, UserAgent: conn.userAgent },
+          connectedAt: conn.connectedAt.toISOString(),
+          lastActiveAt: conn.lastActiveAt.toISOString(),
+          identity: { sourceIp: conn.sourceIp, userAgent: conn.userAgent },
         });
       }
       return true;
