@@ -2,12 +2,13 @@
 const swc = ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }];
 const base = {
   transform: { '^.+\\.(t|j)s$': swc },
+  setupFiles: ['<rootDir>/test/quiet-sdk.ts'],
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'json'],
 };
 module.exports = {
   projects: [
-    { ...base, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'], setupFiles: ['<rootDir>/test/unit/env.ts'] },
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'], setupFiles: ['<rootDir>/test/quiet-sdk.ts', '<rootDir>/test/unit/env.ts'] },
     {
       ...base,
       displayName: 'integration',

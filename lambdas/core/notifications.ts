@@ -23,7 +23,7 @@ export class InvalidEventError extends Error {
 export interface IncomingEvent {
   id: string;
   detailType: string;
-  /** Event time (ISO); the same on every redelivery. */
+  /** Event time (ISO, whole seconds). */
   time: string;
   detail: unknown;
 }
@@ -48,11 +48,6 @@ export interface NotifyResult {
   delivered: number;
 }
 
-/** Deterministic ids: `ids.derive(eventId, recipient, time)` must give the same id on every delivery. */
-export interface DerivedIds {
-  derive(eventId: string, recipient: string, at: number): string;
-}
-
 interface Draft {
   to: string;
   type: SystemMessageType;
@@ -61,7 +56,7 @@ interface Draft {
 }
 
 export async function handleEvent<K extends EventDetailType>(
-  deps: Deps & { derivedIds: DerivedIds },
+  deps: Deps,
   event: IncomingEvent & { detailType: K },
   detail: Details[K],
 ): Promise<NotifyResult> {
@@ -126,12 +121,13 @@ async function draftsFor(deps: Deps, type: EventDetailType, d: Details[EventDeta
   }
 }
 
-async function storeAndPush(deps: Deps & { derivedIds: DerivedIds }, event: IncomingEvent, drafts: Draft[]): Promise<NotifyResult> {
+async function storeAndPush(deps: Deps, event: IncomingEvent, drafts: Draft[]): Promise<NotifyResult> {
   if (drafts.length === 0) return { stored: 0, delivered: 0 };
-  const at = Date.parse(event.time);
-  const when = Number.isFinite(at) ? at : deps.clock.now();
+  // Ids come from the clock (EventBridge times have whole seconds, too coarse to order by); exactly-once comes
+  // from the (event, recipient) claims, not from the id.
+  const when = deps.clock.now();
   const messages: Message[] = drafts.map((d) => ({
-    id: deps.derivedIds.derive(event.id, d.to, when),
+    id: deps.ids.next(when),
     fromUserId: null,
     toUserId: d.to,
     messageType: d.type,
