@@ -1,0 +1,153 @@
+/**
+ * Who users are: a Cognito user pool made by the stack (default) or a bring-your-own OIDC issuer from context.
+ * Either way the functions get the same three settings the local dev issuer gives them (JWT_ISSUER, JWT_AUDIENCE,
+ * JWKS_URI) and run the same verifier code (lambdas/adapters/jwt.ts).
+ */
+import { Aws, Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import { Construct } from 'constructs';
+import type { AuthSettings } from './config';
+import type { WebConfig } from './wiring';
+
+export type WebAuthConfig = Extract<WebConfig['auth'], { mode: 'oidc' }>;
+
+export interface AuthProps {
+  settings: AuthSettings;
+  stage: string;
+  removalPolicy: RemovalPolicy;
+}
+
+export class Auth extends Construct {
+  /** Values for JWT_ISSUER / JWT_AUDIENCE / JWKS_URI. */
+  readonly issuer: string;
+  readonly jwksUri: string;
+  /** Origins the browser must reach for login (token endpoint): goes into the CSP connect-src. */
+  readonly browserOrigins: string[];
+  readonly userPool?: cognito.UserPool;
+  readonly domain?: cognito.UserPoolDomain;
+  private client?: cognito.UserPoolClient;
+  private readonly settings: AuthSettings;
+
+  constructor(scope: Construct, id: string, props: AuthProps) {
+    super(scope, id);
+    this.settings = props.settings;
+    const s = props.settings;
+    if (s.mode === 'oidc') {
+      this.issuer = s.issuer;
+      this.jwksUri = s.jwksUri;
+      this.browserOrigins = [...new Set([new URL(s.tokenUrl).origin])];
+      return;
+    }
+
+    this.userPool = new cognito.UserPool(this, 'UserPool', {
+      selfSignUpEnabled: s.selfSignUp,
+      signInAliases: { email: true, username: false },
+      autoVerify: { email: true },
+      standardAttributes: {
+        email: { required: true, mutable: true },
+        // The contract's display name is the `name` claim.
+        fullname: { required: false, mutable: true },
+      },
+      passwordPolicy: {
+        minLength: 12,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        tempPasswordValidity: Duration.days(3),
+      },
+      mfa: cognito.Mfa.OPTIONAL,
+      mfaSecondFactor: { otp: true, sms: false },
+      accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
+      featurePlan: cognito.FeaturePlan.ESSENTIALS,
+      deletionProtection: props.removalPolicy === RemovalPolicy.RETAIN,
+      removalPolicy: props.removalPolicy,
+    });
+    Validations.of(this.userPool).acknowledge(
+      {
+        id: 'AwsSolutions-COG2',
+        reason:
+          'MFA is OPTIONAL (TOTP) rather than required: Parley is a consumer chat whose users enrol a second factor themselves; ' +
+          'ops can tighten to REQUIRED in lib/auth.ts without other changes.',
+      },
+      {
+        id: 'AwsSolutions-COG8',
+        reason:
+          'Threat protection (compromised-credential and risky sign-in detection) needs the Cognito Plus feature plan, ' +
+          'billed per monthly active user; Essentials is used for cost. Strong password policy, email-only recovery ' +
+          'and optional TOTP are on.',
+      },
+    );
+
+    // A hosted-UI prefix must be unique per region: by default "parley-<stage>-<stack uuid>".
+    const domainPrefix =
+      s.domainPrefix ?? Fn.join('-', ['parley', props.stage, Fn.select(2, Fn.split('/', Stack.of(this).stackId))]);
+    this.domain = this.userPool.addDomain('Domain', { cognitoDomain: { domainPrefix } });
+    this.issuer = `https://cognito-idp.${Aws.REGION}.amazonaws.com/${this.userPool.userPoolId}`;
+    this.jwksUri = `${this.issuer}/.well-known/jwks.json`;
+    this.browserOrigins = [this.domain.baseUrl()];
+  }
+
+  /**
+   * The web app client: authorization code with PKCE, no client secret (a browser can't keep one).
+   * Cognito mode only; call once with the URLs the hosted UI may redirect back to.
+   */
+  addWebClient(redirectUrls: string[]): void {
+    if (!this.userPool || this.settings.mode !== 'cognito') return;
+    const urls = [...new Set([...redirectUrls, ...this.settings.extraCallbackUrls])];
+    this.client = this.userPool.addClient('WebClient', {
+      generateSecret: false,
+      authFlows: { userSrp: true },
+      oAuth: {
+        flows: { authorizationCodeGrant: true, implicitCodeGrant: false, clientCredentials: false },
+        scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE],
+        callbackUrls: urls,
+        logoutUrls: urls,
+      },
+      supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],
+      preventUserExistenceErrors: true,
+      enableTokenRevocation: true,
+      idTokenValidity: Duration.hours(1),
+      accessTokenValidity: Duration.hours(1),
+      refreshTokenValidity: Duration.days(30),
+    });
+  }
+
+  get userPoolClient(): cognito.UserPoolClient | undefined {
+    return this.client;
+  }
+
+  /** JWT_AUDIENCE: the app client id (Cognito ID tokens carry it as `aud`), or the configured audiences. */
+  get audience(): string {
+    if (this.settings.mode === 'oidc') return this.settings.audience.join(',');
+    if (!this.client) throw new Error('Auth.addWebClient must run before the audience is read');
+    return this.client.userPoolClientId;
+  }
+
+  /** The `auth` part of the web client's config.json. */
+  webConfig(redirectUri: string): WebAuthConfig {
+    const s = this.settings;
+    if (s.mode === 'oidc') {
+      return {
+        mode: 'oidc',
+        authorizeUrl: s.authorizeUrl,
+        tokenUrl: s.tokenUrl,
+        ...(s.logoutUrl ? { logoutUrl: s.logoutUrl } : {}),
+        clientId: s.clientId,
+        scopes: s.scopes,
+        redirectUri,
+      };
+    }
+    if (!this.domain || !this.client) throw new Error('Auth.addWebClient must run before webConfig');
+    const base = this.domain.baseUrl();
+    return {
+      mode: 'oidc',
+      authorizeUrl: `${base}/oauth2/authorize`,
+      tokenUrl: `${base}/oauth2/token`,
+      logoutUrl: `${base}/logout`,
+      clientId: this.client.userPoolClientId,
+      scopes: ['openid', 'email', 'profile'],
+      redirectUri,
+    };
+  }
+}

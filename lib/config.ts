@@ -1,0 +1,258 @@
+/**
+ * Deploy-time settings of the Parley stack, read once from CDK context (`-c key=value`, `cdk.json` or
+ * `new App({ context })`) and validated so a typo fails `cdk synth` instead of a deployment.
+ * Every option is documented for ops in docs/DEPLOY.md ("Context options").
+ */
+import * as path from 'node:path';
+import type { Node } from 'constructs';
+import { DEFAULT_EVENT_BUS_NAME } from './wiring';
+
+/** Repository root: lib/.. */
+export const PROJECT_ROOT = path.resolve(__dirname, '..');
+
+export type AuthSettings =
+  | {
+      mode: 'cognito';
+      /** Hosted UI domain prefix; default derived from the stack id (unique per stack). */
+      domainPrefix?: string;
+      selfSignUp: boolean;
+      /** Callback/logout URLs beyond the CloudFront URL and the extra origins. */
+      extraCallbackUrls: string[];
+    }
+  | {
+      mode: 'oidc';
+      issuer: string;
+      audience: string[];
+      jwksUri: string;
+      authorizeUrl: string;
+      tokenUrl: string;
+      logoutUrl?: string;
+      clientId: string;
+      scopes: string[];
+    };
+
+export interface ParleyConfig {
+  /** Stage name: API Gateway stage, part of the stack name and of the Cognito domain. */
+  stage: string;
+  eventBusName: string;
+  auth: AuthSettings;
+  /** Browser origins allowed besides the CloudFront URL (HTTP API CORS, WebSocket Origin allowlist). */
+  extraOrigins: string[];
+  alarmEmail?: string;
+  /** "<count>/<seconds>" per user. */
+  rateLimitSend: string;
+  rateLimitTyping: string;
+  logRetentionDays: number;
+  logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** retain: the PITR table, user pool and buckets survive `cdk destroy`; destroy: everything goes. */
+  removalPolicy: 'retain' | 'destroy';
+  /** Absolute path of the web client's build (index.html at its root). */
+  webBuildDir: string;
+  /** Stage-wide API Gateway throttling (both APIs). */
+  throttleRateLimit: number;
+  throttleBurstLimit: number;
+  /** Apply wiring's reservedConcurrency (off for accounts whose concurrency quota is still 10). */
+  reservedConcurrency: boolean;
+  /** Hours a connection row lives without a $disconnect. */
+  connectionTtlHours: number;
+}
+
+/** CloudWatch Logs accepts only these retention periods. */
+export const VALID_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+const RATE = /^\s*[1-9]\d*\s*\/\s*[1-9]\d*\s*$/;
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(`Parley context: ${message} (see docs/DEPLOY.md, "Context options")`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Lookup = (key: string) => unknown;
+
+function str(get: Lookup, key: string): string | undefined {
+  const v = get(key);
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
+    throw new ConfigError(`${key} must be a string`);
+  }
+  const s = String(v).trim();
+  return s === '' ? undefined : s;
+}
+
+/** A list given as a JSON array (cdk.json) or a comma-separated string (`-c key=a,b`). */
+function list(get: Lookup, key: string): string[] {
+  const v = get(key);
+  if (v === undefined || v === null || v === '') return [];
+  if (Array.isArray(v)) return v.map((x) => String(x).trim()).filter(Boolean);
+  if (typeof v !== 'string') throw new ConfigError(`${key} must be a list or a comma-separated string`);
+  const s = v.trim();
+  if (s.startsWith('[')) {
+    try {
+      const parsed: unknown = JSON.parse(s);
+      if (Array.isArray(parsed)) return parsed.map((x) => String(x).trim()).filter(Boolean);
+    } catch {
+      // fall through to comma splitting
+    }
+  }
+  return s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+}
+
+function bool(get: Lookup, key: string, fallback: boolean): boolean {
+  const v = get(key);
+  if (v === undefined || v === null || v === '') return fallback;
+  if (typeof v === 'boolean') return v;
+  const s = String(v).trim().toLowerCase();
+  if (['true', 'yes', '1', 'on'].includes(s)) return true;
+  if (['false', 'no', '0', 'off'].includes(s)) return false;
+  throw new ConfigError(`${key} must be true or false, got "${String(v)}"`);
+}
+
+function int(get: Lookup, key: string, fallback: number, min: number, max: number): number {
+  const s = str(get, key);
+  if (s === undefined) return fallback;
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${key} must be an integer in ${min}..${max}, got "${s}"`);
+  return n;
+}
+
+function httpsUrl(key: string, value: string): string {
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    throw new ConfigError(`${key} must be a URL, got "${value}"`);
+  }
+  if (u.protocol !== 'https:') throw new ConfigError(`${key} must be an https:// URL, got "${value}"`);
+  return value.replace(/\/+$/, '');
+}
+
+/** A browser origin: scheme://host[:port], no path. http is allowed for local development origins. */
+function origin(key: string, value: string): string {
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    throw new ConfigError(`${key}: "${value}" is not an origin like https://app.example.com`);
+  }
+  if ((u.protocol !== 'https:' && u.protocol !== 'http:') || (u.pathname !== '/' && u.pathname !== '') || u.search) {
+    throw new ConfigError(`${key}: "${value}" is not an origin like https://app.example.com (no path)`);
+  }
+  return u.origin;
+}
+
+function authSettings(get: Lookup): AuthSettings {
+  const mode = str(get, 'authMode') ?? 'cognito';
+  if (mode === 'cognito') {
+    const domainPrefix = str(get, 'cognitoDomainPrefix');
+    if (domainPrefix !== undefined && (!/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(domainPrefix) || /aws|amazon|cognito/.test(domainPrefix))) {
+      throw new ConfigError(
+        `cognitoDomainPrefix must be lowercase letters, digits and hyphens without "aws", "amazon" or "cognito", got "${domainPrefix}"`,
+      );
+    }
+    return {
+      mode,
+      domainPrefix,
+      selfSignUp: bool(get, 'cognitoSelfSignUp', false),
+      extraCallbackUrls: list(get, 'extraCallbackUrls').map((u) => {
+        try {
+          return new URL(u).toString();
+        } catch {
+          throw new ConfigError(`extraCallbackUrls: "${u}" is not a URL`);
+        }
+      }),
+    };
+  }
+  if (mode !== 'oidc') throw new ConfigError(`authMode must be "cognito" or "oidc", got "${mode}"`);
+  const issuerRaw = str(get, 'oidcIssuer');
+  if (!issuerRaw) throw new ConfigError('authMode=oidc needs oidcIssuer');
+  const issuer = httpsUrl('oidcIssuer', issuerRaw);
+  const audience = list(get, 'oidcAudience');
+  if (audience.length === 0) throw new ConfigError('authMode=oidc needs oidcAudience (the client id your tokens carry in "aud")');
+  const opt = (key: string, fallback: string) => httpsUrl(key, str(get, key) ?? fallback);
+  const logout = str(get, 'oidcLogoutUrl');
+  const scopes = list(get, 'oidcScopes');
+  return {
+    mode,
+    // aws-jwt-verify compares the token's iss with this string exactly; keep what ops typed (minus a trailing /).
+    issuer,
+    audience,
+    jwksUri: opt('oidcJwksUri', `${issuer}/.well-known/jwks.json`),
+    authorizeUrl: opt('oidcAuthorizeUrl', `${issuer}/authorize`),
+    tokenUrl: opt('oidcTokenUrl', `${issuer}/token`),
+    logoutUrl: logout ? httpsUrl('oidcLogoutUrl', logout) : undefined,
+    clientId: str(get, 'oidcClientId') ?? audience[0],
+    scopes: scopes.length ? scopes.flatMap((s) => s.split(/\s+/)) : ['openid', 'profile', 'email'],
+  };
+}
+
+/** Build the configuration from a lookup (a construct node's tryGetContext, or a plain object in tests). */
+export function parseConfig(get: Lookup, projectRoot = PROJECT_ROOT): ParleyConfig {
+  const stage = str(get, 'stage') ?? 'prod';
+  if (!/^[a-z][a-z0-9-]{0,19}$/.test(stage)) throw new ConfigError(`stage must match [a-z][a-z0-9-]{0,19}, got "${stage}"`);
+
+  const eventBusName = str(get, 'eventBusName') ?? DEFAULT_EVENT_BUS_NAME;
+  if (!/^[A-Za-z0-9._-]{1,256}$/.test(eventBusName) || eventBusName === 'default') {
+    throw new ConfigError(`eventBusName must be 1-256 of [A-Za-z0-9._-] and not "default", got "${eventBusName}"`);
+  }
+
+  const rateLimitSend = str(get, 'rateLimitSend') ?? '30/10';
+  const rateLimitTyping = str(get, 'rateLimitTyping') ?? '10/10';
+  for (const [k, v] of [
+    ['rateLimitSend', rateLimitSend],
+    ['rateLimitTyping', rateLimitTyping],
+  ]) {
+    if (!RATE.test(v)) throw new ConfigError(`${k} must be "<count>/<seconds>" like "30/10", got "${v}"`);
+  }
+
+  const logRetentionDays = int(get, 'logRetentionDays', 30, 1, 3653);
+  if (!(VALID_RETENTION_DAYS as readonly number[]).includes(logRetentionDays)) {
+    throw new ConfigError(`logRetentionDays must be one of ${VALID_RETENTION_DAYS.join(', ')}, got ${logRetentionDays}`);
+  }
+
+  const logLevel = (str(get, 'logLevel') ?? 'INFO').toUpperCase();
+  if (!['DEBUG', 'INFO', 'WARN', 'ERROR'].includes(logLevel)) throw new ConfigError(`logLevel must be DEBUG, INFO, WARN or ERROR`);
+
+  const removalPolicy = (str(get, 'removalPolicy') ?? 'retain').toLowerCase();
+  if (removalPolicy !== 'retain' && removalPolicy !== 'destroy') {
+    throw new ConfigError(`removalPolicy must be "retain" or "destroy", got "${removalPolicy}"`);
+  }
+
+  const alarmEmail = str(get, 'alarmEmail');
+  if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail)) {
+    throw new ConfigError(`alarmEmail is not an e-mail address: "${alarmEmail}"`);
+  }
+
+  const throttleRateLimit = int(get, 'throttleRateLimit', 1000, 1, 100000);
+  const throttleBurstLimit = int(get, 'throttleBurstLimit', 2000, 1, 100000);
+  const connectionTtlHours = int(get, 'connectionTtlHours', 3, 3, 48);
+
+  return {
+    stage,
+    eventBusName,
+    auth: authSettings(get),
+    extraOrigins: [...new Set(list(get, 'extraOrigins').map((o) => origin('extraOrigins', o)))],
+    alarmEmail,
+    rateLimitSend: rateLimitSend.replace(/\s+/g, ''),
+    rateLimitTyping: rateLimitTyping.replace(/\s+/g, ''),
+    logRetentionDays,
+    logLevel: logLevel as ParleyConfig['logLevel'],
+    removalPolicy,
+    webBuildDir: path.resolve(projectRoot, str(get, 'webBuildDir') ?? 'web/dist'),
+    throttleRateLimit,
+    throttleBurstLimit,
+    reservedConcurrency: bool(get, 'reservedConcurrency', true),
+    connectionTtlHours,
+  };
+}
+
+/** The configuration from a construct's CDK context. */
+export function configFromContext(node: Node): ParleyConfig {
+  return parseConfig((key) => node.tryGetContext(key));
+}

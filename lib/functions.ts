@@ -1,0 +1,113 @@
+/**
+ * One Lambda function per wiring `FUNCTIONS` entry: bundled by the local esbuild (never Docker), Node 22 on arm64,
+ * its own log group and role, and exactly the table / WebSocket grants wiring declares.
+ */
+import * as path from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { FUNCTIONS, type FunctionDef, type FunctionKey, type TableKey } from './wiring';
+
+export const RUNTIME = lambda.Runtime.NODEJS_22_X;
+export const ARCHITECTURE = lambda.Architecture.ARM_64;
+
+export interface FunctionsProps {
+  projectRoot: string;
+  /** Environment every function gets (table names, endpoints, limits, logging). */
+  environment: Record<string, string>;
+  /** Extra environment for functions that verify tokens (JWT_ISSUER, JWT_AUDIENCE, JWKS_URI). */
+  tokenEnvironment: Record<string, string>;
+  tables: Record<TableKey, dynamodb.ITable>;
+  /** The WebSocket stage whose @connections functions with `manageConnections` may call. */
+  webSocketStage: apigwv2.WebSocketStage;
+  logRetention: logs.RetentionDays;
+  logRemovalPolicy: RemovalPolicy;
+  logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** Apply wiring's reservedConcurrency. */
+  reservedConcurrency: boolean;
+}
+
+/** "wsSendMessage" -> "WsSendMessage" (construct ids). */
+export const constructIdOf = (key: string) => key.charAt(0).toUpperCase() + key.slice(1);
+
+export class Functions extends Construct {
+  readonly functions: Record<FunctionKey, NodejsFunction>;
+  readonly logGroups: Record<FunctionKey, logs.LogGroup>;
+
+  constructor(scope: Construct, id: string, props: FunctionsProps) {
+    super(scope, id);
+    const functions: Partial<Record<FunctionKey, NodejsFunction>> = {};
+    const logGroups: Partial<Record<FunctionKey, logs.LogGroup>> = {};
+
+    for (const key of Object.keys(FUNCTIONS) as FunctionKey[]) {
+      const def: FunctionDef = FUNCTIONS[key];
+      const cid = constructIdOf(key);
+
+      const logGroup = new logs.LogGroup(this, `${cid}Logs`, {
+        retention: props.logRetention,
+        removalPolicy: props.logRemovalPolicy,
+      });
+      // Own role per function: only its log group, then only what wiring grants (no AWS managed policies).
+      const role = new iam.Role(this, `${cid}Role`, {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+        description: `Parley ${key}: ${def.description}`.slice(0, 1000),
+      });
+      logGroup.grantWrite(role);
+
+      const fn = new NodejsFunction(this, cid, {
+        entry: path.join(props.projectRoot, def.entry),
+        handler: 'handler',
+        projectRoot: props.projectRoot,
+        depsLockFilePath: path.join(props.projectRoot, 'package-lock.json'),
+        description: def.description,
+        runtime: RUNTIME,
+        architecture: ARCHITECTURE,
+        memorySize: def.memoryMb ?? 256,
+        timeout: Duration.seconds(def.timeoutSeconds ?? 10),
+        role,
+        logGroup,
+        loggingFormat: lambda.LoggingFormat.JSON,
+        // Powertools writes JSON itself; keep Lambda's own filter level in step with LOG_LEVEL.
+        applicationLogLevelV2: lambda.ApplicationLogLevel[props.logLevel],
+        systemLogLevelV2: lambda.SystemLogLevel.INFO,
+        reservedConcurrentExecutions: props.reservedConcurrency ? def.reservedConcurrency : undefined,
+        environment: {
+          ...props.environment,
+          ...(def.verifiesTokens ? props.tokenEnvironment : {}),
+        },
+        bundling: {
+          forceDockerBundling: false,
+          minify: true,
+          sourceMap: false,
+          target: 'node22',
+          format: OutputFormat.CJS,
+          // Prefer ES module builds of dependencies so esbuild can tree-shake the SDK.
+          mainFields: ['module', 'main'],
+          // SDK v3 is bundled (tree-shaken) rather than taken from the runtime: faster cold starts, pinned versions.
+          bundleAwsSDK: true,
+          externalModules: [],
+          logLevel: LogLevel.WARNING,
+        },
+      });
+
+      for (const [tableKey, access] of Object.entries(def.tables) as [TableKey, NonNullable<FunctionDef['tables'][TableKey]>][]) {
+        const table = props.tables[tableKey];
+        if (access === 'read') table.grantReadData(fn);
+        else if (access === 'write') table.grantWriteData(fn);
+        else table.grantReadWriteData(fn);
+      }
+      // execute-api:ManageConnections on <api>/<stage>/*/@connections/* only.
+      if (def.manageConnections) props.webSocketStage.grantManagementApiAccess(fn);
+
+      functions[key] = fn;
+      logGroups[key] = logGroup;
+    }
+    this.functions = functions as Record<FunctionKey, NodejsFunction>;
+    this.logGroups = logGroups as Record<FunctionKey, logs.LogGroup>;
+  }
+}

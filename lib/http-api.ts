@@ -1,0 +1,96 @@
+/**
+ * The REST API (API Gateway HTTP API, payload format 2.0): one route per wiring `HTTP_ROUTES` entry, CORS for the
+ * web origins, stage-wide throttling and JSON access logs. Authentication happens inside the handlers (the same
+ * verifier as the WebSocket authorizer) so every refusal carries the contract's `{"error":{...}}` body.
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { constructIdOf } from './functions';
+import { HTTP_ROUTES, type FunctionKey } from './wiring';
+
+export interface RestApiProps {
+  /** Browser origins allowed by CORS (the CloudFront URL and configured extras). */
+  allowedOrigins: string[];
+  throttle: apigwv2.ThrottleSettings;
+  functions: Record<FunctionKey, lambda.IFunction>;
+  logRetention: logs.RetentionDays;
+  logRemovalPolicy: RemovalPolicy;
+}
+
+/** Never logs the Authorization header or query strings. */
+const HTTP_ACCESS_LOG = JSON.stringify({
+  requestId: '$context.requestId',
+  time: '$context.requestTimeEpoch',
+  routeKey: '$context.routeKey',
+  status: '$context.status',
+  ip: '$context.identity.sourceIp',
+  latency: '$context.responseLatency',
+  integrationLatency: '$context.integrationLatency',
+  responseLength: '$context.responseLength',
+  error: '$context.error.message',
+  integrationError: '$context.integrationErrorMessage',
+});
+
+const METHOD: Record<string, apigwv2.HttpMethod> = {
+  GET: apigwv2.HttpMethod.GET,
+  POST: apigwv2.HttpMethod.POST,
+  DELETE: apigwv2.HttpMethod.DELETE,
+};
+
+export class RestApi extends Construct {
+  readonly api: apigwv2.HttpApi;
+  readonly stage: apigwv2.HttpStage;
+  readonly accessLogs: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: RestApiProps) {
+    super(scope, id);
+    this.api = new apigwv2.HttpApi(this, 'Api', {
+      description: 'Parley REST API (history, conversations, unread counts, system messages, friends)',
+      createDefaultStage: false,
+      corsPreflight: {
+        allowOrigins: props.allowedOrigins,
+        allowMethods: [apigwv2.CorsHttpMethod.GET, apigwv2.CorsHttpMethod.POST, apigwv2.CorsHttpMethod.DELETE],
+        allowHeaders: ['authorization', 'content-type'],
+        maxAge: Duration.days(1),
+      },
+    });
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: props.logRetention,
+      removalPolicy: props.logRemovalPolicy,
+    });
+    // $default stage: the URL has no stage segment, so the web client appends /api/... to the bare endpoint.
+    this.stage = new apigwv2.HttpStage(this, 'Stage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: props.throttle,
+      accessLogSettings: {
+        destination: new apigwv2.LogGroupLogDestination(this.accessLogs),
+        format: apigw.AccessLogFormat.custom(HTTP_ACCESS_LOG),
+      },
+    });
+
+    // One integration per function (a function may serve several routes).
+    const integrations = new Map<FunctionKey, HttpLambdaIntegration>();
+    for (const route of HTTP_ROUTES) {
+      let integration = integrations.get(route.function);
+      if (!integration) {
+        integration = new HttpLambdaIntegration(`${constructIdOf(route.function)}Integration`, props.functions[route.function], {
+          payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
+        });
+        integrations.set(route.function, integration);
+      }
+      this.api.addRoutes({ path: route.path, methods: [METHOD[route.method]], integration });
+    }
+  }
+
+  /** https://{apiId}.execute-api.{region}.amazonaws.com (no trailing slash; REST paths start with /api/). */
+  get url(): string {
+    return this.api.apiEndpoint;
+  }
+}

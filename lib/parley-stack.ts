@@ -1,0 +1,165 @@
+/**
+ * The whole of Parley in one stack, composed from one construct per concern and built from lib/wiring.ts —
+ * the same declaration the local stack runs from.
+ *
+ * Dependency order (CloudFormation forbids cycles):
+ *   tables, WebSocket API (no routes yet), auth (pool + hosted UI domain)
+ *   -> web hosting (its CSP names the WebSocket API and the login origin)
+ *   -> app client (callback = CloudFront URL) -> functions (ALLOWED_ORIGINS = CloudFront URL)
+ *   -> WebSocket routes, HTTP API (CORS = CloudFront URL), notifications -> config.json, alarms, outputs.
+ * The CSP allows the HTTP API by the regional execute-api wildcard: naming its id would close the loop
+ * HTTP API (CORS) -> CloudFront -> headers policy -> HTTP API.
+ */
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { Auth } from './auth';
+import { configFromContext, PROJECT_ROOT, type ParleyConfig } from './config';
+import { Data } from './data';
+import { Functions } from './functions';
+import { RestApi } from './http-api';
+import { acknowledgeFindings } from './nag';
+import { Notifications } from './notifications';
+import { Observability } from './observability';
+import { RealtimeApi } from './realtime';
+import { executeApiOrigin, WebHosting } from './web-hosting';
+import { ENV, FUNCTIONS, type FunctionKey, type WebConfig } from './wiring';
+
+export interface ParleyStackProps extends StackProps {
+  /** Overrides of the context-derived configuration (tests, or a programmatic app). */
+  config?: Partial<ParleyConfig>;
+  /** Repository root holding lambdas/ and package-lock.json. */
+  projectRoot?: string;
+}
+
+export const SERVICE_NAME = 'parley';
+
+export class ParleyStack extends Stack {
+  readonly config: ParleyConfig;
+  readonly data: Data;
+  readonly auth: Auth;
+  readonly realtime: RealtimeApi;
+  readonly web: WebHosting;
+  readonly compute: Functions;
+  readonly rest: RestApi;
+  readonly notifications: Notifications;
+  readonly observability: Observability;
+  readonly webConfig: WebConfig;
+
+  constructor(scope: Construct, id: string, props: ParleyStackProps = {}) {
+    super(scope, id, {
+      description: 'Parley: real-time 1:1 chat and system notifications (API Gateway WebSocket + HTTP API, Lambda, DynamoDB, EventBridge)',
+      ...props,
+    });
+    const cfg: ParleyConfig = { ...configFromContext(this.node), ...props.config };
+    this.config = cfg;
+    const projectRoot = props.projectRoot ?? PROJECT_ROOT;
+    const durable = cfg.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const logRemoval = durable;
+    const logRetention = cfg.logRetentionDays as logs.RetentionDays;
+    const throttle = { rateLimit: cfg.throttleRateLimit, burstLimit: cfg.throttleBurstLimit };
+
+    this.data = new Data(this, 'Data', { durableRemovalPolicy: durable });
+    this.realtime = new RealtimeApi(this, 'Realtime', { stageName: cfg.stage, throttle, logRetention, logRemovalPolicy: logRemoval });
+    this.auth = new Auth(this, 'Auth', { settings: cfg.auth, stage: cfg.stage, removalPolicy: durable });
+
+    this.web = new WebHosting(this, 'Web', {
+      webBuildDir: cfg.webBuildDir,
+      connectSources: [
+        `wss://${this.realtime.api.apiId}.execute-api.${this.region}.${this.urlSuffix}`,
+        executeApiOrigin('https'),
+        ...this.auth.browserOrigins,
+      ],
+      removalPolicy: durable,
+      logRetention,
+    });
+    const webOrigins = [this.web.url, ...cfg.extraOrigins];
+    const redirectUri = `${this.web.url}/`;
+    this.auth.addWebClient([redirectUri, ...cfg.extraOrigins.map((o) => `${o}/`)]);
+
+    this.compute = new Functions(this, 'Functions', {
+      projectRoot,
+      // The composition root (lambdas/adapters/container.ts) reads all of these at first use, so every function
+      // gets them; what a function may actually DO is its IAM policy, granted from wiring below.
+      environment: {
+        [ENV.tableName]: this.data.tables.main.tableName,
+        [ENV.connectionsTable]: this.data.tables.connections.tableName,
+        [ENV.wsManagementEndpoint]: this.realtime.managementEndpoint,
+        [ENV.allowedOrigins]: webOrigins.join(','),
+        [ENV.rateSendMessage]: cfg.rateLimitSend,
+        [ENV.rateTyping]: cfg.rateLimitTyping,
+        [ENV.connectionTtlHours]: String(cfg.connectionTtlHours),
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        LOG_LEVEL: cfg.logLevel,
+      },
+      tokenEnvironment: {
+        [ENV.jwtIssuer]: this.auth.issuer,
+        [ENV.jwtAudience]: this.auth.audience,
+        [ENV.jwksUri]: this.auth.jwksUri,
+      },
+      tables: this.data.tables,
+      webSocketStage: this.realtime.stage,
+      logRetention,
+      logRemovalPolicy: logRemoval,
+      logLevel: cfg.logLevel,
+      reservedConcurrency: cfg.reservedConcurrency,
+    });
+    const functions = this.compute.functions;
+
+    this.realtime.addRoutes(functions);
+    this.rest = new RestApi(this, 'Rest', {
+      allowedOrigins: webOrigins,
+      throttle,
+      functions,
+      logRetention,
+      logRemovalPolicy: logRemoval,
+    });
+    this.notifications = new Notifications(this, 'Notifications', { eventBusName: cfg.eventBusName, functions });
+
+    this.webConfig = {
+      wsUrl: this.realtime.url,
+      apiUrl: this.rest.url,
+      auth: this.auth.webConfig(redirectUri),
+    };
+    this.web.deploy(this.webConfig);
+
+    this.observability = new Observability(this, 'Observability', {
+      alarmEmail: cfg.alarmEmail,
+      functions,
+      boundedFunctions: (Object.keys(FUNCTIONS) as FunctionKey[]).filter(
+        (k) => cfg.reservedConcurrency && (FUNCTIONS[k] as { reservedConcurrency?: number }).reservedConcurrency !== undefined,
+      ),
+      deadLetterQueue: this.notifications.deadLetterQueue,
+      webSocketApi: this.realtime.api,
+      webSocketStageName: this.realtime.stage.stageName,
+      httpApi: this.rest.api,
+      tables: this.data.tables,
+    });
+
+    const out = (id2: string, value: string, description: string) => new CfnOutput(this, id2, { value, description });
+    out('WebUrl', this.web.url, 'The web client (CloudFront)');
+    out('WebSocketUrl', this.realtime.url, 'WebSocket API: connect with ?token=<JWT>');
+    out('HttpApiUrl', this.rest.url, 'REST API base URL (paths start with /api/)');
+    out('EventBusName', this.notifications.bus.eventBusName, 'EventBridge bus publishers send to');
+    out('EventBusArn', this.notifications.bus.eventBusArn, 'EventBridge bus ARN (publisher IAM resource)');
+    out('PublisherPolicyArn', this.notifications.publisherPolicy.managedPolicyArn, 'Managed policy to attach to publishers');
+    out('DeadLetterQueueUrl', this.notifications.deadLetterQueue.queueUrl, 'Events Parley gave up on');
+    out('DashboardName', this.observability.dashboard.dashboardName, 'CloudWatch dashboard');
+    out('WebBucketName', this.web.bucket.bucketName, 'S3 bucket of the web client');
+    out('JwtIssuer', this.auth.issuer, 'Issuer the functions accept tokens from');
+    if (this.auth.userPool && this.auth.userPoolClient && this.auth.domain) {
+      out('UserPoolId', this.auth.userPool.userPoolId, 'Cognito user pool (create users here)');
+      out('UserPoolClientId', this.auth.userPoolClient.userPoolClientId, 'Cognito app client of the web client');
+      out('CognitoDomainUrl', this.auth.domain.baseUrl(), 'Cognito hosted UI');
+    }
+    if (this.observability.topic) out('AlarmTopicArn', this.observability.topic.topicArn, 'SNS topic alarms publish to');
+
+    acknowledgeFindings(this, {
+      functions: this.compute,
+      siteBucket: this.web.bucket,
+      tables: this.data.tables,
+      webSocketApi: this.realtime.api,
+      webSocketStageName: this.realtime.stage.stageName,
+    });
+  }
+}

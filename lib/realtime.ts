@@ -1,0 +1,92 @@
+/**
+ * The WebSocket API: routes by the frame's `action` (wiring's selection expression), $connect guarded by a Lambda
+ * REQUEST authorizer on the `token` query string, two-way routes answering the caller, stage-wide throttling and
+ * JSON access logs.
+ */
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { constructIdOf } from './functions';
+import { WS_AUTHORIZER, WS_ROUTES, WS_ROUTE_SELECTION_EXPRESSION, type FunctionKey } from './wiring';
+
+export interface RealtimeApiProps {
+  stageName: string;
+  throttle: apigwv2.ThrottleSettings;
+  logRetention: logs.RetentionDays;
+  logRemovalPolicy: RemovalPolicy;
+}
+
+/** Access-log line: ids, route, status and errors only — never the query string (it carries the token). */
+const WS_ACCESS_LOG = JSON.stringify({
+  requestId: '$context.requestId',
+  time: '$context.requestTimeEpoch',
+  eventType: '$context.eventType',
+  routeKey: '$context.routeKey',
+  connectionId: '$context.connectionId',
+  userId: '$context.authorizer.userId',
+  status: '$context.status',
+  ip: '$context.identity.sourceIp',
+  integrationLatency: '$context.integrationLatency',
+  error: '$context.error.message',
+  integrationError: '$context.integration.error',
+  authorizerError: '$context.authorizer.error',
+});
+
+export class RealtimeApi extends Construct {
+  readonly api: apigwv2.WebSocketApi;
+  readonly stage: apigwv2.WebSocketStage;
+  readonly accessLogs: logs.LogGroup;
+  readonly routes: Record<string, apigwv2.WebSocketRoute> = {};
+
+  constructor(scope: Construct, id: string, props: RealtimeApiProps) {
+    super(scope, id);
+    this.api = new apigwv2.WebSocketApi(this, 'Api', {
+      description: 'Parley real-time chat (frames route by their "action")',
+      routeSelectionExpression: WS_ROUTE_SELECTION_EXPRESSION,
+    });
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: props.logRetention,
+      removalPolicy: props.logRemovalPolicy,
+    });
+    this.stage = new apigwv2.WebSocketStage(this, 'Stage', {
+      webSocketApi: this.api,
+      stageName: props.stageName,
+      autoDeploy: true,
+      throttle: props.throttle,
+      accessLogSettings: {
+        destination: new apigwv2.LogGroupLogDestination(this.accessLogs),
+        format: apigw.AccessLogFormat.custom(WS_ACCESS_LOG),
+      },
+    });
+  }
+
+  /** wss://{apiId}.execute-api.{region}.amazonaws.com/{stage} */
+  get url(): string {
+    return this.stage.url;
+  }
+
+  /** https://{apiId}.execute-api.{region}.amazonaws.com/{stage}: the @connections endpoint (WS_MANAGEMENT_ENDPOINT). */
+  get managementEndpoint(): string {
+    return this.stage.callbackUrl;
+  }
+
+  /** One route per wiring `WS_ROUTES` entry; the authorizer guards $connect. */
+  addRoutes(functions: Record<FunctionKey, lambda.IFunction>): void {
+    const authorizer = new WebSocketLambdaAuthorizer('TokenAuthorizer', functions[WS_AUTHORIZER.function], {
+      identitySource: [WS_AUTHORIZER.identitySource],
+    });
+    for (const route of WS_ROUTES) {
+      const integration = new WebSocketLambdaIntegration(`${constructIdOf(route.function)}Integration`, functions[route.function]);
+      this.routes[route.routeKey] = this.api.addRoute(route.routeKey, {
+        integration,
+        returnResponse: route.returnResponse,
+        ...(route.routeKey === '$connect' ? { authorizer } : {}),
+      });
+    }
+  }
+}
