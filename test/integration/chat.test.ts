@@ -3,31 +3,10 @@
  * Users are unique per test, so tests share one stack without seeing each other.
  */
 import { api, sendEvent, uid, WsClient } from '../support/clients';
-import { startTestStack, type TestStack } from '../support/stack';
+import { useStack } from './session';
 
-let stack: TestStack;
-const open: WsClient[] = [];
-
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()));
-});
-afterAll(async () => {
-  await stack?.stop();
-});
-
-async function connect(userId: string, name?: string): Promise<WsClient> {
-  const c = await WsClient.open(stack, userId, { name });
-  open.push(c);
-  return c;
-}
-
-async function friends(a: string, b: string): Promise<void> {
-  await sendEvent(stack, 'FriendshipCreated', { userIds: [a, b] });
-  await stack.drainEvents();
-}
+const session = useStack();
+const { connect, friends } = session;
 
 async function sendAndAck(c: WsClient, to: string, content: string, clientMessageId = uid('c')) {
   c.send({ action: 'sendMessage', to, content, clientMessageId });
@@ -70,7 +49,7 @@ describe('chat between friends', () => {
     await friends(alice, bob);
     const a = await connect(alice);
     const first = await sendAndAck(a, bob, 'one');
-    const bobApi = api(stack, bob);
+    const bobApi = api(session.stack, bob);
     const seen = (await bobApi.get(`/api/messages/${alice}`)).body.items.at(-1).id;
     const second = await sendAndAck(a, bob, 'two');
     const third = await sendAndAck(a, bob, 'three');
@@ -96,9 +75,9 @@ describe('chat between friends', () => {
     const again = await sendAndAck(a, bob, 'only once', 'c-same');
 
     expect(again).toEqual(original);
-    const history = await api(stack, bob).get(`/api/messages/${alice}`);
+    const history = await api(session.stack, bob).get(`/api/messages/${alice}`);
     expect(history.body.items.map((m: { id: string }) => m.id)).toEqual([original.id]);
-    expect((await api(stack, bob).get('/api/messages/unread/count')).body.chat).toBe(1);
+    expect((await api(session.stack, bob).get('/api/messages/unread/count')).body.chat).toBe(1);
   });
 
   it('refuses to deliver between non-friends, and stores nothing', async () => {
@@ -113,7 +92,7 @@ describe('chat between friends', () => {
     expect(await a.next('error', (f) => f.clientMessageId === undefined)).toMatchObject({ code: 'NOT_FRIENDS' });
     await d.expectNoFrame('message', 300);
     await d.expectNoFrame('typing', 1);
-    expect((await api(stack, dave).get(`/api/messages/${alice}`)).body.items).toEqual([]);
+    expect((await api(session.stack, dave).get(`/api/messages/${alice}`)).body.items).toEqual([]);
   });
 
   it('stops delivery once a friendship is removed', async () => {
@@ -122,12 +101,12 @@ describe('chat between friends', () => {
     const a = await connect(alice);
     await sendAndAck(a, bob, 'while friends');
 
-    await sendEvent(stack, 'FriendshipRemoved', { userIds: [alice, bob] });
-    await stack.drainEvents();
+    await sendEvent(session.stack, 'FriendshipRemoved', { userIds: [alice, bob] });
+    await session.stack.drainEvents();
     a.send({ action: 'sendMessage', to: bob, content: 'after', clientMessageId: 'c-after' });
 
     expect(await a.next('error', (f) => f.clientMessageId === 'c-after')).toMatchObject({ code: 'NOT_FRIENDS' });
-    expect((await api(stack, alice).get('/api/friends')).body.items).toEqual([]);
+    expect((await api(session.stack, alice).get('/api/friends')).body.items).toEqual([]);
   });
 
   it('relays typing to the friend only', async () => {
@@ -164,7 +143,7 @@ describe('history paging', () => {
     const sent = [];
     for (let i = 1; i <= 7; i++) sent.push(await sendAndAck(a, bob, `m${i}`));
     const ids = sent.map((m) => m.id);
-    const read = (q: string) => api(stack, bob).get(`/api/messages/${alice}${q}`).then((r) => ({ ids: r.body.items.map((m: { id: string }) => m.id), hasMore: r.body.hasMore }));
+    const read = (q: string) => api(session.stack, bob).get(`/api/messages/${alice}${q}`).then((r) => ({ ids: r.body.items.map((m: { id: string }) => m.id), hasMore: r.body.hasMore }));
 
     expect(await read('?limit=3')).toEqual({ ids: ids.slice(4), hasMore: true });
     expect(await read(`?limit=3&before=${ids[4]}`)).toEqual({ ids: ids.slice(1, 4), hasMore: true });
@@ -177,7 +156,7 @@ describe('history paging', () => {
   it('refuses bad limits and cursors with 400', async () => {
     const [alice, bob] = [uid('alice'), uid('bob')];
     for (const q of ['?limit=0', '?limit=101', '?limit=abc', '?before=nope', '?after=01JAAAAAAAAAAAAAAAAAAAAAAA&before=01JAAAAAAAAAAAAAAAAAAAAAAB']) {
-      const res = await api(stack, alice).get(`/api/messages/${bob}${q}`);
+      const res = await api(session.stack, alice).get(`/api/messages/${bob}${q}`);
       expect({ q, status: res.status, code: res.body.error?.code }).toEqual({ q, status: 400, code: 'BAD_REQUEST' });
     }
   });
@@ -191,8 +170,8 @@ describe('history paging', () => {
     const last = await sendAndAck(c, p3, 'to p3');
     await sendAndAck(c, p1, 'p1 again');
 
-    const page1 = await api(stack, me).get('/api/messages/conversations/list?limit=2');
-    const page2 = await api(stack, me).get(`/api/messages/conversations/list?limit=2&before=${page1.body.items[1].lastMessage.id}`);
+    const page1 = await api(session.stack, me).get('/api/messages/conversations/list?limit=2');
+    const page2 = await api(session.stack, me).get(`/api/messages/conversations/list?limit=2&before=${page1.body.items[1].lastMessage.id}`);
 
     expect(page1.body.items.map((i: { peerId: string }) => i.peerId)).toEqual([p1, p3]);
     expect(page1.body.hasMore).toBe(true);
@@ -217,10 +196,10 @@ describe('read state', () => {
     expect(await a.next('read')).toEqual({ type: 'read', by: bob, upTo: two.id });
     expect(await bobTab2.next('conversationRead')).toEqual({ type: 'conversationRead', peerId: alice });
     expect(await bobTab1.next('conversationRead')).toEqual({ type: 'conversationRead', peerId: alice });
-    expect((await api(stack, bob).get('/api/messages/unread/count')).body.chat).toBe(0);
-    const history = await api(stack, alice).get(`/api/messages/${bob}`);
+    expect((await api(session.stack, bob).get('/api/messages/unread/count')).body.chat).toBe(0);
+    const history = await api(session.stack, alice).get(`/api/messages/${bob}`);
     expect(history.body.items.map((m: { isRead: boolean }) => m.isRead)).toEqual([true, true]);
-    const list = await api(stack, alice).get('/api/messages/conversations/list');
+    const list = await api(session.stack, alice).get('/api/messages/conversations/list');
     expect(list.body.items[0].lastMessage).toMatchObject({ id: two.id, isRead: true });
   });
 
@@ -231,13 +210,13 @@ describe('read state', () => {
     await sendAndAck(a, bob, 'one');
     const two = await sendAndAck(a, bob, 'two');
 
-    const res = await api(stack, bob).post(`/api/messages/${alice}/read`);
-    const again = await api(stack, bob).post(`/api/messages/${alice}/read`);
+    const res = await api(session.stack, bob).post(`/api/messages/${alice}/read`);
+    const again = await api(session.stack, bob).post(`/api/messages/${alice}/read`);
 
     expect(res).toEqual({ status: 200, body: { updated: 2 } });
     expect(again).toEqual({ status: 200, body: { updated: 0 } });
     expect(await a.next('read')).toEqual({ type: 'read', by: bob, upTo: two.id });
-    const friendsList = await api(stack, bob).get('/api/friends');
+    const friendsList = await api(session.stack, bob).get('/api/friends');
     expect(friendsList.body.items).toEqual([{ userId: alice, name: alice, online: true, unreadCount: 0 }]);
   });
 });
@@ -251,15 +230,15 @@ describe('delete', () => {
     const keep = await sendAndAck(a, bob, 'keep');
     const gone = await sendAndAck(a, bob, 'oops');
 
-    const res = await api(stack, alice).del(`/api/messages/${gone.id}`);
+    const res = await api(session.stack, alice).del(`/api/messages/${gone.id}`);
 
     expect(res.status).toBe(204);
     expect(await b.next('messageDeleted')).toEqual({ type: 'messageDeleted', messageId: gone.id, peerId: alice });
     expect(await a.next('messageDeleted')).toEqual({ type: 'messageDeleted', messageId: gone.id, peerId: bob });
-    const history = await api(stack, bob).get(`/api/messages/${alice}`);
+    const history = await api(session.stack, bob).get(`/api/messages/${alice}`);
     expect(history.body.items.map((m: { id: string }) => m.id)).toEqual([keep.id]);
-    expect((await api(stack, bob).get('/api/messages/unread/count')).body.chat).toBe(1);
-    const list = await api(stack, bob).get('/api/messages/conversations/list');
+    expect((await api(session.stack, bob).get('/api/messages/unread/count')).body.chat).toBe(1);
+    const list = await api(session.stack, bob).get('/api/messages/conversations/list');
     expect(list.body.items[0]).toMatchObject({ lastMessage: { id: keep.id }, unreadCount: 1 });
   });
 
@@ -269,20 +248,20 @@ describe('delete', () => {
     const a = await connect(alice);
     const m = await sendAndAck(a, bob, 'mine');
 
-    expect((await api(stack, bob).del(`/api/messages/${m.id}`)).status).toBe(404);
-    expect((await api(stack, eve).del(`/api/messages/${m.id}`)).status).toBe(404);
-    expect((await api(stack, alice).del('/api/messages/01JAAAAAAAAAAAAAAAAAAAAAAA')).status).toBe(404);
-    expect((await api(stack, alice).del('/api/messages/not-an-id')).status).toBe(400);
-    expect((await api(stack, bob).get(`/api/messages/${alice}`)).body.items).toHaveLength(1);
-    expect((await api(stack, alice).del(`/api/messages/${m.id}`)).status).toBe(204);
-    expect((await api(stack, alice).del(`/api/messages/${m.id}`)).status).toBe(404);
+    expect((await api(session.stack, bob).del(`/api/messages/${m.id}`)).status).toBe(404);
+    expect((await api(session.stack, eve).del(`/api/messages/${m.id}`)).status).toBe(404);
+    expect((await api(session.stack, alice).del('/api/messages/01JAAAAAAAAAAAAAAAAAAAAAAA')).status).toBe(404);
+    expect((await api(session.stack, alice).del('/api/messages/not-an-id')).status).toBe(400);
+    expect((await api(session.stack, bob).get(`/api/messages/${alice}`)).body.items).toHaveLength(1);
+    expect((await api(session.stack, alice).del(`/api/messages/${m.id}`)).status).toBe(204);
+    expect((await api(session.stack, alice).del(`/api/messages/${m.id}`)).status).toBe(404);
   });
 });
 
 describe('REST authentication', () => {
   it('answers 401 with the contract error body without a valid bearer token', async () => {
-    const noToken = await fetch(`${stack.url}/api/messages/unread/count`);
-    const badToken = await fetch(`${stack.url}/api/messages/unread/count`, { headers: { authorization: 'Bearer not.a.jwt' } });
+    const noToken = await fetch(`${session.stack.url}/api/messages/unread/count`);
+    const badToken = await fetch(`${session.stack.url}/api/messages/unread/count`, { headers: { authorization: 'Bearer not.a.jwt' } });
 
     expect(noToken.status).toBe(401);
     expect(await noToken.json()).toEqual({ error: { code: 'UNAUTHORIZED', message: expect.any(String) } });

@@ -1,33 +1,12 @@
-/** Presence across tabs, and every EventBridge event type end to end, on the real local stack. */
-import { api, sendEvent, uid, WsClient } from '../support/clients';
-import { startTestStack, type TestStack } from '../support/stack';
+/** Presence across tabs, and every EventBridge event type end to end, on the real local session.stack. */
+import { api, sendEvent, uid } from '../support/clients';
+import { useStack } from './session';
 
-let stack: TestStack;
-const open: WsClient[] = [];
-
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()));
-});
-afterAll(async () => {
-  await stack?.stop();
-});
-
-async function connect(userId: string): Promise<WsClient> {
-  const c = await WsClient.open(stack, userId);
-  open.push(c);
-  return c;
-}
-
-async function friends(a: string, b: string): Promise<void> {
-  await sendEvent(stack, 'FriendshipCreated', { userIds: [a, b] });
-  await stack.drainEvents();
-}
+const session = useStack();
+const { connect, friends } = session;
 
 const online = async (viewer: string, friend: string) =>
-  (await api(stack, viewer).get('/api/friends')).body.items.find((f: { userId: string }) => f.userId === friend)?.online;
+  (await api(session.stack, viewer).get('/api/friends')).body.items.find((f: { userId: string }) => f.userId === friend)?.online;
 
 describe('presence', () => {
   it('goes online on the first tab, stays online while one tab is open, offline when the last closes', async () => {
@@ -68,7 +47,7 @@ describe('presence', () => {
     o.send({ action: 'sendMessage', to: me, content: 'ping', clientMessageId: 'c1' });
     await o.next('ack');
 
-    const res = await api(stack, me).get('/api/friends');
+    const res = await api(session.stack, me).get('/api/friends');
 
     expect(res.body.items).toEqual([
       { userId: on, name: on, online: true, unreadCount: 1 },
@@ -90,11 +69,11 @@ describe('system notifications from events', () => {
     const user = uid('u');
     const c = await connect(user);
 
-    await sendEvent(stack, detailType, detail(user));
+    await sendEvent(session.stack, detailType, detail(user));
     const live = await c.next('notification');
-    await stack.drainEvents();
-    const list = await api(stack, user).get('/api/messages/system/list');
-    const counts = await api(stack, user).get('/api/messages/unread/count');
+    await session.stack.drainEvents();
+    const list = await api(session.stack, user).get('/api/messages/system/list');
+    const counts = await api(session.stack, user).get('/api/messages/unread/count');
 
     expect(live.message).toMatchObject({ fromUserId: null, toUserId: user, messageType, isRead: false, clientMessageId: null });
     expect(live.message.content).toMatch(text);
@@ -107,24 +86,24 @@ describe('system notifications from events', () => {
     const ca = await connect(a);
     const cb = await connect(b);
 
-    await sendEvent(stack, 'FriendshipCreated', { userIds: [a, b], names: { [a]: 'Ann', [b]: 'Ben' } });
+    await sendEvent(session.stack, 'FriendshipCreated', { userIds: [a, b], names: { [a]: 'Ann', [b]: 'Ben' } });
 
     expect((await ca.next('notification')).message.content).toBe('You and Ben are now friends');
     expect((await cb.next('notification')).message.content).toBe('You and Ann are now friends');
-    await stack.drainEvents();
-    expect((await api(stack, a).get('/api/friends')).body.items.map((f: { userId: string }) => f.userId)).toEqual([b]);
+    await session.stack.drainEvents();
+    expect((await api(session.stack, a).get('/api/friends')).body.items.map((f: { userId: string }) => f.userId)).toEqual([b]);
   });
 
   it('a TaskNotification reaches every listed user once', async () => {
     const users = Array.from({ length: 40 }, () => uid('t'));
     const some = await Promise.all(users.slice(0, 3).map((u) => connect(u)));
 
-    await sendEvent(stack, 'TaskNotification', { userIds: [...users, users[0]], task: { id: 't9', title: 'Survey' }, content: 'Please answer the survey' });
-    await stack.drainEvents();
+    await sendEvent(session.stack, 'TaskNotification', { userIds: [...users, users[0]], task: { id: 't9', title: 'Survey' }, content: 'Please answer the survey' });
+    await session.stack.drainEvents();
 
     for (const c of some) expect((await c.next('notification')).message.content).toBe('Please answer the survey');
     for (const u of [users[0], users[39]]) {
-      const list = await api(stack, u).get('/api/messages/system/list');
+      const list = await api(session.stack, u).get('/api/messages/system/list');
       expect(list.body.items).toHaveLength(1);
     }
   });
@@ -132,19 +111,19 @@ describe('system notifications from events', () => {
   it('mark-read by ids and all, unreadOnly filtering, and delete by the recipient only', async () => {
     const user = uid('u');
     const other = uid('other');
-    for (let i = 0; i < 3; i++) await sendEvent(stack, 'UserFollowed', { userId: user, follower: { id: `f${i}` } });
-    await stack.drainEvents();
-    const me = api(stack, user);
+    for (let i = 0; i < 3; i++) await sendEvent(session.stack, 'UserFollowed', { userId: user, follower: { id: `f${i}` } });
+    await session.stack.drainEvents();
+    const me = api(session.stack, user);
     const all = (await me.get('/api/messages/system/list')).body.items;
     const [newest, middle, oldest] = all.map((m: { id: string }) => m.id);
 
     expect(all.map((m: { content: string }) => m.content)).toEqual(['f2 started following you', 'f1 started following you', 'f0 started following you']);
     expect(await me.post('/api/messages/system/mark-read', { messageIds: [middle, '01JAAAAAAAAAAAAAAAAAAAAAAA'] })).toEqual({ status: 200, body: { updated: 1 } });
-    expect((await api(stack, other).post('/api/messages/system/mark-read', { messageIds: [newest] })).body).toEqual({ updated: 0 });
+    expect((await api(session.stack, other).post('/api/messages/system/mark-read', { messageIds: [newest] })).body).toEqual({ updated: 0 });
     const unread = (await me.get('/api/messages/system/list?unreadOnly=true')).body.items.map((m: { id: string }) => m.id);
     expect(unread).toEqual([newest, oldest]);
     expect((await me.get(`/api/messages/system/list?limit=1&before=${newest}`)).body).toEqual({ items: [expect.objectContaining({ id: middle, isRead: true })], hasMore: true });
-    expect((await api(stack, other).del(`/api/messages/${newest}`)).status).toBe(404);
+    expect((await api(session.stack, other).del(`/api/messages/${newest}`)).status).toBe(404);
     expect((await me.del(`/api/messages/${newest}`)).status).toBe(204);
     expect((await me.get('/api/messages/unread/count')).body.system).toBe(1);
     expect(await me.post('/api/messages/system/mark-read', { all: true })).toEqual({ status: 200, body: { updated: 1 } });
@@ -153,7 +132,7 @@ describe('system notifications from events', () => {
   });
 
   it('refuses bad mark-read bodies with 400', async () => {
-    const me = api(stack, uid('u'));
+    const me = api(session.stack, uid('u'));
     for (const body of [{}, { all: false }, { messageIds: [] }, { messageIds: ['x'] }, { messageIds: Array(101).fill('01JAAAAAAAAAAAAAAAAAAAAAAA') }, { all: true, messageIds: [] }]) {
       const res = await me.post('/api/messages/system/mark-read', body);
       expect({ body, status: res.status, code: res.body.error?.code }).toEqual({ body, status: 400, code: 'BAD_REQUEST' });
@@ -169,15 +148,15 @@ describe('system notifications from events', () => {
     await handler(event);
     await handler({ ...event, time: new Date(Date.now() + 5000).toISOString() });
 
-    expect((await api(stack, user).get('/api/messages/system/list')).body.items).toHaveLength(1);
-    expect((await api(stack, user).get('/api/messages/unread/count')).body.system).toBe(1);
+    expect((await api(session.stack, user).get('/api/messages/system/list')).body.items).toHaveLength(1);
+    expect((await api(session.stack, user).get('/api/messages/unread/count')).body.system).toBe(1);
   });
 
   it('an event whose detail does not fit ends in the dead-letter list with the reason', async () => {
-    await sendEvent(stack, 'AchievementUnlocked', { achievement: { id: 'a', name: 'No user' } });
-    await stack.drainEvents();
+    await sendEvent(session.stack, 'AchievementUnlocked', { achievement: { id: 'a', name: 'No user' } });
+    await session.stack.drainEvents();
 
-    const res = await fetch(`${stack.url}/_aws/events/dead-letters`);
+    const res = await fetch(`${session.stack.url}/_aws/events/dead-letters`);
     const body = (await res.json()) as { items: Array<{ reason: string; event: { detail: unknown } }> };
 
     expect(body.items.some((d) => /"userId" is required/.test(d.reason))).toBe(true);

@@ -61,6 +61,7 @@ describe('bad frames: clear error, connection kept, nothing stored', () => {
     await friends(a, b);
     const wa = await connect(a);
     const before = await written(a, b);
+    const unreadBefore = (await api(stack, b).get('/api/messages/unread/count')).body;
     const send = (over: Record<string, unknown>) => ({ action: 'sendMessage', to: b, content: 'hi', clientMessageId: uid('c'), ...over });
     const cases: Array<[string, unknown, string]> = [
       ['non-JSON', '{"action":"sendMessage", to:', 'BAD_REQUEST'],
@@ -107,7 +108,9 @@ describe('bad frames: clear error, connection kept, nothing stored', () => {
     const after = await written(a, b);
     expect(after).toEqual(before);
     expect(after).toMatchObject({ messages: [], cmids: [], rate: [] });
-    expect((await api(stack, b).get('/api/messages/unread/count')).body).toEqual({ chat: 0, system: 0, total: 0 });
+    // b's only unread item is the SYSTEM_FRIEND notice from becoming friends; no chat message was counted.
+    expect(unreadBefore).toEqual({ chat: 0, system: 1, total: 1 });
+    expect((await api(stack, b).get('/api/messages/unread/count')).body).toEqual(unreadBefore);
   });
 
   it('errors never leak internals (no stack traces, table names or SDK error names)', async () => {

@@ -24,8 +24,8 @@ type Put = { Item: Record<string, unknown> };
 const putsOf = (input: TransactWriteCommandInput) => (input.TransactItems ?? []).filter((i) => i.Put).map((i) => (i.Put as Put).Item);
 
 /** A fake main table: conditional puts (the event claims) succeed once per key and fail their condition after that. */
-function fakeStore(opts: { failAfterTransactions?: number } = {}) {
-  const stored = new Set<string>();
+function fakeStore(opts: { failAfterTransactions?: number; stored?: Set<string> } = {}) {
+  const stored = opts.stored ?? new Set<string>();
   let transactions = 0;
   ddb.on(TransactWriteCommand).callsFake((input: TransactWriteCommandInput) => {
     transactions++;
@@ -100,20 +100,8 @@ describe('notification handler', () => {
     expect(store.messages()).toHaveLength(297); // 9 transactions of 33 recipients
 
     // Redelivery: same event id; the store keeps what it had.
-    const stored = store.stored;
     ddb.reset();
-    ddb.on(TransactWriteCommand).callsFake((input: TransactWriteCommandInput) => {
-      const items = input.TransactItems ?? [];
-      const reasons = items.map((i) => (i.Put?.ConditionExpression && stored.has(`${i.Put.Item?.pk}|${i.Put.Item?.sk}`) ? 'ConditionalCheckFailed' : 'None'));
-      if (reasons.includes('ConditionalCheckFailed')) {
-        throw new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: reasons.map((Code) => ({ Code })) });
-      }
-      for (const item of putsOf(input)) stored.add(`${item.pk}|${item.sk}`);
-      return {};
-    });
-    ddb.on(QueryCommand).callsFake((input) => ({
-      Items: [{ userId: input.ExpressionAttributeValues[':u'], connectionId: `conn-${input.ExpressionAttributeValues[':u']}`, connectedAt: 1 }],
-    }));
+    fakeStore({ stored: store.stored });
     const result = await handler(e);
 
     expect(result.stored).toBe(703);

@@ -1,6 +1,6 @@
 /** Friend graph and profile names on the main table: USER#<u> / FRIEND#<v> both ways, USER#<u> / PROFILE. */
-import { BatchGetCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { chunk } from '../../core/concurrency';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { batchGetAll } from './batch';
 import type { FriendStore } from '../../core/ports';
 import { documentClient } from './client';
 import { PROFILE_SK, friendSk, userPk } from './keys';
@@ -84,18 +84,8 @@ export class DynamoFriendStore implements FriendStore {
   }
 
   async names(userIds: string[]): Promise<Map<string, string>> {
-    const names = new Map<string, string>();
-    for (const part of chunk([...new Set(userIds)], 100)) {
-      let keys: Item[] | undefined = part.map((u) => ({ pk: userPk(u), sk: PROFILE_SK }));
-      for (let attempt = 0; keys && keys.length && attempt < 8; attempt++) {
-        if (attempt > 0) await new Promise((r) => setTimeout(r, 25 * 2 ** attempt));
-        const out = await documentClient().send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys } } }));
-        for (const item of out.Responses?.[this.table] ?? []) {
-          if (typeof item.name === 'string') names.set(String(item.pk).slice('USER#'.length), item.name);
-        }
-        keys = out.UnprocessedKeys?.[this.table]?.Keys as Item[] | undefined;
-      }
-    }
-    return names;
+    const keys = [...new Set(userIds)].map((u) => ({ pk: userPk(u), sk: PROFILE_SK }));
+    const rows = await batchGetAll(this.table, keys);
+    return new Map(rows.filter((r) => typeof r.name === 'string').map((r) => [String(r.pk).slice('USER#'.length), r.name as string]));
   }
 }

@@ -2,11 +2,12 @@
  * MessageStore on the main table. Every write that changes what a user would count (a message, its read state,
  * its deletion) changes the matching counters in the same transaction, so counters always equal what they count.
  */
-import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { AppError, notFriends, rateLimited } from '../../shared/errors';
 import { chunk } from '../../core/concurrency';
 import type { ConversationSummary, Message, MessageType, Page, UnreadCounts } from '../../core/model';
 import type { AppendChatResult, MessageStore, RateRule, StoredMessage } from '../../core/ports';
+import { batchGetAll } from './batch';
 import { documentClient } from './client';
 import {
   COUNTS_SK,
@@ -172,20 +173,8 @@ export class DynamoMessageStore implements MessageStore {
     return out.Item as Item | undefined;
   }
 
-  private async batchGet(keys: Key[]): Promise<Item[]> {
-    const found: Item[] = [];
-    for (const part of chunk(keys, 100)) {
-      let request: Record<string, { Keys: Item[] }> | undefined = { [this.table]: { Keys: part.map((k) => ({ ...k })) } };
-      for (let attempt = 0; request && attempt < 8; attempt++) {
-        if (attempt > 0) await new Promise((r) => setTimeout(r, 25 * 2 ** attempt));
-        const out: BatchGetCommandOutput = await documentClient().send(new BatchGetCommand({ RequestItems: request }));
-        found.push(...((out.Responses?.[this.table] ?? []) as Item[]));
-        const rest: { Keys?: Item[] } | undefined = out.UnprocessedKeys?.[this.table];
-        request = rest?.Keys?.length ? { [this.table]: { Keys: rest.Keys as Item[] } } : undefined;
-      }
-      if (request) throw new Error('BatchGetItem left keys unprocessed');
-    }
-    return found;
+  private batchGet(keys: Key[]): Promise<Item[]> {
+    return batchGetAll(this.table, keys.map((k) => ({ ...k })));
   }
 
   // ---------- chat ----------

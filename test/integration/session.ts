@@ -1,0 +1,42 @@
+/**
+ * One local stack per test file, with the moves most tests need: connect a user (closed after each test) and make
+ * two users friends through the real event path.
+ */
+import { sendEvent, WsClient } from '../support/clients';
+import { startTestStack, type TestStack, type TestStackOptions } from '../support/stack';
+
+export interface Session {
+  readonly stack: TestStack;
+  connect(userId: string, opts?: { name?: string; origin?: string }): Promise<WsClient>;
+  friends(a: string, b: string): Promise<void>;
+}
+
+export function useStack(opts: TestStackOptions = {}): Session {
+  let stack: TestStack | undefined;
+  const open: WsClient[] = [];
+  beforeAll(async () => {
+    stack = await startTestStack(opts);
+  });
+  afterEach(async () => {
+    while (open.length) await Promise.all(open.splice(0, 50).map((c) => c.close()));
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  }, 60000);
+  const session: Session = {
+    get stack() {
+      if (!stack) throw new Error('the stack is not started yet (use it inside a test)');
+      return stack;
+    },
+    async connect(userId, o) {
+      const c = await WsClient.open(session.stack, userId, o);
+      open.push(c);
+      return c;
+    },
+    async friends(a, b) {
+      await sendEvent(session.stack, 'FriendshipCreated', { userIds: [a, b] });
+      await session.stack.drainEvents();
+    },
+  };
+  return session;
+}
