@@ -59,7 +59,7 @@ export interface WsGatewayOptions {
 export interface WsGateway {
   /** The `upgrade` listener of the HTTP server for the WebSocket path. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
-  /** Close every connection (1001) and wait for their $disconnect and any running route. */
+  /** Close every connection (1001) and wait (up to timeoutMs) for their $disconnect and any running route. */
   closeAll(timeoutMs?: number): Promise<void>;
   /** Resolves when no route invocation is running. */
   idle(): Promise<void>;
@@ -402,23 +402,24 @@ export function createWsGateway(opts: WsGatewayOptions): WsGateway {
       );
     },
     idle,
-    async closeAll(timeoutMs = 5000) {
-      const open = connections.all();
-      await Promise.race([
-        Promise.all(
-          open.map(
-            (conn) =>
-              new Promise<void>((resolve) => {
-                if (conn.socket.readyState === conn.socket.CLOSED) return resolve();
-                conn.socket.once('close', () => resolve());
-                conn.closing = true;
-                conn.socket.close(1001, 'Going away');
-                setTimeout(() => conn.socket.terminate(), Math.min(2000, timeoutMs)).unref();
-              }),
-          ),
-        ).then(idle),
-        new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref()),
-      ]);
+    async closeAll(timeoutMs = 30000) {
+      const timeout = <T>(ms: number, value: T) => new Promise<T>((resolve) => setTimeout(() => resolve(value), ms).unref());
+      await Promise.all(
+        connections.all().map(
+          (conn) =>
+            new Promise<void>((resolve) => {
+              if (conn.socket.readyState === conn.socket.CLOSED) return resolve();
+              conn.socket.once('close', () => resolve());
+              conn.closing = true;
+              conn.socket.close(1001, 'Going away');
+              setTimeout(() => conn.socket.terminate(), 2000).unref();
+            }),
+        ),
+      );
+      // Their $disconnect invocations (and any route still running) finish before DynamoDB goes away.
+      if ((await Promise.race([idle().then(() => true), timeout(timeoutMs, false)])) === false) {
+        log.warn(`stopping while ${running.size} WebSocket invocation(s) still run`);
+      }
     },
   };
 }

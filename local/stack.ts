@@ -247,7 +247,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     server.on('upgrade', (req, socket, head) => wsGateway.handleUpgrade(req, socket, head));
     cleanups.push(async () => {
       await wsGateway.closeAll();
-      await Promise.race([events.drain(), new Promise((r) => setTimeout(r, 10000).unref())]);
+      await Promise.race([events.drain(), new Promise((r) => setTimeout(r, 30000).unref())]);
     });
     route = async (req, res, reqUrl) => {
       const p = reqUrl.pathname;

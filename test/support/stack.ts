@@ -47,9 +47,16 @@ export interface TestStackOptions {
   wsLimits?: Partial<WsLimits>;
   /** Build web/dist when missing (default false: serve what is there). */
   buildWeb?: boolean;
+  /** Serve this folder as the web client instead of web/dist. */
+  webDist?: string;
   /** The stack's own log level (default PARLEY_TEST_LOG or "error"). */
   log?: LogLevel;
 }
+
+// jest.config.js sets testTimeout: 30000 on the integration/e2e projects, but jest only honours testTimeout at the
+// top level; until that moves, files using this harness get the intended 30 s (a file's own jest.setTimeout wins,
+// as it runs after this import).
+if (typeof jest !== 'undefined') jest.setTimeout(Number(process.env.PARLEY_TEST_TIMEOUT_MS ?? 30000));
 
 interface Previous {
   port: number;
@@ -82,6 +89,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     eventRetryDelaysMs: opts.eventRetryDelaysMs ?? [50, 100],
     wsLimits: opts.wsLimits,
     buildWeb: opts.buildWeb ?? false,
+    webDist: opts.webDist,
     log: opts.log ?? (process.env.PARLEY_TEST_LOG as LogLevel | undefined) ?? 'error',
   });
   previous = {
