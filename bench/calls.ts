@@ -1,0 +1,62 @@
+/**
+ * `npm run bench:calls` — DynamoDB requests, consumed capacity and PostToConnection calls per user action, with
+ * 10, 1,000 and 10,000 other users (and their connections) stored. Starts its own in-memory DynamoDB Local and
+ * local stack on a free port; writes bench/results/calls.json (read by `npm run bench:cost`).
+ *
+ *   BENCH_SCALES=10,1000,10000   the other-user counts
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { startTestStack } from '../test/support/stack';
+import { ACTIONS, Population, differences, measureActions, type Accounting } from './lib/calls';
+import { machine } from './lib/machine';
+
+const SCALES = (process.env.BENCH_SCALES ?? '10,1000,10000').split(',').map(Number);
+const BUDGET = { scans: 0, sendMessageRequests: 5 };
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
+  const stack = await startTestStack({ countCalls: true, log: 'error' });
+  const population = new Population(stack);
+  const byScale: Record<string, Accounting> = {};
+  try {
+    for (const n of SCALES) {
+      const t = Date.now();
+      await population.growTo(n);
+      console.error(`stored ${n} other users in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+      byScale[String(n)] = await measureActions(stack);
+    }
+  } finally {
+    population.close();
+    await stack.stop();
+  }
+
+  const last = byScale[String(SCALES[SCALES.length - 1])];
+  console.log(`\naction            DynamoDB requests (by operation)                                  RRU     WRU   PostToConnection   (same at ${SCALES.join(' / ')} other users?)`);
+  const diffs = differences(byScale);
+  for (const action of ACTIONS) {
+    const f = last[action];
+    const ops = Object.entries(f.ops).map(([k, v]) => `${k} ${v}`).join(', ');
+    const flat = diffs.some((d) => d.startsWith(`${action}:`)) ? 'NO' : 'yes';
+    console.log(`${action.padEnd(17)} ${String(f.requests).padStart(4)}  ${ops.padEnd(60)} ${String(f.rcu).padStart(6)} ${String(f.wcu).padStart(7)} ${String(f.postToConnection).padStart(8)}             ${flat}`);
+  }
+  const scans = Object.values(byScale).flatMap((acc) => Object.values(acc)).reduce((n, f) => n + (f.ops.Scan ?? 0), 0);
+  const failures = [
+    ...(scans > BUDGET.scans ? [`${scans} Scan(s)`] : []),
+    ...(last.sendMessage.requests > BUDGET.sendMessageRequests ? [`sendMessage makes ${last.sendMessage.requests} DynamoDB requests (budget ${BUDGET.sendMessageRequests})`] : []),
+    ...diffs.map((d) => `not flat: ${d}`),
+  ];
+  const report = { ranAt: new Date().toISOString(), machine: machine(), scales: SCALES, budget: BUDGET, byScale, failures, seconds: (Date.now() - started) / 1000 };
+  const dir = path.join(__dirname, 'results');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'calls.json'), `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`\nScans: ${scans} (budget 0); sendMessage: ${last.sendMessage.requests} requests (budget <= 5); flat across ${SCALES.join(' / ')}: ${diffs.length ? 'NO' : 'yes'}`);
+  console.log(failures.length ? `FAILED: ${failures.join('; ')}` : `all call budgets met (${report.seconds.toFixed(0)} s)`);
+  if (failures.length) process.exitCode = 1;
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
