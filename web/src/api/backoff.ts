@@ -1,0 +1,19 @@
+/** Capped exponential backoff with "equal jitter": half of the step is fixed, half random. */
+export interface BackoffOptions {
+  /** First step in ms (attempt 0). */
+  baseMs: number;
+  /** Cap for any delay, jitter included. */
+  maxMs: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 1000, maxMs: 30000 };
+
+/**
+ * Delay before reconnect attempt `attempt` (0-based): min(max, base·2^attempt) = step, then a value in
+ * [step/2, step]. Never 0 (a crowd of clients never reconnects in lockstep), never above `maxMs`.
+ */
+export function backoffDelay(attempt: number, opts: BackoffOptions = DEFAULT_BACKOFF, random: () => number = Math.random): number {
+  const step = Math.min(opts.maxMs, opts.baseMs * 2 ** Math.max(0, Math.min(attempt, 30)));
+  const r = Math.min(Math.max(random(), 0), 1);
+  return Math.round(step / 2 + (r * step) / 2);
+}

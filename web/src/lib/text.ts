@@ -1,0 +1,60 @@
+/** Small text helpers shared by stores and components. */
+
+/** Length in Unicode code points (an emoji counts once), as the server counts `content`. */
+export function charCount(s: string): number {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+}
+
+let seq = 0;
+/** A clientMessageId: 1–64 characters of [A-Za-z0-9_-], unique per tab. */
+export function newClientMessageId(now: number = Date.now(), random: () => number = Math.random): string {
+  seq = (seq + 1) % 1_000_000;
+  const r = Math.floor(random() * 36 ** 6)
+    .toString(36)
+    .padStart(6, '0');
+  return `c-${now.toString(36)}-${seq.toString(36)}-${r}`;
+}
+
+/** Compare two message ids (ULIDs sort by time as strings). */
+export function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** "14:05" today, "Mon 14:05" this week, "24 Nov" otherwise (the user's locale). */
+export function shortTime(iso: string, now: Date = new Date()): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  const sameDay = d.toDateString() === now.toDateString();
+  if (sameDay) return d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  const days = (now.getTime() - d.getTime()) / 86_400_000;
+  if (days < 6 && days > 0) return d.toLocaleString(undefined, { weekday: 'short', hour: '2-digit', minute: '2-digit' });
+  return d.toLocaleDateString(undefined, { day: 'numeric', month: 'short', ...(d.getFullYear() !== now.getFullYear() ? { year: 'numeric' } : {}) });
+}
+
+/** Full date and time for a title/tooltip. */
+export function fullTime(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? '' : d.toLocaleString();
+}
+
+/** One-line preview of a message text. */
+export function preview(text: string, max = 80): string {
+  const one = text.replace(/\s+/g, ' ').trim();
+  return charCount(one) > max ? `${Array.from(one).slice(0, max - 1).join('')}…` : one;
+}
+
+/** Initials for an avatar. */
+export function initials(name: string): string {
+  const parts = name.trim().split(/[\s._-]+/).filter(Boolean);
+  const letters = parts.length > 1 ? [parts[0]![0], parts[1]![0]] : Array.from(parts[0] ?? '?').slice(0, 2);
+  return letters.join('').toUpperCase();
+}
+
+/** A stable hue for a user id (avatar colour). */
+export function hueOf(id: string): number {
+  let h = 0;
+  for (const ch of id) h = (h * 31 + ch.codePointAt(0)!) % 360;
+  return h;
+}

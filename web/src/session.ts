@@ -1,0 +1,127 @@
+/**
+ * Wires one signed-in session together: the REST client, the socket client and the stores. Frames go to the
+ * store that owns them; every (re)open runs the catch-up; browser events (online/offline, visibility) nudge the
+ * socket and the read state. Returns `stop()` for sign-out.
+ */
+import type { Pinia } from 'pinia';
+import type { Auth } from './api/auth';
+import { RestClient } from './api/rest';
+import { SocketClient } from './api/socket';
+import { notifyDesktop } from './lib/desktop';
+import { navigate } from './router';
+import { useChatStore } from './stores/chat';
+import { useNotificationStore } from './stores/notifications';
+import { useSessionStore } from './stores/session';
+import { useToastStore } from './stores/toasts';
+import type { ServerFrame, WebConfig } from './types';
+
+export interface RunningSession {
+  rest: RestClient;
+  socket: SocketClient;
+  stop(): void;
+}
+
+/** For the e2e tests and debugging: the live session. */
+declare global {
+  interface Window {
+    __parley?: RunningSession;
+  }
+}
+
+export function startSession(config: WebConfig, auth: Auth, pinia: Pinia): RunningSession {
+  const session = useSessionStore(pinia);
+  const chat = useChatStore(pinia);
+  const notifications = useNotificationStore(pinia);
+  const toasts = useToastStore(pinia);
+  const me = auth.identity!;
+  session.me = me;
+
+  const rest = new RestClient({ apiUrl: config.apiUrl, token: () => auth.token(), onUnauthorized: () => auth.renew() });
+  const socket = new SocketClient({
+    url: async () => {
+      const u = new URL(config.wsUrl);
+      u.searchParams.set('token', await auth.token());
+      return u.toString();
+    },
+  });
+
+  chat.attach({
+    me: me.userId,
+    send: (f) => socket.send(f),
+    rest,
+    isVisible: () => document.visibilityState === 'visible',
+    notify: (n) => {
+      if (n.kind === 'error') {
+        toasts.show({ kind: 'error', title: n.title, body: n.body });
+        return;
+      }
+      toasts.show({ kind: 'chat', title: n.title, body: n.body, peerId: n.peerId });
+      notifyDesktop(n.title, n.body, `chat-${n.peerId}`, () => n.peerId && chat.openChat(n.peerId));
+    },
+  });
+  notifications.attach({
+    rest,
+    notify: (n) => {
+      toasts.show({ kind: 'system', title: n.title, body: n.body, route: '/notifications' });
+      notifyDesktop(n.title, n.body, `sys-${n.messageId}`, () => navigate('/notifications'));
+    },
+  });
+
+  const onFrame = (f: ServerFrame) => {
+    if (f.type === 'notification') notifications.receive(f.message);
+    else chat.handleFrame(f);
+  };
+
+  const offs = [
+    socket.on('frame', onFrame),
+    socket.on('state', (s) => {
+      session.connection = s;
+      session.retryInMs = s === 'reconnecting' || s === 'offline' ? socket.nextDelayMs : undefined;
+    }),
+    socket.on('open', () => {
+      void chat
+        .onConnected()
+        .then((counts) => notifications.setUnread(counts.system))
+        .catch(() => undefined);
+      if (notifications.loaded) void notifications.load().catch(() => undefined);
+    }),
+  ];
+
+  const onOnline = () => socket.networkBack();
+  const onOffline = () => socket.networkLost();
+  const onVisibility = () => {
+    if (document.visibilityState === 'visible') {
+      socket.reconnectNow();
+      chat.onVisible();
+    }
+  };
+  window.addEventListener('online', onOnline);
+  window.addEventListener('offline', onOffline);
+  document.addEventListener('visibilitychange', onVisibility);
+
+  // The socket's open loads lists and counts (and closes any gap). If it can't open soon, load them over REST anyway.
+  socket.connect();
+  const fallback = setTimeout(() => {
+    if (socket.state !== 'connected') void chat.refreshCounts().then((c) => notifications.setUnread(c.system)).catch(() => undefined);
+  }, 2500);
+
+  const running: RunningSession = {
+    rest,
+    socket,
+    stop() {
+      clearTimeout(fallback);
+      for (const off of offs) off();
+      window.removeEventListener('online', onOnline);
+      window.removeEventListener('offline', onOffline);
+      document.removeEventListener('visibilitychange', onVisibility);
+      socket.close();
+      chat.reset();
+      notifications.reset();
+      session.me = null;
+      session.connection = 'idle';
+      if (window.__parley === running) delete window.__parley;
+    },
+  };
+  window.__parley = running;
+  return running;
+}

@@ -1,0 +1,14 @@
+/** Who is signed in, and the connection state the top bar shows. */
+import { defineStore } from 'pinia';
+import { ref } from 'vue';
+import type { Identity } from '../api/auth';
+import type { ConnectionState } from '../api/socket';
+
+export const useSessionStore = defineStore('session', () => {
+  const me = ref<Identity | null>(null);
+  const connection = ref<ConnectionState>('idle');
+  /** The next reconnect attempt, in ms (while reconnecting). */
+  const retryInMs = ref<number | undefined>(undefined);
+  const desktopPermission = ref<NotificationPermission | 'unsupported'>(typeof Notification === 'undefined' ? 'unsupported' : Notification.permission);
+  return { me, connection, retryInMs, desktopPermission };
+});
