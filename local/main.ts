@@ -5,6 +5,9 @@
  *   npm start -- --in-memory       a throwaway run (also PARLEY_IN_MEMORY=1)
  *   npm start -- --help
  */
+// The SDK's notice that releases after January 2027 need Node 22 is for operators of the cloud functions (which run
+// on Node 22); on a developer's Node 20 it is noise at every start.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { JavaMissingError } from './dynamo';
 import { createLog, errorMessage, parseLogLevel } from './log';
 import { DEMO_USERS } from './seed';

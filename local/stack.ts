@@ -125,6 +125,8 @@ function listen(server: http.Server, port: number): Promise<number> {
 
 type RequestHandler = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<void>;
 
+const HANDLER_LOG_LEVEL: Record<LogLevel, string> = { silent: 'SILENT', error: 'ERROR', warn: 'WARN', info: 'WARN', debug: 'DEBUG' };
+
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   if (active) throw new Error(`a local stack is already running in this process (${active.url}); the handlers read their environment once, so stop it first`);
   const log = typeof options.log === 'object' ? options.log : createLog(options.log ?? 'info');
@@ -212,6 +214,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       AWS_REGION: region,
       AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID || 'local',
       AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY || 'local',
+      // The handlers' own JSON logs (Powertools): one line per event at INFO is the cloud's audit trail, but noise
+      // at a developer's console, so locally they show from WARN up unless --log debug (or POWERTOOLS_LOG_LEVEL).
+      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL || HANDLER_LOG_LEVEL[log.level],
       ...(options.env ?? {}),
     };
     const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
