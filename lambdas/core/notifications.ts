@@ -10,8 +10,13 @@ import { deliver } from './delivery';
 import type { Deps } from './deps';
 import type { Message, Metadata, SystemMessageType } from './model';
 
-/** Recipients stored and pushed per step. */
-export const SYSTEM_CHUNK = 99;
+/**
+ * Recipients stored and pushed per step: one transaction's worth (the store commits (claim, message, counter) for
+ * 33 recipients per TransactWriteItems). A step pushes what it stored before the next write starts, so a function
+ * that dies at any write has pushed everything it stored, and the redelivery pushes exactly the rest. (A step of
+ * several transactions would leave the ones committed before a failing one stored, claimed — and never pushed.)
+ */
+export const SYSTEM_CHUNK = 33;
 
 export class InvalidEventError extends Error {
   constructor(reason: string) {
