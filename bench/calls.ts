@@ -5,6 +5,7 @@
  *
  *   BENCH_SCALES=10,1000,10000   the other-user counts
  */
+import '../test/quiet-sdk';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startTestStack } from '../test/support/stack';
@@ -33,13 +34,15 @@ async function main(): Promise<void> {
   }
 
   const last = byScale[String(SCALES[SCALES.length - 1])];
-  console.log(`\naction            DynamoDB requests (by operation)                                  RRU     WRU   PostToConnection   (same at ${SCALES.join(' / ')} other users?)`);
+  console.log(`\naction            DynamoDB requests (by operation)                               RRU  WRU local (GSI)  WRU billed  PostToConnection  (same at ${SCALES.join(' / ')}?)`);
   const diffs = differences(byScale);
   for (const action of ACTIONS) {
     const f = last[action];
     const ops = Object.entries(f.ops).map(([k, v]) => `${k} ${v}`).join(', ');
     const flat = diffs.some((d) => d.startsWith(`${action}:`)) ? 'NO' : 'yes';
-    console.log(`${action.padEnd(17)} ${String(f.requests).padStart(4)}  ${ops.padEnd(60)} ${String(f.rcu).padStart(6)} ${String(f.wcu).padStart(7)} ${String(f.postToConnection).padStart(8)}             ${flat}`);
+    console.log(
+      `${action.padEnd(17)} ${String(f.requests).padStart(4)}  ${ops.padEnd(55)} ${String(f.rcu).padStart(6)} ${String(f.wcu).padStart(6)} (${String(f.wcuIndexes).padStart(3)}) ${String(f.wruBilled).padStart(10)} ${String(f.postToConnection).padStart(12)}          ${flat}`,
+    );
   }
   const scans = Object.values(byScale).flatMap((acc) => Object.values(acc)).reduce((n, f) => n + (f.ops.Scan ?? 0), 0);
   const failures = [

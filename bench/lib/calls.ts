@@ -4,14 +4,16 @@
  * Runs the real handlers in the local stack (real WebSocket and REST clients, real EventBridge PutEvents) against
  * DynamoDB Local and counts, per user action:
  *  - DynamoDB requests by operation, at the HTTP level (the stack's counting proxy: retries included);
- *  - consumed capacity: a middleware on the handlers' own DynamoDB client sets ReturnConsumedCapacity=TOTAL on
- *    every command and sums what comes back (read units for reads, write units for writes);
+ *  - consumed capacity: a middleware on the handlers' own DynamoDB client sets ReturnConsumedCapacity=INDEXES on
+ *    every command and sums what comes back (read units for reads, write units for writes, index writes apart),
+ *    beside the write units AWS would bill for the same requests (see `Figures.wruBilled`);
  *  - PostToConnection calls received by the local @connections endpoint.
  * "Other users" (each with a profile, a friend and a stored connection) are written straight to the tables with
  * BatchWriteItem, so the same measurement can be repeated with 10, 1,000 and 10,000 of them.
  */
 import { BatchWriteItemCommand, DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
+import { TABLES } from '../../lib/wiring';
 import { api, sendEvent, uid, WsClient } from '../../test/support/clients';
 import type { TestStack } from '../../test/support/stack';
 
@@ -33,13 +35,23 @@ export interface Figures {
   ops: Record<string, number>;
   requests: number;
   /**
-   * Capacity consumed as DynamoDB Local reports it (ReturnConsumedCapacity=TOTAL), read and write units, with one
-   * correction toward AWS billing: a read request costs at least 0.5 (eventually consistent) or 1 (strongly
-   * consistent) read unit even when it finds nothing (DynamoDB Local reports 0). DynamoDB Local does NOT count
-   * global secondary index writes; the cost model (bench/data/prices.json) adds those separately.
+   * Read request units: what DynamoDB Local reports (ReturnConsumedCapacity=INDEXES), with one correction toward AWS
+   * billing: a read request costs at least 0.5 (eventually consistent) or 1 (strongly consistent) unit even when it
+   * finds nothing (DynamoDB Local reports 0).
    */
   rcu: number;
+  /** Write units DynamoDB Local reports, base tables and global secondary indexes together. */
   wcu: number;
+  /** ...of which global secondary index writes. */
+  wcuIndexes: number;
+  /**
+   * Write request units by AWS's billing rules, from the requests themselves (every item here is under 1 KB):
+   * 1 per PutItem/UpdateItem/DeleteItem or BatchWriteItem item, 2 per TransactWriteItems item (condition checks
+   * included), plus index writes (the larger of what DynamoDB Local reports and `billedIndexWrites`). DynamoDB Local
+   * under-reports transactions (about 2 units per transaction, whatever its size), so the cost model (bench/cost.ts)
+   * bills this figure, not `wcu`.
+   */
+  wruBilled: number;
   postToConnection: number;
 }
 
@@ -50,10 +62,72 @@ export type Accounting = Record<Action, Figures>;
 interface Meter {
   rcu: number;
   wcu: number;
+  wcuIndexes: number;
+  wruBilled: number;
   reset(): void;
 }
 
 let meter: Meter | undefined;
+
+type Input = Record<string, unknown>;
+
+/** Billable base-table write request units of one write request by AWS's rules (items <= 1 KB). */
+export function billedTableWrites(commandName: string, input: Input): number {
+  if (/^TransactWrite/.test(commandName)) return 2 * ((input.TransactItems as unknown[] | undefined)?.length ?? 0);
+  if (/^BatchWrite/.test(commandName)) {
+    return Object.values((input.RequestItems as Record<string, unknown[]> | undefined) ?? {}).reduce((n, reqs) => n + reqs.length, 0);
+  }
+  return 1;
+}
+
+/** Index key attributes of each table (wiring), matched by the physical table name's suffix. */
+function indexKeysOf(tableName: string): string[][] {
+  const def = Object.values(TABLES).find((t) => tableName === t.id || tableName.endsWith(`-${t.id}`));
+  return (def?.globalSecondaryIndexes ?? []).map((g) => [g.partitionKey.name, ...(g.sortKey ? [g.sortKey.name] : [])]);
+}
+
+/**
+ * Global secondary index writes of one write item, estimated from the request: a Put of an item carrying an
+ * index's keys writes 1 index entry; an Update that SETs an index key rewrites the entry (2: delete + put); one that
+ * REMOVEs it deletes the entry (1). Deletes are not counted (Parley deletes only connection rows, which no index
+ * holds; a deleted message is an Update). Updates that change
+ * only projected attributes of an indexed item (e.g. a conversation row's unread counter) are not seen: a slight
+ * under-estimate, stated in docs/PERFORMANCE.md.
+ */
+function indexWritesOfItem(kind: string, body: Input): number {
+  const keys = indexKeysOf(String(body.TableName ?? ''));
+  if (kind === 'Put') {
+    const item = (body.Item ?? {}) as Input;
+    return keys.filter((k) => k[0] in item).length;
+  }
+  if (kind === 'Update') {
+    const names = (body.ExpressionAttributeNames ?? {}) as Record<string, string>;
+    const expr = String(body.UpdateExpression ?? '').replace(/#\w+/g, (n) => names[n] ?? n);
+    const set = /SET\s(.*?)(?:\s(?:REMOVE|ADD|DELETE)\s|$)/s.exec(expr)?.[1] ?? '';
+    const remove = /REMOVE\s(.*?)(?:\s(?:SET|ADD|DELETE)\s|$)/s.exec(expr)?.[1] ?? '';
+    const mentions = (part: string, attr: string) => new RegExp(`(^|[\\s,])${attr}\\s*(=|,|$)`).test(part);
+    return keys.reduce((n, k) => n + (k.some((a) => mentions(set, a)) ? 2 : k.some((a) => mentions(remove, a)) ? 1 : 0), 0);
+  }
+  return 0;
+}
+
+export function billedIndexWrites(commandName: string, input: Input): number {
+  if (/^TransactWrite/.test(commandName)) {
+    return ((input.TransactItems as Input[] | undefined) ?? []).reduce((n, item) => {
+      const [kind, body] = Object.entries(item)[0] ?? [];
+      return n + (kind ? indexWritesOfItem(kind, body as Input) : 0);
+    }, 0);
+  }
+  if (/^BatchWrite/.test(commandName)) {
+    let n = 0;
+    for (const [table, reqs] of Object.entries((input.RequestItems as Record<string, Input[]> | undefined) ?? {})) {
+      for (const r of reqs) if (r.PutRequest) n += indexWritesOfItem('Put', { TableName: table, ...(r.PutRequest as Input) });
+    }
+    return n;
+  }
+  const kind = /^(Put|Update|Delete)/.exec(commandName)?.[1];
+  return kind ? indexWritesOfItem(kind, input) : 0;
+}
 
 /**
  * Installs (once per process) the capacity middleware on the handlers' DynamoDB client. Must run after the stack
@@ -65,23 +139,36 @@ export async function capacityMeter(): Promise<Meter> {
   const m: Meter = {
     rcu: 0,
     wcu: 0,
+    wcuIndexes: 0,
+    wruBilled: 0,
     reset() {
       m.rcu = 0;
       m.wcu = 0;
+      m.wcuIndexes = 0;
+      m.wruBilled = 0;
     },
   };
   documentClient().middlewareStack.add(
     (next, context) => async (args) => {
-      (args.input as Record<string, unknown>).ReturnConsumedCapacity = 'TOTAL';
+      const input = args.input as Record<string, unknown>;
+      input.ReturnConsumedCapacity = 'INDEXES';
       const out = await next(args);
       const raw = (out.output as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] }).ConsumedCapacity;
-      const isWrite = /Put|Update|Delete|BatchWrite|TransactWrite/.test(context.commandName ?? '');
+      const name = context.commandName ?? '';
+      const isWrite = /Put|Update|Delete|BatchWrite|TransactWrite/.test(name);
+      let indexUnits = 0;
+      let units = 0;
       for (const c of [raw ?? []].flat()) {
-        // DynamoDB Local reports CapacityUnits; split by the kind of request (a TransactWriteItems' condition
-        // checks are billed as writes too).
-        const units = c.CapacityUnits ?? (c.ReadCapacityUnits ?? 0) + (c.WriteCapacityUnits ?? 0);
-        if (isWrite) m.wcu += units;
-        else m.rcu += Math.max(units, (args.input as { ConsistentRead?: boolean }).ConsistentRead ? 1 : 0.5);
+        units += c.CapacityUnits ?? (c.ReadCapacityUnits ?? 0) + (c.WriteCapacityUnits ?? 0);
+        for (const gsi of Object.values(c.GlobalSecondaryIndexes ?? {})) indexUnits += gsi.CapacityUnits ?? 0;
+      }
+      if (isWrite) {
+        m.wcu += units;
+        m.wcuIndexes += indexUnits;
+        const op = name.replace(/Command$/, '');
+        m.wruBilled += billedTableWrites(op, input) + Math.max(indexUnits, billedIndexWrites(op, input));
+      } else {
+        m.rcu += Math.max(units, input.ConsistentRead ? 1 : 0.5);
       }
       return out;
     },
@@ -193,13 +280,17 @@ export async function measureActions(stack: TestStack): Promise<Accounting> {
     await settle();
     stack.calls.reset();
     m.reset();
+    const t0 = Date.now();
     await run();
+    if (process.env.BENCH_DEBUG) console.error(`${action}: ${Date.now() - t0} ms`);
     await settle();
     result[action] = {
       ops: Object.fromEntries(Object.entries(stack.calls.dynamo).sort()),
       requests: stack.calls.total(),
       rcu: round(m.rcu),
       wcu: round(m.wcu),
+      wcuIndexes: round(m.wcuIndexes),
+      wruBilled: round(m.wruBilled),
       postToConnection: stack.calls.postToConnection,
     };
   };
