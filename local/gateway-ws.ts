@@ -63,9 +63,22 @@ export interface WsGateway {
   closeAll(timeoutMs?: number): Promise<void>;
   /** Resolves when no route invocation is running. */
   idle(): Promise<void>;
+  /**
+   * For tests: an outage of the socket path, for one user (or everyone). Their connections are dropped without a
+   * close handshake (clients see 1006, as when a gateway node dies; $disconnect runs) and their handshakes are
+   * refused with 503 until `end()`. Resolves once the dropped connections' $disconnect has run.
+   */
+  outage(opts?: { userId?: string }): Promise<{ end(): void }>;
 }
 
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 500: 'Internal Server Error' };
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
 
 function refuse(socket: Duplex, status: number, body: string): void {
   if (socket.destroyed) return;
@@ -138,6 +151,8 @@ export function createWsGateway(opts: WsGatewayOptions): WsGateway {
   };
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes, perMessageDeflate: false, clientTracking: false });
   const running = new Set<Promise<unknown>>();
+  const outages = new Set<{ userId?: string }>();
+  const inOutage = (userId: unknown) => [...outages].some((o) => o.userId === undefined || o.userId === userId);
   const track = <T>(p: Promise<T>): Promise<T> => {
     running.add(p);
     p.finally(() => running.delete(p)).catch(() => undefined);
@@ -341,6 +356,7 @@ export function createWsGateway(opts: WsGatewayOptions): WsGateway {
       return refuse(socket, 500, JSON.stringify({ message: 'Internal Server Error' }));
     }
     if (!allowed) return refuse(socket, 403, JSON.stringify({ message: 'Forbidden' }));
+    if (inOutage(policy.principalId)) return refuse(socket, 503, JSON.stringify({ message: 'Service Unavailable' }));
 
     const authorizer: Record<string, unknown> = { ...(policy.context ?? {}), principalId: policy.principalId };
     const conn: LocalConnection = { ...base, socket: undefined as unknown as WebSocket, lastActiveAt: connectedAt, authorizer, closing: false };
@@ -402,6 +418,24 @@ export function createWsGateway(opts: WsGatewayOptions): WsGateway {
       );
     },
     idle,
+    async outage(opts = {}) {
+      const outage = { userId: opts.userId };
+      outages.add(outage);
+      const dropped = connections.all().filter((c) => opts.userId === undefined || c.authorizer.principalId === opts.userId);
+      await Promise.all(
+        dropped.map(
+          (conn) =>
+            new Promise<void>((resolve) => {
+              if (conn.socket.readyState === conn.socket.CLOSED) return resolve();
+              conn.socket.once('close', () => resolve());
+              conn.closing = true;
+              conn.socket.terminate();
+            }),
+        ),
+      );
+      await idle();
+      return { end: () => void outages.delete(outage) };
+    },
     async closeAll(timeoutMs = 30000) {
       const timeout = <T>(ms: number, value: T) => new Promise<T>((resolve) => setTimeout(() => resolve(value), ms).unref());
       await Promise.all(

@@ -101,6 +101,8 @@ export interface Stack {
   /** Things worth telling the user at start (e.g. the web client was built / is a placeholder). */
   notes: string[];
   drainEvents(): Promise<void>;
+  /** For tests: drop one user's (or every) WebSocket connection and refuse their handshakes until `end()`. */
+  socketOutage(opts?: { userId?: string }): Promise<{ end(): void }>;
   stop(): Promise<void>;
 }
 
@@ -305,6 +307,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       env,
       notes,
       drainEvents: () => events.drain(),
+      socketOutage: (opts) => wsGateway.outage(opts),
       stop: () =>
         (stopping ??= (async () => {
           await cleanup();
