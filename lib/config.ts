@@ -48,6 +48,8 @@ export interface ParleyConfig {
   removalPolicy: 'retain' | 'destroy';
   /** Absolute path of the web client's build (index.html at its root). */
   webBuildDir: string;
+  /** Run `npm run build:web` before synthesis (bin/parley.ts) when package.json has that script. */
+  buildWeb: boolean;
   /** Stage-wide API Gateway throttling (both APIs). */
   throttleRateLimit: number;
   throttleBurstLimit: number;
@@ -245,6 +247,8 @@ export function parseConfig(get: Lookup, projectRoot = PROJECT_ROOT): ParleyConf
     logLevel: logLevel as ParleyConfig['logLevel'],
     removalPolicy,
     webBuildDir: path.resolve(projectRoot, str(get, 'webBuildDir') ?? 'web/dist'),
+    // A custom webBuildDir is somebody else's build: only the default web/dist is (re)built by us.
+    buildWeb: str(get, 'webBuildDir') === undefined && bool(get, 'buildWeb', true),
     throttleRateLimit,
     throttleBurstLimit,
     reservedConcurrency: bool(get, 'reservedConcurrency', true),

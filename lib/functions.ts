@@ -11,7 +11,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { FUNCTIONS, type FunctionDef, type FunctionKey, type TableKey } from './wiring';
+import { FUNCTIONS, type FunctionDef, type FunctionKey, type TableAccess, type TableKey } from './wiring';
 
 export const RUNTIME = lambda.Runtime.NODEJS_22_X;
 export const ARCHITECTURE = lambda.Architecture.ARM_64;
@@ -31,6 +31,27 @@ export interface FunctionsProps {
   /** Apply wiring's reservedConcurrency. */
   reservedConcurrency: boolean;
 }
+
+/**
+ * DynamoDB actions per wiring access level: exactly what lambdas/adapters/dynamo issues. Reads: GetItem, Query,
+ * BatchGetItem. Writes: PutItem, UpdateItem, DeleteItem, and ConditionCheckItem for TransactWriteItems' condition
+ * checks (a transaction needs the per-item action of each of its parts). Never Scan, BatchWriteItem or table admin.
+ */
+export const TABLE_ACTIONS: Record<TableAccess, readonly string[]> = {
+  read: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'],
+  write: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
+  readWrite: [
+    'dynamodb:GetItem',
+    'dynamodb:Query',
+    'dynamodb:BatchGetItem',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:ConditionCheckItem',
+  ],
+};
+
+export const tableActions = (access: TableAccess): string[] => [...TABLE_ACTIONS[access]];
 
 /** "wsSendMessage" -> "WsSendMessage" (construct ids). */
 export const constructIdOf = (key: string) => key.charAt(0).toUpperCase() + key.slice(1);
@@ -95,11 +116,10 @@ export class Functions extends Construct {
         },
       });
 
-      for (const [tableKey, access] of Object.entries(def.tables) as [TableKey, NonNullable<FunctionDef['tables'][TableKey]>][]) {
-        const table = props.tables[tableKey];
-        if (access === 'read') table.grantReadData(fn);
-        else if (access === 'write') table.grantWriteData(fn);
-        else table.grantReadWriteData(fn);
+      // Only the item-level actions the DynamoDB adapters issue (no Scan, no table management), on this table and
+      // its indexes; CDK's grantReadData/grantReadWriteData would also allow Scan and BatchWriteItem.
+      for (const [tableKey, access] of Object.entries(def.tables) as [TableKey, TableAccess][]) {
+        props.tables[tableKey].grant(fn, ...tableActions(access));
       }
       // execute-api:ManageConnections on <api>/<stage>/*/@connections/* only.
       if (def.manageConnections) props.webSocketStage.grantManagementApiAccess(fn);

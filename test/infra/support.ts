@@ -1,0 +1,67 @@
+/**
+ * Shared helpers of the infra tests: build the Parley stack in-process (asset bundling skipped — the real bundling
+ * is exercised once by synth.test.ts through `npx cdk synth`) and read things out of the template.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { ParleyStack } from '../../lib/parley-stack';
+
+export interface Synthesized {
+  app: App;
+  stack: ParleyStack;
+  template: Template;
+  /** The raw template. */
+  json: { Resources: Record<string, CfnResource>; Outputs: Record<string, { Value: unknown; Description?: string }> };
+  outdir: string;
+}
+
+export interface CfnResource {
+  Type: string;
+  Properties: Record<string, any>;
+  DependsOn?: string | string[];
+  UpdateReplacePolicy?: string;
+  DeletionPolicy?: string;
+}
+
+/** A throwaway web build like Vite's: index.html plus content-hashed assets. */
+export function makeWebBuild(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-web-'));
+  fs.mkdirSync(path.join(dir, 'assets'));
+  fs.writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>Parley</title><script type="module" src="/assets/index-abc123.js"></script>');
+  fs.writeFileSync(path.join(dir, 'assets', 'index-abc123.js'), 'console.log("parley")');
+  return dir;
+}
+
+/** Build the stack the way bin/parley.ts does, from CDK context, without bundling assets. */
+export function synth(context: Record<string, unknown> = {}): Synthesized {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-cdk-'));
+  const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [], ...context } });
+  const stack = new ParleyStack(app, `Parley-${(context.stage as string | undefined) ?? 'prod'}`);
+  const template = Template.fromStack(stack);
+  return { app, stack, template, json: template.toJSON() as Synthesized['json'], outdir };
+}
+
+export function resourcesOfType(s: Synthesized, type: string): [string, CfnResource][] {
+  return Object.entries(s.json.Resources).filter(([, r]) => r.Type === type);
+}
+
+/** The logical id of a construct's CloudFormation resource. */
+export function logicalIdOf(construct: { node: { defaultChild?: unknown } }): string {
+  const child = construct.node.defaultChild as any;
+  return Stack.of(child).getLogicalId(child);
+}
+
+/** Every IAM statement attached to a role (inline default policy), flattened. */
+export function statementsOfRole(s: Synthesized, roleLogicalId: string): { Action: string | string[]; Resource: unknown; Effect: string; Condition?: unknown }[] {
+  return resourcesOfType(s, 'AWS::IAM::Policy')
+    .filter(([, p]) => (p.Properties.Roles as unknown[]).some((r: any) => r?.Ref === roleLogicalId))
+    .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+}
+
+export const actionsOf = (st: { Action: string | string[] }) => (Array.isArray(st.Action) ? st.Action : [st.Action]);
+
+/** A readable string of a CloudFormation expression (for "does it reference X" checks). */
+export const cfn = (v: unknown): string => JSON.stringify(v) ?? "";

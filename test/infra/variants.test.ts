@@ -1,0 +1,171 @@
+/**
+ * The context options ops set (docs/DEPLOY.md "Context options"): a bring-your-own OIDC issuer instead of Cognito,
+ * and every other knob in one non-default synth; plus the validation that turns a typo into a failed synth.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { ConfigError, parseConfig } from '../../lib/config';
+import { PLACEHOLDER_HTML } from '../../lib/web-hosting';
+import { ENV, FUNCTIONS, type FunctionKey } from '../../lib/wiring';
+import { cfn, logicalIdOf, resourcesOfType, statementsOfRole, synth, type Synthesized } from './support';
+
+const ISSUER = 'https://login.example.com/tenant-1';
+const JWKS = 'https://keys.example.com/tenant-1/jwks.json';
+let s: Synthesized;
+
+beforeAll(() => {
+  s = synth({
+    stage: 'staging',
+    authMode: 'oidc',
+    oidcIssuer: `${ISSUER}/`,
+    oidcAudience: 'parley-web,parley-mobile',
+    oidcJwksUri: JWKS,
+    eventBusName: 'acme-events',
+    webBuildDir: '/nonexistent/parley-web',
+    reservedConcurrency: 'false',
+    removalPolicy: 'destroy',
+    logRetentionDays: '90',
+    logLevel: 'debug',
+    rateLimitSend: '5/1',
+    throttleRateLimit: '50',
+    throttleBurstLimit: '100',
+  });
+});
+
+const fnKeys = Object.keys(FUNCTIONS) as FunctionKey[];
+const fnProps = (key: FunctionKey) => s.json.Resources[logicalIdOf(s.stack.compute.functions[key])].Properties;
+
+describe('bring-your-own OIDC issuer', () => {
+  test('no Cognito resources are made', () => {
+    expect(resourcesOfType(s, 'AWS::Cognito::UserPool')).toEqual([]);
+    expect(resourcesOfType(s, 'AWS::Cognito::UserPoolClient')).toEqual([]);
+    expect(Object.keys(s.json.Outputs)).not.toContain('UserPoolId');
+  });
+
+  test('token-verifying functions get the configured issuer, audiences and JWKS URI verbatim', () => {
+    for (const key of fnKeys.filter((k) => FUNCTIONS[k].verifiesTokens)) {
+      const env = fnProps(key).Environment.Variables;
+      expect(env[ENV.jwtIssuer]).toBe(ISSUER);
+      expect(env[ENV.jwtAudience]).toBe('parley-web,parley-mobile');
+      expect(env[ENV.jwksUri]).toBe(JWKS);
+    }
+  });
+
+  test('the web client is told to log in at the issuer with PKCE, as the first audience', () => {
+    const [, entry] = resourcesOfType(s, 'Custom::CDKBucketDeployment').find(([, d]) => cfn(d.Properties.SourceMarkers).includes('marker'))!;
+    const index = (entry.Properties.SourceMarkers as object[]).findIndex((m) => Object.keys(m).length > 0);
+    const dir = path.join(s.outdir, `asset.${(entry.Properties.SourceObjectKeys[index] as string).replace(/\.zip$/, '')}`);
+    const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8').replace(/<<marker:0xbaba:\d+>>/g, 'X'));
+    expect(config.auth).toEqual({
+      mode: 'oidc',
+      authorizeUrl: `${ISSUER}/authorize`,
+      tokenUrl: `${ISSUER}/token`,
+      clientId: 'parley-web',
+      scopes: ['openid', 'profile', 'email'],
+      redirectUri: 'https://X/',
+    });
+    // And the page may call the token endpoint.
+    const [, headers] = resourcesOfType(s, 'AWS::CloudFront::ResponseHeadersPolicy')[0];
+    expect(cfn(headers.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig.ContentSecurityPolicy)).toContain('https://login.example.com');
+  });
+});
+
+describe('the other context options', () => {
+  test('stage names the stack, the WebSocket stage and the ManageConnections scope', () => {
+    expect(s.stack.stackName).toBe('Parley-staging');
+    const ws = resourcesOfType(s, 'AWS::ApiGatewayV2::Stage').map(([, st]) => st.Properties.StageName);
+    expect(ws).toEqual(expect.arrayContaining(['staging', '$default']));
+    const role = logicalIdOf(s.stack.compute.functions.wsSendMessage.role as never);
+    const manage = statementsOfRole(s, role).find((st) => st.Action === 'execute-api:ManageConnections')!;
+    expect(cfn(manage.Resource)).toContain('/staging/*/@connections/*');
+  });
+
+  test('eventBusName names the bus', () => {
+    s.template.hasResourceProperties('AWS::Events::EventBus', { Name: 'acme-events' });
+  });
+
+  test('throttling, log retention, log level and rate limits follow the context', () => {
+    for (const [, st] of resourcesOfType(s, 'AWS::ApiGatewayV2::Stage')) {
+      expect(st.Properties.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });
+    }
+    for (const [, g] of resourcesOfType(s, 'AWS::Logs::LogGroup')) expect(g.Properties.RetentionInDays).toBe(90);
+    for (const key of fnKeys) {
+      expect(fnProps(key).Environment.Variables.LOG_LEVEL).toBe('DEBUG');
+      expect(fnProps(key).Environment.Variables[ENV.rateSendMessage]).toBe('5/1');
+      expect(fnProps(key).LoggingConfig.ApplicationLogLevel).toBe('DEBUG');
+    }
+  });
+
+  test('reservedConcurrency=false leaves every function in the account pool (new accounts have a quota of 10)', () => {
+    for (const key of fnKeys) expect(fnProps(key).ReservedConcurrentExecutions).toBeUndefined();
+  });
+
+  test('removalPolicy=destroy: the main table and buckets go with the stack', () => {
+    const main = s.json.Resources[logicalIdOf(s.stack.data.tables.main)];
+    expect(main.DeletionPolicy).toBe('Delete');
+    expect(main.Properties.DeletionProtectionEnabled).toBe(false);
+    expect(main.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+    expect(s.json.Resources[logicalIdOf(s.stack.web.bucket)].DeletionPolicy).toBe('Delete');
+    s.template.hasResourceProperties('Custom::S3AutoDeleteObjects', { BucketName: { Ref: logicalIdOf(s.stack.web.bucket) } });
+  });
+
+  test('no alarm e-mail: alarms exist but have no actions, and no topic is made', () => {
+    const alarms = resourcesOfType(s, 'AWS::CloudWatch::Alarm');
+    expect(alarms.length).toBeGreaterThan(fnKeys.length * 2);
+    for (const [, a] of alarms) expect(a.Properties.AlarmActions).toBeUndefined();
+    s.template.resourceCountIs('AWS::SNS::Topic', 0);
+  });
+
+  test('without a web build a placeholder page is deployed and synth warns about it', () => {
+    const deployments = resourcesOfType(s, 'Custom::CDKBucketDeployment');
+    expect(deployments).toHaveLength(1);
+    const [, entry] = deployments[0];
+    const files = (entry.Properties.SourceObjectKeys as string[]).flatMap((k) => {
+      const dir = path.join(s.outdir, `asset.${k.replace(/\.zip$/, '')}`);
+      return fs.readdirSync(dir).map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')] as const);
+    });
+    expect(Object.fromEntries(files)['index.html']).toBe(PLACEHOLDER_HTML);
+    Annotations.fromStack(s.stack).hasWarning('/Parley-staging/Web', Match.stringLikeRegexp('No web build at /nonexistent/parley-web'));
+  });
+});
+
+describe('context validation fails the synth on a typo, naming the option', () => {
+  const parse = (ctx: Record<string, unknown>) => () => parseConfig((k) => ctx[k]);
+
+  test.each([
+    [{ authMode: 'oidc' }, /authMode=oidc needs oidcIssuer/],
+    [{ authMode: 'oidc', oidcIssuer: 'http://login.example.com', oidcAudience: 'a' }, /oidcIssuer must be an https:\/\/ URL/],
+    [{ authMode: 'oidc', oidcIssuer: 'https://login.example.com' }, /needs oidcAudience/],
+    [{ authMode: 'saml' }, /authMode must be "cognito" or "oidc"/],
+    [{ stage: 'Prod' }, /stage must match/],
+    [{ eventBusName: 'default' }, /eventBusName/],
+    [{ logRetentionDays: '45' }, /logRetentionDays must be one of/],
+    [{ extraOrigins: 'https://app.example.com/path' }, /extraOrigins: .* is not an origin/],
+    [{ rateLimitSend: '30 per 10' }, /rateLimitSend must be "<count>\/<seconds>"/],
+    [{ reservedConcurrency: 'maybe' }, /reservedConcurrency must be true or false/],
+    [{ cognitoDomainPrefix: 'my-cognito-app' }, /cognitoDomainPrefix/],
+    [{ alarmEmail: 'ops' }, /alarmEmail/],
+    [{ removalPolicy: 'keep' }, /removalPolicy must be "retain" or "destroy"/],
+  ])('%j', (ctx, message) => {
+    expect(parse(ctx)).toThrow(ConfigError);
+    expect(parse(ctx)).toThrow(message);
+  });
+
+  test('defaults: Cognito, bus "parley", stage "prod", web build rebuilt, 30-day logs, retain on delete', () => {
+    const cfg = parseConfig(() => undefined);
+    expect(cfg).toMatchObject({
+      stage: 'prod',
+      eventBusName: 'parley',
+      auth: { mode: 'cognito', selfSignUp: false },
+      buildWeb: true,
+      logRetentionDays: 30,
+      removalPolicy: 'retain',
+      reservedConcurrency: true,
+      extraOrigins: [],
+    });
+    // A build dir of one's own is used as it is, never rebuilt.
+    expect(parseConfig((k) => (k === 'webBuildDir' ? 'somewhere/dist' : undefined)).buildWeb).toBe(false);
+    expect(parseConfig((k) => (k === 'buildWeb' ? 'false' : undefined)).buildWeb).toBe(false);
+  });
+});
