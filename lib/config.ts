@@ -57,6 +57,8 @@ export interface ParleyConfig {
   reservedConcurrency: boolean;
   /** Hours a connection row lives without a $disconnect. */
   connectionTtlHours: number;
+  /** Set API Gateway's regional CloudWatch Logs role (needed once per account/region for WebSocket access logs). */
+  apiGatewayLogsRole: boolean;
 }
 
 /** CloudWatch Logs accepts only these retention periods. */
@@ -253,6 +255,7 @@ export function parseConfig(get: Lookup, projectRoot = PROJECT_ROOT): ParleyConf
     throttleBurstLimit,
     reservedConcurrency: bool(get, 'reservedConcurrency', true),
     connectionTtlHours,
+    apiGatewayLogsRole: bool(get, 'apiGatewayLogsRole', true),
   };
 }
 

@@ -60,7 +60,13 @@ export class ParleyStack extends Stack {
     const throttle = { rateLimit: cfg.throttleRateLimit, burstLimit: cfg.throttleBurstLimit };
 
     this.data = new Data(this, 'Data', { durableRemovalPolicy: durable });
-    this.realtime = new RealtimeApi(this, 'Realtime', { stageName: cfg.stage, throttle, logRetention, logRemovalPolicy: logRemoval });
+    this.realtime = new RealtimeApi(this, 'Realtime', {
+      stageName: cfg.stage,
+      throttle,
+      logRetention,
+      logRemovalPolicy: logRemoval,
+      setAccountLogsRole: cfg.apiGatewayLogsRole,
+    });
     this.auth = new Auth(this, 'Auth', { settings: cfg.auth, stage: cfg.stage, removalPolicy: durable });
 
     this.web = new WebHosting(this, 'Web', {

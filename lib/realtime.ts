@@ -3,8 +3,9 @@
  * REQUEST authorizer on the `token` query string, two-way routes answering the caller, stage-wide throttling and
  * JSON access logs.
  */
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -19,6 +20,11 @@ export interface RealtimeApiProps {
   throttle: apigwv2.ThrottleSettings;
   logRetention: logs.RetentionDays;
   logRemovalPolicy: RemovalPolicy;
+  /**
+   * Set API Gateway's account-level CloudWatch Logs role in this region. WebSocket stages refuse access logging
+   * ("CloudWatch Logs role ARN must be set in account settings") until one is set; fresh accounts have none.
+   */
+  setAccountLogsRole: boolean;
 }
 
 /** Access-log line: ids, route, status and errors only — never the query string (it carries the token). */
@@ -53,6 +59,24 @@ export class RealtimeApi extends Construct {
       retention: props.logRetention,
       removalPolicy: props.logRemovalPolicy,
     });
+    let account: apigw.CfnAccount | undefined;
+    if (props.setAccountLogsRole) {
+      const role = new iam.Role(this, 'ApiGatewayLogsRole', {
+        assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com'),
+        description: 'API Gateway account setting: lets API Gateway write access logs to CloudWatch Logs (this region)',
+        managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonAPIGatewayPushToCloudWatchLogs')],
+      });
+      // The setting outlives the stack (other APIs in the account may rely on it), so the role does too.
+      role.applyRemovalPolicy(RemovalPolicy.RETAIN);
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        reason:
+          'This is the role API Gateway itself assumes (account setting) to write API access logs; AWS maintains ' +
+          'AmazonAPIGatewayPushToCloudWatchLogs for exactly this purpose and it grants CloudWatch Logs actions only.',
+      });
+      account = new apigw.CfnAccount(this, 'ApiGatewayAccount', { cloudWatchRoleArn: role.roleArn });
+      account.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    }
     this.stage = new apigwv2.WebSocketStage(this, 'Stage', {
       webSocketApi: this.api,
       stageName: props.stageName,
@@ -63,6 +87,7 @@ export class RealtimeApi extends Construct {
         format: apigw.AccessLogFormat.custom(WS_ACCESS_LOG),
       },
     });
+    if (account) this.stage.node.addDependency(account);
   }
 
   /** wss://{apiId}.execute-api.{region}.amazonaws.com/{stage} */

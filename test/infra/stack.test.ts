@@ -135,6 +135,18 @@ describe('realtime: the WebSocket API', () => {
     expect(answered).not.toContain('$connect');
   });
 
+  test('a fresh account can take the access logs: API Gateway\'s CloudWatch role is set before the stage, and kept', () => {
+    const [accountId, account] = resourcesOfType(s, 'AWS::ApiGateway::Account')[0];
+    const roleId = account.Properties.CloudWatchRoleArn['Fn::GetAtt'][0];
+    const role = s.json.Resources[roleId];
+    expect(role.Properties.AssumeRolePolicyDocument.Statement[0].Principal).toEqual({ Service: 'apigateway.amazonaws.com' });
+    expect(cfn(role.Properties.ManagedPolicyArns)).toContain('service-role/AmazonAPIGatewayPushToCloudWatchLogs');
+    expect(role.DeletionPolicy).toBe('Retain');
+    expect(account.DeletionPolicy).toBe('Retain');
+    const [, stage] = resourcesOfType(s, 'AWS::ApiGatewayV2::Stage').find(([, r]) => cfn(r.Properties.ApiId).includes(wsApiId()))!;
+    expect([stage.DependsOn].flat()).toContain(accountId);
+  });
+
   test('the stage throttles every route and access-logs JSON without the query string (where the token is)', () => {
     const [, stage] = resourcesOfType(s, 'AWS::ApiGatewayV2::Stage').find(([, r]) => cfn(r.Properties.ApiId).includes(wsApiId()))!;
     expect(stage.Properties.StageName).toBe('prod');

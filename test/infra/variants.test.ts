@@ -3,9 +3,11 @@
  * and every other knob in one non-default synth; plus the validation that turns a typo into a failed synth.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { ConfigError, parseConfig } from '../../lib/config';
+import { buildWebClient, hasWebBuildScript } from '../../lib/web-build';
 import { PLACEHOLDER_HTML } from '../../lib/web-hosting';
 import { ENV, FUNCTIONS, type FunctionKey } from '../../lib/wiring';
 import { cfn, logicalIdOf, resourcesOfType, statementsOfRole, synth, type Synthesized } from './support';
@@ -30,6 +32,7 @@ beforeAll(() => {
     rateLimitSend: '5/1',
     throttleRateLimit: '50',
     throttleBurstLimit: '100',
+    apiGatewayLogsRole: 'false',
   });
 });
 
@@ -79,6 +82,11 @@ describe('the other context options', () => {
     const role = logicalIdOf(s.stack.compute.functions.wsSendMessage.role as never);
     const manage = statementsOfRole(s, role).find((st) => st.Action === 'execute-api:ManageConnections')!;
     expect(cfn(manage.Resource)).toContain('/staging/*/@connections/*');
+  });
+
+  test('apiGatewayLogsRole=false leaves the account-wide API Gateway logging role alone', () => {
+    s.template.resourceCountIs('AWS::ApiGateway::Account', 0);
+    expect(resourcesOfType(s, 'AWS::IAM::Role').filter(([, r]) => cfn(r.Properties.AssumeRolePolicyDocument).includes('apigateway'))).toEqual([]);
   });
 
   test('eventBusName names the bus', () => {
@@ -167,5 +175,30 @@ describe('context validation fails the synth on a typo, naming the option', () =
     // A build dir of one's own is used as it is, never rebuilt.
     expect(parseConfig((k) => (k === 'webBuildDir' ? 'somewhere/dist' : undefined)).buildWeb).toBe(false);
     expect(parseConfig((k) => (k === 'buildWeb' ? 'false' : undefined)).buildWeb).toBe(false);
+  });
+});
+
+describe('the web build step of bin/parley.ts', () => {
+  const project = (scripts: Record<string, string>) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-proj-'));
+    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'p', private: true, scripts }));
+    return dir;
+  };
+
+  test('runs `npm run build:web` when the project has that script, and only then', () => {
+    const withScript = project({ 'build:web': `node -e "require('fs').mkdirSync('web/dist',{recursive:true});require('fs').writeFileSync('web/dist/index.html','built')"` });
+    expect(hasWebBuildScript(withScript)).toBe(true);
+    expect(buildWebClient(withScript, false)).toBe('skipped');
+    expect(fs.existsSync(path.join(withScript, 'web/dist/index.html'))).toBe(false);
+    expect(buildWebClient(withScript, true)).toBe('built');
+    expect(fs.readFileSync(path.join(withScript, 'web/dist/index.html'), 'utf8')).toBe('built');
+
+    const without = project({ start: 'node x' });
+    expect(buildWebClient(without, true)).toBe('no-script');
+  });
+
+  test('a failing web build fails the synth instead of shipping a broken client', () => {
+    const failing = project({ 'build:web': 'node -e "process.exit(3)"' });
+    expect(() => buildWebClient(failing, true)).toThrow();
   });
 });
