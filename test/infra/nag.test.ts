@@ -6,7 +6,9 @@ import { Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import { makeWebBuild, synth, type Synthesized } from './support';
+import { makeWebBuild, removeTemporaryDirs, synth, type Synthesized } from './support';
+
+afterAll(removeTemporaryDirs);
 
 const OIDC = {
   authMode: 'oidc',

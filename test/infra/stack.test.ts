@@ -21,11 +21,23 @@ import {
   type FunctionKey,
   type TableKey,
 } from '../../lib/wiring';
-import { actionsOf, cfn, logicalIdOf, makeWebBuild, resourcesOfType, statementsOfRole, synth, type Synthesized } from './support';
+import {
+  actionsOf,
+  cfn,
+  logicalIdOf,
+  makeWebBuild,
+  removeTemporaryDirs,
+  resourcesOfType,
+  statementsOfRole,
+  synth,
+  type Synthesized,
+} from './support';
 
 const EXTRA_ORIGIN = 'https://app.example.com';
 let s: Synthesized;
 const fnKeys = Object.keys(FUNCTIONS) as FunctionKey[];
+
+afterAll(removeTemporaryDirs);
 
 beforeAll(() => {
   s = synth({ webBuildDir: makeWebBuild(), alarmEmail: 'ops@example.com', extraOrigins: EXTRA_ORIGIN });

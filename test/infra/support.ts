@@ -26,9 +26,23 @@ export interface CfnResource {
   DeletionPolicy?: string;
 }
 
+const temporary: string[] = [];
+
+/** A temporary directory removed by `removeTemporaryDirs` (call it in afterAll). */
+export function tempDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  temporary.push(dir);
+  return dir;
+}
+
+/** Remove the directories made by this file's synths (a cloud assembly is ~20 MB, mostly CDK's AWS CLI layer). */
+export function removeTemporaryDirs(): void {
+  for (const dir of temporary.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+}
+
 /** A throwaway web build like Vite's: index.html plus content-hashed assets. */
 export function makeWebBuild(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-web-'));
+  const dir = tempDir('parley-web-');
   fs.mkdirSync(path.join(dir, 'assets'));
   fs.writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>Parley</title><script type="module" src="/assets/index-abc123.js"></script>');
   fs.writeFileSync(path.join(dir, 'assets', 'index-abc123.js'), 'console.log("parley")');
@@ -37,7 +51,7 @@ export function makeWebBuild(): string {
 
 /** Build the stack the way bin/parley.ts does, from CDK context, without bundling assets. */
 export function synth(context: Record<string, unknown> = {}): Synthesized {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-cdk-'));
+  const outdir = tempDir('parley-cdk-');
   const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [], ...context } });
   const stack = new ParleyStack(app, `Parley-${(context.stage as string | undefined) ?? 'prod'}`);
   const template = Template.fromStack(stack);

@@ -19,9 +19,12 @@ let outdir: string;
 let result: ReturnType<typeof spawnSync>;
 let output: string;
 let template: { Resources: Record<string, { Type: string; Properties: any }> };
+let work: string;
+
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 beforeAll(() => {
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-synth-'));
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-synth-'));
   outdir = path.join(work, 'cdk.out');
   const emptyWeb = path.join(work, 'web-dist');
   fs.mkdirSync(emptyWeb);

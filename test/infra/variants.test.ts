@@ -3,14 +3,15 @@
  * and every other knob in one non-default synth; plus the validation that turns a typo into a failed synth.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { ConfigError, parseConfig } from '../../lib/config';
 import { buildWebClient, hasWebBuildScript } from '../../lib/web-build';
 import { PLACEHOLDER_HTML } from '../../lib/web-hosting';
 import { ENV, FUNCTIONS, type FunctionKey } from '../../lib/wiring';
-import { cfn, logicalIdOf, resourcesOfType, statementsOfRole, synth, type Synthesized } from './support';
+import { cfn, logicalIdOf, removeTemporaryDirs, resourcesOfType, statementsOfRole, synth, tempDir, type Synthesized } from './support';
+
+afterAll(removeTemporaryDirs);
 
 const ISSUER = 'https://login.example.com/tenant-1';
 const JWKS = 'https://keys.example.com/tenant-1/jwks.json';
@@ -180,7 +181,7 @@ describe('context validation fails the synth on a typo, naming the option', () =
 
 describe('the web build step of bin/parley.ts', () => {
   const project = (scripts: Record<string, string>) => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-proj-'));
+    const dir = tempDir('parley-proj-');
     fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'p', private: true, scripts }));
     return dir;
   };
