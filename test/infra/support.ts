@@ -50,10 +50,11 @@ export function makeWebBuild(): string {
 }
 
 /** Build the stack the way bin/parley.ts does, from CDK context, without bundling assets. */
-export function synth(context: Record<string, unknown> = {}): Synthesized {
+export function synth(context: Record<string, unknown> = {}, env?: { account: string; region: string }): Synthesized {
   const outdir = tempDir('parley-cdk-');
   const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [], ...context } });
-  const stack = new ParleyStack(app, `Parley-${(context.stage as string | undefined) ?? 'prod'}`);
+  // bin/parley.ts passes the CLI's account/region (known whenever ops have credentials); tests try both.
+  const stack = new ParleyStack(app, `Parley-${(context.stage as string | undefined) ?? 'prod'}`, { env });
   const template = Template.fromStack(stack);
   return { app, stack, template, json: template.toJSON() as Synthesized['json'], outdir };
 }
