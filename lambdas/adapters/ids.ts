@@ -2,6 +2,6 @@
 import { monotonicFactory } from 'ulid';
 import type { IdSource } from '../core/ports';
 
-const monotonic = monotonicFactory();
+const monotonic = /* @__PURE__ */ monotonicFactory();
 
 export const ulidIds: IdSource = { next: (at: number) => monotonic(at) };

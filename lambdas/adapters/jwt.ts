@@ -3,7 +3,7 @@
  * (Cognito or any OIDC issuer) and locally (the dev issuer). JWKS are fetched with the platform `fetch`, which also
  * reaches the local issuer's http:// JWKS; unknown `kid`s are refetched at most once per penalty window.
  */
-import { JwtVerifier } from 'aws-jwt-verify';
+import { JwtVerifier } from 'aws-jwt-verify/jwt-verifier';
 import { SimpleJwksCache, SimplePenaltyBox } from 'aws-jwt-verify/jwk';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
 import { LIMITS } from '../core/model';

@@ -82,7 +82,7 @@ export function pageLimit(raw: string | undefined): number {
 }
 
 export async function history(
-  deps: Deps,
+  deps: Pick<Deps, 'messages'>,
   me: string,
   peer: string,
   q: { limit: number; before?: string; after?: string },
@@ -91,15 +91,15 @@ export async function history(
   return deps.messages.history(me, peer, q);
 }
 
-export const conversations = (deps: Deps, me: string, q: { limit: number; before?: string }): Promise<Page<ConversationSummary>> =>
+export const conversations = (deps: Pick<Deps, 'messages'>, me: string, q: { limit: number; before?: string }): Promise<Page<ConversationSummary>> =>
   deps.messages.conversations(me, q);
 
-export const unreadCounts = (deps: Deps, me: string): Promise<UnreadCounts> => deps.messages.unreadCounts(me);
+export const unreadCounts = (deps: Pick<Deps, 'messages'>, me: string): Promise<UnreadCounts> => deps.messages.unreadCounts(me);
 
-export const systemList = (deps: Deps, me: string, q: { limit: number; before?: string; unreadOnly: boolean }): Promise<Page<Message>> =>
+export const systemList = (deps: Pick<Deps, 'messages'>, me: string, q: { limit: number; before?: string; unreadOnly: boolean }): Promise<Page<Message>> =>
   deps.messages.systemList(me, q);
 
-export const markSystemRead = async (deps: Deps, me: string, ids: string[] | 'all'): Promise<{ updated: number }> => ({
+export const markSystemRead = async (deps: Pick<Deps, 'messages'>, me: string, ids: string[] | 'all'): Promise<{ updated: number }> => ({
   updated: await deps.messages.markSystemRead(me, ids),
 });
 
@@ -126,7 +126,7 @@ export async function deleteMessage(deps: Deps, me: string, messageId: string): 
 }
 
 /** My friends with presence and unread counts; online first, then by name. O(my friends). */
-export async function listFriends(deps: Deps, me: string): Promise<{ items: Friend[] }> {
+export async function listFriends(deps: Pick<Deps, 'friends' | 'messages' | 'connections' | 'settings'>, me: string): Promise<{ items: Friend[] }> {
   const friends = await deps.friends.list(me);
   const ids = friends.map((f) => f.userId);
   const [unread, online] = await Promise.all([

@@ -4,11 +4,13 @@
  * it is retried a bounded number of times and then kept in the dead-letter queue.
  */
 import type { EventBridgeEvent } from 'aws-lambda';
+import type * as v from 'valibot';
 import { EVENT_DETAIL_TYPES, type EventDetailType } from '../../lib/wiring';
 import { deps } from '../adapters/container';
 import { InvalidEventError, handleEvent, type Details, type NotifyResult } from '../core/notifications';
 import { logger } from '../shared/logger';
-import { eventDetailSchemas, explain } from '../shared/schemas';
+import { eventDetailSchemas } from '../shared/event-schemas';
+import { check } from '../shared/schemas';
 
 const isKnown = (t: string): t is EventDetailType => (EVENT_DETAIL_TYPES as readonly string[]).includes(t);
 
@@ -19,9 +21,9 @@ export const handler = async (event: EventBridgeEvent<string, unknown>): Promise
     logger.error('event rejected', { ...log, reason: 'unknown detail-type' });
     throw new InvalidEventError(`unknown detail-type "${String(detailType).slice(0, 64)}"`);
   }
-  const parsed = eventDetailSchemas[detailType].safeParse(event.detail);
+  const parsed = check(eventDetailSchemas[detailType] as v.GenericSchema<unknown, Details[typeof detailType]>, event.detail);
   if (!parsed.success) {
-    const reason = `${detailType}: ${explain(parsed.error.issues[0] as never)}`;
+    const reason = `${detailType}: ${parsed.reason}`;
     logger.error('event rejected', { ...log, reason });
     throw new InvalidEventError(reason);
   }

@@ -1,11 +1,12 @@
 /** GET /api/messages/{userId}?limit=&before=&after= — my chat history with that user, oldest → newest. */
-import { deps } from '../adapters/container';
+import { messageStore } from '../adapters/container';
 import { history, pageLimit } from '../core/chat';
 import { httpHandler, ok } from '../shared/http';
-import { historyQuery, parse, userIdSchema } from '../shared/schemas';
+import { historyQuery } from '../shared/rest-schemas';
+import { parse, userIdSchema } from '../shared/schemas';
 
 export const handler = httpHandler(async ({ user, params, query }) => {
   const peer = parse(userIdSchema, params.userId);
   const q = parse(historyQuery, query);
-  return ok(await history(deps(), user.userId, peer, { limit: pageLimit(q.limit), before: q.before, after: q.after }));
+  return ok(await history({ messages: messageStore() }, user.userId, peer, { limit: pageLimit(q.limit), before: q.before, after: q.after }));
 });

@@ -1,10 +1,11 @@
 /** GET /api/messages/conversations/list?limit=&before= — most recent first; `before` is a lastMessage id. */
-import { deps } from '../adapters/container';
+import { messageStore } from '../adapters/container';
 import { conversations, pageLimit } from '../core/chat';
 import { httpHandler, ok } from '../shared/http';
-import { pageQuery, parse } from '../shared/schemas';
+import { pageQuery } from '../shared/rest-schemas';
+import { parse } from '../shared/schemas';
 
 export const handler = httpHandler(async ({ user, query }) => {
   const q = parse(pageQuery, query);
-  return ok(await conversations(deps(), user.userId, { limit: pageLimit(q.limit), before: q.before }));
+  return ok(await conversations({ messages: messageStore() }, user.userId, { limit: pageLimit(q.limit), before: q.before }));
 });

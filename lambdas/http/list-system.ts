@@ -1,10 +1,11 @@
 /** GET /api/messages/system/list?limit=&before=&unreadOnly=true — newest first. */
-import { deps } from '../adapters/container';
+import { messageStore } from '../adapters/container';
 import { pageLimit, systemList } from '../core/chat';
 import { httpHandler, ok } from '../shared/http';
-import { parse, systemListQuery } from '../shared/schemas';
+import { systemListQuery } from '../shared/rest-schemas';
+import { parse } from '../shared/schemas';
 
 export const handler = httpHandler(async ({ user, query }) => {
   const q = parse(systemListQuery, query);
-  return ok(await systemList(deps(), user.userId, { limit: pageLimit(q.limit), before: q.before, unreadOnly: q.unreadOnly === 'true' }));
+  return ok(await systemList({ messages: messageStore() }, user.userId, { limit: pageLimit(q.limit), before: q.before, unreadOnly: q.unreadOnly === 'true' }));
 });

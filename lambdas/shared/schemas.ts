@@ -1,106 +1,63 @@
 /**
- * Schemas for everything that enters from outside: WebSocket frames, REST queries/bodies, event details.
- * zod/mini keeps the bundles small. `parse` turns a failure into a clear BAD_REQUEST.
+ * Validation of everything that enters from outside: the shared pieces and `parse`, which turns a failure into a
+ * clear BAD_REQUEST naming the first problem. The schemas themselves live beside this file by entry point
+ * (frame-schemas.ts, rest-schemas.ts, event-schemas.ts) so each Lambda bundle carries only its own.
+ * Valibot: every check is its own function, so a bundle carries only the checks its handler uses (~6 KB, where
+ * zod/mini's shared core was ~25 KB in every handler — see docs/PERFORMANCE.md).
  */
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import { LIMITS } from '../core/model';
 import { badRequest } from './errors';
 
-const str = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max));
-export const userIdSchema = z.string().check(z.regex(LIMITS.userId));
-export const messageIdSchema = z.string().check(z.regex(/^[0-9A-HJKMNP-TV-Z]{26}$/));
-const metadataSchema = z.nullable(z.record(z.string(), z.unknown()));
+export const str = (min: number, max: number) => v.pipe(v.string(), v.minLength(min), v.maxLength(max));
+export const userIdSchema = v.pipe(v.string(), v.regex(LIMITS.userId));
+export const messageIdSchema = v.pipe(v.string(), v.regex(/^[0-9A-HJKMNP-TV-Z]{26}$/));
 
-// ---- WebSocket frames ----
-export const sendMessageFrame = z.object({
-  action: z.literal('sendMessage'),
-  to: userIdSchema,
-  content: z.string(),
-  clientMessageId: z.string().check(z.regex(LIMITS.clientMessageId)),
-  metadata: z.optional(metadataSchema),
-});
-export const markReadFrame = z.object({ action: z.literal('markRead'), peerId: userIdSchema });
-export const typingFrame = z.object({ action: z.literal('typing'), to: userIdSchema });
-
-// ---- REST ----
-const limitParam = z.optional(z.string().check(z.regex(/^(?:[1-9]\d?|100)$/)));
-export const historyQuery = z.object({
-  limit: limitParam,
-  before: z.optional(messageIdSchema),
-  after: z.optional(messageIdSchema),
-});
-export const pageQuery = z.object({ limit: limitParam, before: z.optional(messageIdSchema) });
-export const systemListQuery = z.object({
-  limit: limitParam,
-  before: z.optional(messageIdSchema),
-  unreadOnly: z.optional(z.enum(['true', 'false'])),
-});
-export const markSystemReadBody = z.union([
-  z.strictObject({ all: z.literal(true) }),
-  z.strictObject({ messageIds: z.array(messageIdSchema).check(z.minLength(1), z.maxLength(LIMITS.markReadIds)) }),
-]);
-
-// ---- Event details (extra fields are tolerated; what we use is checked) ----
-const named = z.looseObject({ id: userIdSchema, name: z.optional(str(1, 100)) });
-export const eventDetailSchemas = {
-  AchievementUnlocked: z.looseObject({
-    userId: userIdSchema,
-    achievement: z.looseObject({ id: str(1, 128), name: str(1, 200), description: z.optional(str(0, 1000)) }),
-  }),
-  WorkPurchased: z.looseObject({
-    sellerId: userIdSchema,
-    buyer: named,
-    work: z.looseObject({ id: str(1, 128), title: str(1, 200) }),
-    price: z.looseObject({ amount: z.union([z.number(), str(1, 32)]), currency: str(1, 16) }),
-  }),
-  UserFollowed: z.looseObject({ userId: userIdSchema, follower: named }),
-  FriendshipCreated: z.looseObject({
-    userIds: z.tuple([userIdSchema, userIdSchema]),
-    names: z.optional(z.record(z.string(), str(1, 100))),
-  }),
-  FriendshipRemoved: z.looseObject({ userIds: z.tuple([userIdSchema, userIdSchema]) }),
-  TaskNotification: z.looseObject({
-    userIds: z.array(userIdSchema).check(z.minLength(1), z.maxLength(LIMITS.taskRecipients)),
-    task: z.looseObject({ id: str(1, 128), title: str(1, 200) }),
-    content: z.optional(str(1, LIMITS.contentChars)),
-  }),
-} as const;
-
-interface Issue {
-  code: string;
-  path: PropertyKey[];
-  expected?: string;
-  minimum?: unknown;
-  maximum?: unknown;
-  input?: unknown;
-  origin?: string;
-}
+type Issue = v.BaseIssue<unknown>;
 
 /** One readable sentence for the first problem found. */
 export function explain(issue: Issue): string {
-  const where = issue.path.length ? `"${issue.path.map(String).join('.')}"` : 'the input';
-  const unit = issue.origin === 'string' ? ' characters' : issue.origin === 'array' ? ' items' : '';
-  switch (issue.code) {
-    case 'invalid_type':
-      return issue.input === undefined ? `${where} is required` : `${where} must be ${issue.expected ?? 'valid'}`;
-    case 'too_small':
-      return `${where} must have at least ${String(issue.minimum)}${unit}`;
-    case 'too_big':
-      return `${where} must have at most ${String(issue.maximum)}${unit}`;
-    case 'invalid_format':
+  const keys = (issue.path ?? []).map((p) => String(p.key));
+  // An unknown field of a strict object is reported at the field; name the object that has it.
+  if (issue.expected === 'never') {
+    const at = keys.slice(0, -1);
+    return `${at.length ? `"${at.join('.')}"` : 'the input'} has unexpected fields`;
+  }
+  const where = keys.length ? `"${keys.join('.')}"` : 'the input';
+  const unit = typeof issue.input === 'string' ? ' characters' : Array.isArray(issue.input) ? ' items' : '';
+  switch (issue.type) {
+    case 'min_length':
+      return `${where} must have at least ${String(issue.requirement)}${unit}`;
+    case 'max_length':
+      return `${where} must have at most ${String(issue.requirement)}${unit}`;
+    case 'length':
+      return `${where} must have exactly ${String(issue.requirement)}${unit}`;
+    case 'regex':
       return `${where} has an invalid format`;
-    case 'invalid_value':
-      return `${where} has an invalid value`;
-    case 'unrecognized_keys':
-      return `${where} has unexpected fields`;
-    default:
+    case 'literal':
+    case 'picklist':
+      return issue.input === undefined ? `${where} is required` : `${where} has an invalid value`;
+    case 'custom':
+      return `${where} ${issue.message}`;
+    case 'union':
       return `${where} is invalid`;
+    default:
+      if (issue.kind !== 'schema') return `${where} is invalid`;
+      return issue.input === undefined ? `${where} is required` : `${where} must be ${(issue.expected ?? 'valid').toLowerCase()}`;
   }
 }
 
-export function parse<T>(schema: z.ZodMiniType<T>, input: unknown): T {
-  const result = schema.safeParse(input);
-  if (!result.success) throw badRequest(explain(result.error.issues[0] as unknown as Issue));
+export type Checked<T> = { success: true; data: T } | { success: false; reason: string };
+
+/** Validate without throwing: the data, or the first problem as a sentence. */
+export function check<T>(schema: v.GenericSchema<unknown, T>, input: unknown): Checked<T> {
+  const result = v.safeParse(schema, input);
+  return result.success ? { success: true, data: result.output } : { success: false, reason: explain(result.issues[0]) };
+}
+
+export function parse<T>(schema: v.GenericSchema<unknown, T>, input: unknown): T {
+  const result = check(schema, input);
+  if (!result.success) throw badRequest(result.reason);
   return result.data;
 }
 

@@ -1,7 +1,8 @@
 /** markRead: everything from peerId to me becomes read; my tabs get conversationRead, the peer a read receipt. */
 import { deps } from '../adapters/container';
 import { markConversationRead } from '../core/chat';
-import { markReadFrame, parse } from '../shared/schemas';
+import { markReadFrame } from '../shared/frame-schemas';
+import { parse } from '../shared/schemas';
 import { frameHandler } from '../shared/ws';
 
 export const handler = frameHandler(async (caller, raw) => {

@@ -1,7 +1,8 @@
 /** sendMessage: store durably, then ack the sender with the stored message (the original one on a resend). */
 import { deps } from '../adapters/container';
 import { sendChat } from '../core/chat';
-import { parse, sendMessageFrame } from '../shared/schemas';
+import { sendMessageFrame } from '../shared/frame-schemas';
+import { parse } from '../shared/schemas';
 import { frameHandler } from '../shared/ws';
 
 export const handler = frameHandler(async (caller, raw) => {

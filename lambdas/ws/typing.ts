@@ -1,7 +1,8 @@
 /** typing: relayed to the friend's connections, never stored. */
 import { deps } from '../adapters/container';
 import { typing } from '../core/chat';
-import { parse, typingFrame } from '../shared/schemas';
+import { typingFrame } from '../shared/frame-schemas';
+import { parse } from '../shared/schemas';
 import { frameHandler } from '../shared/ws';
 
 export const handler = frameHandler(async (caller, raw) => {
