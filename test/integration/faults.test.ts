@@ -208,12 +208,13 @@ describe('a 1,000-user TaskNotification whose handler fails half-way', () => {
     // 40 of them are online, spread over the list (so over the transactions before and after the failure).
     const online = users.filter((_, i) => i % 25 === 7);
     const sockets = await mapLimit(online, 10, (u) => connect(u));
-    // Let 15 of the 31 transactions through, then fail every attempt of the 16th (the SDK's 5): the handler throws
-    // half-way, and the event bus redelivers the same event (as Lambda's async retry does).
+    // Let 16 of the 31 transactions through, then fail every attempt of the 17th (the SDK's 5): the handler throws
+    // half-way, and the event bus redelivers the same event (as Lambda's async retry does). (17 is not a multiple of
+    // 3: with the old 99-recipient steps, the 33 recipients stored by the 16th transaction were never pushed.)
     const rule = dynamoFaults.add({
       match: op('TransactWriteItems'),
       action: { kind: 'status', status: 500, errorType: 'InternalServerError' },
-      after: 15,
+      after: 16,
       times: 5,
     });
 
