@@ -8,6 +8,14 @@ import { mapLimit } from './concurrency';
 import type { Deps } from './deps';
 import type { ServerFrame } from './model';
 
+/**
+ * API Gateway answers 410 for a connection whose $connect has not returned yet, exactly as for one that is gone. A
+ * connection younger than this may be such a newcomer (two friends connecting at once each push presence to the
+ * other mid-$connect), so a 410 does not delete its row: its own $disconnect, or the row's TTL, removes it if it
+ * really is gone. (Deleting it would leave a live socket that no push ever reaches.)
+ */
+export const CONNECT_GRACE_MS = 30_000;
+
 export interface DeliveryReport {
   delivered: number;
   gone: number;
@@ -15,7 +23,7 @@ export interface DeliveryReport {
 }
 
 export async function deliver(
-  deps: Pick<Deps, 'connections' | 'pusher' | 'settings'>,
+  deps: Pick<Deps, 'connections' | 'pusher' | 'settings' | 'clock'>,
   userIds: readonly string[],
   frame: ServerFrame,
   opts: { exceptConnectionId?: string } = {},
@@ -38,6 +46,7 @@ export async function deliver(
     else if (result === 'failed') report.failed++;
     else {
       report.gone++;
+      if (deps.clock.now() - conn.connectedAt < CONNECT_GRACE_MS) return;
       await deps.connections.remove(conn.userId, conn.connectionId).catch((err: Error) => {
         logger.warn('could not remove a gone connection', { connectionId: conn.connectionId, error: err.name });
       });
