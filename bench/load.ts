@@ -71,7 +71,13 @@ interface Under {
 
 async function startUnderTest(dynamoEndpoint: string, profileDir?: string): Promise<Under> {
   const port = await freePort();
-  const child = spawn('npm', ['start', '--', '--port', String(port), '--no-seed', '--dynamo-endpoint', dynamoEndpoint, '--table-prefix', PREFIX, '--no-build-web', '--log', process.env.BENCH_STACK_LOG ?? 'error'], {
+  const args = ['--port', String(port), '--no-seed', '--dynamo-endpoint', dynamoEndpoint, '--table-prefix', PREFIX, '--no-build-web', '--log', process.env.BENCH_STACK_LOG ?? 'error'];
+  // `npm start` is `tsx local/main.ts`; node refuses --cpu-prof in NODE_OPTIONS, so a profiled run starts the same
+  // program as `node --cpu-prof --import tsx local/main.ts`.
+  const [cmd, argv] = profileDir
+    ? [process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--import', 'tsx', 'local/main.ts', ...args]]
+    : ['npm', ['start', '--', ...args]];
+  const child = spawn(cmd, argv, {
     cwd: REPO,
     detached: true, // its own process group, so it can be stopped whole
     stdio: ['ignore', process.env.BENCH_STACK_LOG ? 'inherit' : 'ignore', 'pipe'],
@@ -80,7 +86,6 @@ async function startUnderTest(dynamoEndpoint: string, profileDir?: string): Prom
       // The rate limiter still runs (its write is part of the chat transaction): only the limit is raised.
       RATE_LIMIT_SEND: '1000000/10',
       POWERTOOLS_LOG_LEVEL: process.env.BENCH_STACK_LOG ? 'WARN' : 'ERROR',
-      ...(profileDir ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${profileDir}`.trim() } : {}),
     },
   });
   let stderr = '';
@@ -101,7 +106,7 @@ async function startUnderTest(dynamoEndpoint: string, profileDir?: string): Prom
     if (Date.now() > deadline) throw new Error(`npm start did not answer within 90 s: ${stderr.slice(-2000)}`);
     await sleep(250);
   }
-  const main = descendants(child.pid as number).filter((p) => /local\/main\.ts/.test(cmdline(p)));
+  const main = [child.pid as number, ...descendants(child.pid as number)].filter((p) => /local\/main\.ts/.test(cmdline(p)));
   const pid = main[main.length - 1];
   if (!pid) throw new Error('could not find the stack process');
   return { url, child, pid };
