@@ -1,0 +1,152 @@
+/**
+ * Page helpers for the e2e tests: sign a user in through the real sign-in page, and poll the page for what a user
+ * would see. Elements are found ONLY by their data-testid (the contract with the web client). Playwright's own
+ * `expect` ships with @playwright/test, not playwright-core, so `eventually` retries a jest assertion instead.
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { newBrowserUser, type BrowserUser, type UserOptions } from '../support/browser';
+import type { TestStack } from '../support/stack';
+
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+const WEB_DIR = path.join(REPO_ROOT, 'web');
+const WEB_DIST = path.join(WEB_DIR, 'dist');
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Retry an assertion until it passes (or throw its last failure after `timeoutMs`). */
+export async function eventually<T>(assertion: () => Promise<T> | T, timeoutMs = 10_000): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    try {
+      return await assertion();
+    } catch (err) {
+      if (Date.now() - started > timeoutMs) throw err;
+    }
+    await sleep(50);
+  }
+}
+
+/** The text of every element the locator matches now (no waiting). */
+export const textsOf = (locator: Locator): Promise<string[]> => locator.allTextContents();
+
+/** The attribute of the only element the locator matches now, or null when there is none (no waiting). */
+export async function attrOf(locator: Locator, name: string): Promise<string | null> {
+  return (await locator.count()) ? locator.first().getAttribute(name) : null;
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === 'dist' || entry.name === 'node_modules') continue;
+    const p = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : fs.statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * The stack builds web/dist when it is missing (a clean checkout). A dist older than the web sources (a developer
+ * edited the client since the last build) would test stale code: rebuild it first.
+ */
+export function rebuildWebIfStale(): void {
+  const index = path.join(WEB_DIST, 'index.html');
+  if (!fs.existsSync(index)) return; // the stack builds it
+  if (newestMtime(WEB_DIR) <= fs.statSync(index).mtimeMs) return;
+  execFileSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', '--silent', 'build:web'], { cwd: REPO_ROOT, stdio: 'inherit' });
+}
+
+/** A signed-in (or about to sign in) person: their own browser context and its first page. */
+export class ParleyUser {
+  constructor(
+    readonly browserUser: BrowserUser,
+    readonly userId: string,
+  ) {}
+
+  get page(): Page {
+    return this.browserUser.page;
+  }
+
+  /** The element(s) with this data-testid, anywhere on the page. */
+  tid(id: string, page: Page = this.page): Locator {
+    return page.getByTestId(id);
+  }
+
+  /** The messages shown in the chat window with `peerId`. */
+  messages(peerId: string): Locator {
+    return this.tid(`chat-window-${peerId}`).getByTestId('message');
+  }
+
+  /** The texts of the messages shown in the chat window with `peerId`, oldest first. */
+  messageTexts(peerId: string): Promise<string[]> {
+    return textsOf(this.tid(`chat-window-${peerId}`).getByTestId('message-text'));
+  }
+
+  /** The number on a badge, or 0 when the badge is not rendered (the contract: only when > 0). */
+  async badge(id: string): Promise<number> {
+    const el = this.tid(id);
+    if (!(await el.count())) return 0;
+    const text = ((await el.textContent()) ?? '').trim();
+    const n = Number(text);
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`badge ${id} shows "${text}", not a positive count`);
+    return n;
+  }
+
+  /**
+   * Open (or focus) the chat window with `peerId` from the friends list or the conversation list. (Playwright
+   * clicks only what a user could: a toast lying over the button makes it wait for the toast to go.)
+   */
+  async openChat(peerId: string, via: 'friends' | 'conversations' = 'friends'): Promise<Locator> {
+    await this.tid(via === 'friends' ? `chat-with-${peerId}` : `conversation-${peerId}`).click();
+    const win = this.tid(`chat-window-${peerId}`);
+    await win.waitFor();
+    return win;
+  }
+
+  /** Type a message into the chat window's composer and press Enter. */
+  async send(peerId: string, text: string): Promise<void> {
+    const composer = this.tid(`chat-window-${peerId}`).getByTestId('composer');
+    await composer.fill(text);
+    await composer.press('Enter');
+  }
+
+  async waitConnected(timeoutMs = 15_000): Promise<void> {
+    await eventually(async () => expect(await attrOf(this.tid('connection-state'), 'data-state')).toBe('connected'), timeoutMs);
+  }
+
+  screenshot(name: string, page?: Page): Promise<string> {
+    return this.browserUser.screenshot(name, page);
+  }
+
+  close(): Promise<void> {
+    return this.browserUser.close();
+  }
+}
+
+export interface SignInOptions extends UserOptions {
+  /** Use the sign-in page's quick pick for a demo user instead of typing the id. */
+  quickPick?: boolean;
+  /** Save a screenshot of the sign-in page under this name first. */
+  screenshotSignIn?: string;
+}
+
+/** A new browser context at the app, signed in as `userId` through the sign-in page, on the chats page, connected. */
+export async function signIn(browser: Browser, stack: TestStack, userId: string, opts: SignInOptions = {}): Promise<ParleyUser> {
+  const user = new ParleyUser(await newBrowserUser(browser, userId, opts), userId);
+  user.page.setDefaultTimeout(15_000);
+  await user.page.goto(`${stack.url}/#/`);
+  const form = user.tid('signin');
+  await form.waitFor();
+  if (opts.screenshotSignIn) await user.screenshot(opts.screenshotSignIn);
+  if (opts.quickPick) {
+    await user.tid(`signin-user-${userId}`).click();
+  } else {
+    await user.tid('signin-name').fill(userId);
+    await user.tid('signin-submit').click();
+  }
+  await user.tid('chats-page').waitFor();
+  await user.waitConnected();
+  return user;
+}
