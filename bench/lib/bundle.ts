@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { build, type Metafile, type Plugin } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
 import { FUNCTIONS, type FunctionDef, type FunctionKey } from '../../lib/wiring';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -36,14 +36,11 @@ export const TRIMMED_VARIANT: Variant = { name: 'cdk+env-credentials', mainField
 /** esbuild's defaults (CommonJS builds of the SDK): shows what mainFields buys. */
 export const DEFAULT_VARIANT: Variant = { name: 'esbuild-default-mainFields', trimCredentials: false };
 
-const SHIM = path.join(REPO_ROOT, 'bench', 'shims', 'credential-provider-env-only.ts');
-
-const trimCredentialsPlugin: Plugin = {
-  name: 'env-credentials-only',
-  setup(b) {
-    b.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, () => ({ path: SHIM }));
-  },
-};
+/**
+ * The trim, as esbuild's `alias` (what lib/functions.ts would pass as
+ * `esbuildArgs: { '--alias:@aws-sdk/credential-provider-node': './bench/shims/credential-provider-env-only.ts' }`).
+ */
+export const CREDENTIALS_ALIAS = { '@aws-sdk/credential-provider-node': './bench/shims/credential-provider-env-only.ts' } as const;
 
 export interface Sizes {
   total: number;
@@ -99,7 +96,7 @@ export async function bundleFile(entry: string | { contents: string }, outfile: 
     logLevel: 'silent',
     absWorkingDir: REPO_ROOT,
     ...(variant.mainFields ? { mainFields: variant.mainFields } : {}),
-    plugins: variant.trimCredentials ? [trimCredentialsPlugin] : [],
+    ...(variant.trimCredentials ? { alias: { ...CREDENTIALS_ALIAS } } : {}),
   });
   return sizesFrom(result.metafile);
 }
