@@ -68,7 +68,15 @@ suite('Parley in Chromium, against the local stack', () => {
   }
 
   test('alice and bob, each in their own browser, chat both ways', async () => {
+    // carol wrote to alice while she was away: her conversation list has more than one chat.
+    const carol = await WsClient.open(stack, 'carol', { name: 'Carol' });
+    carol.send({ action: 'sendMessage', to: 'alice', content: 'Are you coming to the gallery opening on Saturday?', clientMessageId: 'c-carol' });
+    await carol.next('ack');
+    await carol.close();
+
     const alice = await person('alice', { quickPick: true, screenshotSignIn: 'sign-in', deviceScaleFactor: 2 });
+    await eventually(async () => expect(await alice.badge('chat-unread')).toBe(1));
+    await eventually(async () => expect(await alice.badge('conversation-unread-carol')).toBe(1));
     const bob = await person('bob', { quickPick: true });
 
     expect(await textsOf(alice.tid('me'))).toEqual([expect.stringMatching(/alice/i)]);
