@@ -4,7 +4,7 @@
  * socket and the read state. Returns `stop()` for sign-out.
  */
 import type { Pinia } from 'pinia';
-import type { Auth } from './api/auth';
+import { AuthError, type Auth } from './api/auth';
 import { RestClient } from './api/rest';
 import { SocketClient } from './api/socket';
 import { notifyDesktop } from './lib/desktop';
@@ -28,7 +28,15 @@ declare global {
   }
 }
 
-export function startSession(config: WebConfig, auth: Auth, pinia: Pinia): RunningSession {
+export interface SessionOptions {
+  /** The sign-in can't be renewed any more (the refresh token expired): the app goes back to the sign-in page. */
+  onExpired?: () => void;
+}
+
+/** After this many failed handshakes in a row, get a fresh token before the next one (the old one may be refused). */
+const RENEW_AFTER_FAILED_ATTEMPTS = 2;
+
+export function startSession(config: WebConfig, auth: Auth, pinia: Pinia, opts: SessionOptions = {}): RunningSession {
   const session = useSessionStore(pinia);
   const chat = useChatStore(pinia);
   const notifications = useNotificationStore(pinia);
@@ -36,9 +44,21 @@ export function startSession(config: WebConfig, auth: Auth, pinia: Pinia): Runni
   const me = auth.identity!;
   session.me = me;
 
-  const rest = new RestClient({ apiUrl: config.apiUrl, token: () => auth.token(), onUnauthorized: () => auth.renew() });
+  let expired = false;
+  const renew = () =>
+    auth.renew().catch((err: unknown) => {
+      if (err instanceof AuthError && !expired) {
+        expired = true;
+        queueMicrotask(() => opts.onExpired?.());
+      }
+      throw err;
+    });
+  const rest = new RestClient({ apiUrl: config.apiUrl, token: () => auth.token(), onUnauthorized: renew });
   const socket = new SocketClient({
     url: async () => {
+      // A browser can't see why a handshake failed (401/403 look like any close): after a few failures in a row,
+      // renew the token in case it is the token that is refused (e.g. the local stack restarted with a new key).
+      if (socket.attempt >= RENEW_AFTER_FAILED_ATTEMPTS && socket.attempt % RENEW_AFTER_FAILED_ATTEMPTS === 0) await renew();
       const u = new URL(config.wsUrl);
       u.searchParams.set('token', await auth.token());
       return u.toString();
@@ -55,7 +75,7 @@ export function startSession(config: WebConfig, auth: Auth, pinia: Pinia): Runni
         toasts.show({ kind: 'error', title: n.title, body: n.body });
         return;
       }
-      toasts.show({ kind: 'chat', title: n.title, body: n.body, peerId: n.peerId });
+      if (!n.windowOpen) toasts.show({ kind: 'chat', title: n.title, body: n.body, peerId: n.peerId });
       notifyDesktop(n.title, n.body, `chat-${n.peerId}`, () => n.peerId && chat.openChat(n.peerId));
     },
   });
@@ -68,8 +88,11 @@ export function startSession(config: WebConfig, auth: Auth, pinia: Pinia): Runni
   });
 
   const onFrame = (f: ServerFrame) => {
-    if (f.type === 'notification') notifications.receive(f.message);
-    else chat.handleFrame(f);
+    if (f.type === 'notification') {
+      notifications.receive(f.message);
+      // A new friendship: the friends list (and presence) comes from the server.
+      if (f.message.messageType === 'SYSTEM_FRIEND') void chat.refreshFriends().catch(() => undefined);
+    } else chat.handleFrame(f);
   };
 
   const offs = [
@@ -99,6 +122,8 @@ export function startSession(config: WebConfig, auth: Auth, pinia: Pinia): Runni
   window.addEventListener('offline', onOffline);
   document.addEventListener('visibilitychange', onVisibility);
 
+  session.reconnectNow = () => socket.reconnectNow();
+
   // The socket's open loads lists and counts (and closes any gap). If it can't open soon, load them over REST anyway.
   socket.connect();
   const fallback = setTimeout(() => {
@@ -119,6 +144,7 @@ export function startSession(config: WebConfig, auth: Auth, pinia: Pinia): Runni
       notifications.reset();
       session.me = null;
       session.connection = 'idle';
+      session.reconnectNow = null;
       if (window.__parley === running) delete window.__parley;
     },
   };

@@ -7,9 +7,12 @@ import type { Message } from '../types';
 
 export type SystemKind = 'achievement' | 'purchase' | 'follow' | 'friend' | 'task' | 'other';
 
+export type SystemIcon = 'trophy' | 'cart' | 'user-plus' | 'users' | 'clipboard' | 'bell';
+
 export interface SystemView {
   kind: SystemKind;
-  icon: string;
+  /** An Icon.vue name. */
+  icon: SystemIcon;
   title: string;
   body: string;
   /** A short highlighted fact: a price, a task title. */
@@ -44,7 +47,7 @@ export function describeSystem(m: Message): SystemView {
       const a = obj(meta.achievement);
       return {
         kind: 'achievement',
-        icon: '🏆',
+        icon: 'trophy',
         title: a && str(a.name) ? `Achievement unlocked: ${str(a.name)}` : 'Achievement unlocked',
         body: (a && str(a.description)) ?? m.content,
       };
@@ -58,7 +61,7 @@ export function describeSystem(m: Message): SystemView {
       const p = price ? formatPrice(price.amount, price.currency) : undefined;
       return {
         kind: 'purchase',
-        icon: '🛒',
+        icon: 'cart',
         title: title ? `${who} bought “${title}”` : 'New sale',
         body: title ? 'A new sale of your work.' : m.content,
         badge: p,
@@ -67,14 +70,14 @@ export function describeSystem(m: Message): SystemView {
     case 'SYSTEM_FOLLOW': {
       const f = obj(meta.follower);
       const who = (f && (str(f.name) ?? str(f.id))) ?? 'Someone';
-      return { kind: 'follow', icon: '👤', title: `${who} started following you`, body: m.content };
+      return { kind: 'follow', icon: 'user-plus', title: `${who} started following you`, body: m.content };
     }
     case 'SYSTEM_FRIEND': {
       const f = obj(meta.friend);
       const who = (f && (str(f.name) ?? str(f.id))) ?? undefined;
       return {
         kind: 'friend',
-        icon: '🤝',
+        icon: 'users',
         title: who ? `You and ${who} are now friends` : 'New friend',
         body: who ? 'Say hello!' : m.content,
         peerId: f && str(f.id),
@@ -83,9 +86,9 @@ export function describeSystem(m: Message): SystemView {
     case 'SYSTEM_TASK': {
       const t = obj(meta.task);
       const title = t && str(t.title);
-      return { kind: 'task', icon: '📋', title: title ? `Task: ${title}` : 'New task', body: m.content };
+      return { kind: 'task', icon: 'clipboard', title: title ? `Task: ${title}` : 'New task', body: m.content };
     }
     default:
-      return { kind: 'other', icon: '🔔', title: 'Notification', body: m.content };
+      return { kind: 'other', icon: 'bell', title: 'Notification', body: m.content };
   }
 }

@@ -48,8 +48,9 @@ export function preview(text: string, max = 80): string {
 /** Initials for an avatar. */
 export function initials(name: string): string {
   const parts = name.trim().split(/[\s._-]+/).filter(Boolean);
-  const letters = parts.length > 1 ? [parts[0]![0], parts[1]![0]] : Array.from(parts[0] ?? '?').slice(0, 2);
-  return letters.join('').toUpperCase();
+  if (!parts.length) return '?';
+  const first = (w: string) => Array.from(w)[0]!;
+  return (parts.length > 1 ? first(parts[0]!) + first(parts[1]!) : first(parts[0]!)).toUpperCase();
 }
 
 /** A stable hue for a user id (avatar colour). */

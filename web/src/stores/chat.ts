@@ -63,6 +63,8 @@ export interface ChatNotice {
   title: string;
   body: string;
   peerId?: string;
+  /** A chat notice: whether that chat's window is open (then no toast, but a desktop notification if hidden). */
+  windowOpen?: boolean;
 }
 
 export interface ChatDeps {
@@ -254,7 +256,7 @@ export const useChatStore = defineStore('chat', () => {
       return;
     }
     setUnread(peerId, unreadOf(peerId) + 1);
-    if (!windowOf(peerId)) deps.notify?.({ kind: 'chat', title: nameOf(peerId), body: preview(m.content), peerId });
+    deps.notify?.({ kind: 'chat', title: nameOf(peerId), body: preview(m.content), peerId, windowOpen: !!windowOf(peerId) });
   }
 
   function onPresence(userId: string, online: boolean): void {
@@ -322,7 +324,8 @@ export const useChatStore = defineStore('chat', () => {
       }
     }
     // Not tied to a bubble (typing refused, a bad frame): tell the user briefly.
-    deps.notify?.({ kind: 'error', title: code === 'RATE_LIMITED' ? 'Slow down' : 'Not done', body: code === 'INTERNAL' || !message ? errorText(code) : `${errorText(code)}` });
+    void message; // the server's text is for developers; the user gets a sentence for the code
+    deps.notify?.({ kind: 'error', title: code === 'RATE_LIMITED' ? 'Slow down' : 'Not done', body: errorText(code) });
   }
 
   // ---------- sending ----------
@@ -486,6 +489,10 @@ export const useChatStore = defineStore('chat', () => {
     t.loading = true;
     try {
       const page = await deps.rest.history(peerId, { limit: PAGE_SIZE });
+      // Messages pushed before the thread was loaded and older than this page could sit across a gap of unseen
+      // history: drop them; scrolling up loads them again in order.
+      const oldest = page.items[0];
+      if (page.hasMore && oldest) t.items = t.items.filter((x) => compareIds(x.id, oldest.id) >= 0);
       for (const m of page.items) upsert(m);
       t.hasMoreBefore = page.hasMore;
       t.loaded = true;

@@ -10,5 +10,7 @@ export const useSessionStore = defineStore('session', () => {
   /** The next reconnect attempt, in ms (while reconnecting). */
   const retryInMs = ref<number | undefined>(undefined);
   const desktopPermission = ref<NotificationPermission | 'unsupported'>(typeof Notification === 'undefined' ? 'unsupported' : Notification.permission);
-  return { me, connection, retryInMs, desktopPermission };
+  /** Try to reconnect now instead of waiting for the next backoff step (set by the running session). */
+  const reconnectNow = ref<(() => void) | null>(null);
+  return { me, connection, retryInMs, desktopPermission, reconnectNow };
 });

@@ -1,0 +1,33 @@
+/**
+ * Entry point: read the runtime /config.json (no URLs are compiled in), then mount the app with Pinia.
+ * A missing or malformed config shows a plain message instead of a blank page.
+ */
+import { createPinia } from 'pinia';
+import { createApp } from 'vue';
+import App from './App.vue';
+import { loadConfig } from './lib/config';
+import './styles.css';
+
+async function boot(): Promise<void> {
+  const root = document.getElementById('app')!;
+  let config;
+  try {
+    config = await loadConfig();
+  } catch (err) {
+    root.textContent = '';
+    const box = document.createElement('div');
+    box.className = 'boot-error';
+    box.setAttribute('role', 'alert');
+    const h = document.createElement('h1');
+    h.textContent = 'Parley could not start';
+    const p = document.createElement('p');
+    p.textContent = `${err instanceof Error ? err.message : String(err)} Reload the page to try again.`;
+    box.append(h, p);
+    root.append(box);
+    return;
+  }
+  const pinia = createPinia();
+  createApp(App, { config, pinia }).use(pinia).mount(root);
+}
+
+void boot();
