@@ -77,9 +77,10 @@ suite('Parley in Chromium, against the local stack', () => {
     const alice = await person('alice', { quickPick: true, screenshotSignIn: 'sign-in', deviceScaleFactor: 2 });
     await eventually(async () => expect(await alice.badge('chat-unread')).toBe(1));
     await eventually(async () => expect(await alice.badge('conversation-unread-carol')).toBe(1));
-    const bob = await person('bob', { quickPick: true });
-
     expect(await textsOf(alice.tid('me'))).toEqual([expect.stringMatching(/alice/i)]);
+    await eventually(async () => expect(await attrOf(alice.tid('presence-bob'), 'data-online')).toBe('false'));
+    const bob = await person('bob', { quickPick: true });
+    // bob's arrival lights his dot on alice's page.
     await eventually(async () => expect(await attrOf(alice.tid('presence-bob'), 'data-online')).toBe('true'));
 
     // alice -> bob
@@ -130,6 +131,7 @@ suite('Parley in Chromium, against the local stack', () => {
     const [a, b] = [uid('ann'), uid('ben')];
     await friends(a, b, { [a]: 'Ann', [b]: 'Ben' });
     const ann = await person(a);
+    await eventually(async () => expect(await attrOf(ann.tid(`presence-${b}`), 'data-online')).toBe('false'));
     const ben = await person(b);
     await eventually(async () => expect(await attrOf(ann.tid(`presence-${b}`), 'data-online')).toBe('true'));
     await ann.openChat(b);
@@ -174,10 +176,13 @@ suite('Parley in Chromium, against the local stack', () => {
       await eventually(async () => expect((await api(stack, a).get('/api/messages/unread/count')).body.chat).toBe(0));
       await bob.next('read', (f) => f.by === a);
 
-      // After a reload the badge stays cleared.
+      // After a reload (everything from the server again) the badges stay cleared.
       await alice.page.reload();
       await alice.tid('chats-page').waitFor();
-      await alice.waitConnected();
+      await alice.tid(`conversation-${b}`).waitFor();
+      expect(await alice.badge(`conversation-unread-${b}`)).toBe(0);
+      await alice.tid(`friend-${b}`).waitFor();
+      expect(await alice.badge(`friend-unread-${b}`)).toBe(0);
       expect(await alice.badge('chat-unread')).toBe(0);
     } finally {
       await bob.close();
