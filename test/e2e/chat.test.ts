@@ -17,14 +17,7 @@ import { attrOf, eventually, REPO_ROOT, rebuildWebIfStale, signIn, textsOf, type
 
 jest.setTimeout(60_000);
 
-// Until the web client's app shell lands (web/src/main.ts and the build:web script), there is nothing to test.
-// TEMPORARY: remove this guard once it has landed, so a missing client fails loudly instead.
-const clientThere =
-  fs.existsSync(path.join(REPO_ROOT, 'web', 'src', 'main.ts')) &&
-  typeof (JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts?: Record<string, string> }).scripts?.['build:web'] === 'string';
-const suite = clientThere || process.env.PARLEY_E2E_WEB_DIST ? describe : describe.skip;
-
-suite('Parley in Chromium, against the local stack', () => {
+describe('Parley in Chromium, against the local stack', () => {
   let stack: TestStack;
   let browser: Browser;
   const open: ParleyUser[] = [];
