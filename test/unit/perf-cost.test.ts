@@ -1,0 +1,45 @@
+/**
+ * The cost model of `npm run bench:cost` (bench/lib/cost.ts): measured units × the list prices in bench/prices.json.
+ * Checked on a sendMessage with round numbers, so each line of the bill can be followed by hand.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Accounting, Figures } from '../../bench/lib/calls';
+import { costModel, monthlyCounts, type Prices } from '../../bench/lib/cost';
+
+const prices = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'bench', 'prices.json'), 'utf8')) as Prices;
+
+const figures = (f: Partial<Figures>): Figures => ({ ops: {}, requests: 0, rcu: 0, wcu: 0, wcuIndexes: 0, wruBilled: 0, postToConnection: 0, ...f });
+const measured = Object.fromEntries(
+  ['connect', 'sendMessage', 'markRead', 'historyPage', 'conversationList', 'unreadCount', 'notify1', 'notify1000', 'disconnect'].map((a) => [a, figures({})]),
+) as Accounting;
+measured.sendMessage = figures({ rcu: 2, wruBilled: 20, postToConnection: 1 });
+
+it('every price names its source page and date', () => {
+  for (const p of Object.values(prices.prices)) {
+    expect(p.source).toMatch(/^https:\/\/aws\.amazon\.com\//);
+    expect(p.asOf).toMatch(/^\d{4}-\d{2}-\d{2}/);
+    expect(p.usd).toBeGreaterThan(0);
+  }
+});
+
+it('a million sendMessages cost their DynamoDB units, three WebSocket messages each, a Lambda run and its log', () => {
+  const { perAction } = costModel(measured, prices);
+  const { units, usdPerMillion } = perAction.sendMessage;
+  expect(units).toMatchObject({ rru: 2, wru: 20, wsMessages: 3, httpRequests: 0, lambdaInvocations: 1, events: 0 });
+  const p = prices.prices;
+  // 20 WRU and 2 RRU per message.
+  expect(usdPerMillion.dynamodb).toBeCloseTo(20 * p.dynamodbWriteRequestUnit.usd + 2 * p.dynamodbReadRequestUnit.usd, 6);
+  // The frame in, the ack out, the push to the recipient.
+  expect(usdPerMillion.apiGateway).toBeCloseTo(3 * p.websocketMessage.usd, 6);
+  const gbSeconds = (256 / 1024) * (prices.assumptions.lambdaBilledMs.wsSendMessage / 1000);
+  expect(usdPerMillion.lambda).toBeCloseTo(p.lambdaRequest.usd + gbSeconds * 1e6 * p.lambdaGbSecondArm.usd, 6);
+  expect(usdPerMillion.total).toBeCloseTo(usdPerMillion.dynamodb + usdPerMillion.apiGateway + usdPerMillion.lambda + usdPerMillion.logs, 6);
+});
+
+it("the month's messages are daily users x messages a day x days", () => {
+  const s = prices.assumptions.scenario;
+  const { counts, connectionMinutes } = monthlyCounts(s);
+  expect(counts.sendMessage).toBe(s.dailyUsers * s.messagesPerUserPerDay * s.daysPerMonth);
+  expect(connectionMinutes).toBe(s.dailyUsers * s.daysPerMonth * s.sessionsPerUserPerDay * s.minutesConnectedPerSession);
+});
