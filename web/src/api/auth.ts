@@ -69,6 +69,8 @@ export class Auth {
     private readonly config: WebConfig['auth'],
     private readonly storage: Storage = sessionStorage,
     private readonly doFetch: typeof fetch = (...a) => globalThis.fetch(...a),
+    /** Leave the app for the provider's pages (a test passes a recorder). */
+    private readonly go: (url: string) => void = (url) => window.location.assign(url),
   ) {}
 
   get mode(): 'dev' | 'oidc' {
@@ -139,7 +141,7 @@ export class Auth {
     url.searchParams.set('state', state);
     url.searchParams.set('code_challenge', await s256(verifier));
     url.searchParams.set('code_challenge_method', 'S256');
-    window.location.assign(url.toString());
+    this.go(url.toString());
   }
 
   private async finishOidc(code: string, state: string): Promise<void> {
@@ -206,7 +208,7 @@ export class Auth {
       const url = new URL(this.config.logoutUrl);
       url.searchParams.set('client_id', this.config.clientId);
       url.searchParams.set('logout_uri', this.config.redirectUri);
-      window.location.assign(url.toString());
+      this.go(url.toString());
     }
   }
 
