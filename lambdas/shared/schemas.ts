@@ -38,7 +38,7 @@ export function explain(issue: Issue): string {
     case 'picklist':
       return issue.input === undefined ? `${where} is required` : `${where} has an invalid value`;
     case 'custom':
-      return `${where} ${issue.message}`;
+      return issue.input === undefined ? `${where} is required` : `${where} ${issue.message}`;
     case 'union':
       return `${where} is invalid`;
     default:
