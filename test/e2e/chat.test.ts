@@ -12,13 +12,14 @@ import * as path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../support/browser';
 import { api, sendEvent, uid, WsClient } from '../support/clients';
-import { startTestStack, type TestStack } from '../support/stack';
+import { startTestStack, type TestStack, type TestStackOptions } from '../support/stack';
 import { attrOf, eventually, REPO_ROOT, rebuildWebIfStale, signIn, textsOf, type ParleyUser } from './parley';
 
 jest.setTimeout(60_000);
 
 describe('Parley in Chromium, against the local stack', () => {
   let stack: TestStack;
+  let stackOptions: TestStackOptions;
   let browser: Browser;
   const open: ParleyUser[] = [];
 
@@ -27,7 +28,8 @@ describe('Parley in Chromium, against the local stack', () => {
     // points the suite at another build of the client.
     const webDist = process.env.PARLEY_E2E_WEB_DIST || undefined;
     if (!webDist) rebuildWebIfStale();
-    [stack, browser] = await Promise.all([startTestStack({ seed: true, buildWeb: true, webDist }), launchChromium()]);
+    stackOptions = { seed: true, buildWeb: true, webDist };
+    [stack, browser] = await Promise.all([startTestStack(stackOptions), launchChromium()]);
     const index = await (await fetch(`${stack.url}/`)).text();
     if (!/<script[^>]+src="[^"]*assets\//.test(index)) {
       throw new Error(`the stack does not serve the built web client at / (${stack.local.notes.join('; ') || 'no note'})`);
@@ -276,6 +278,31 @@ describe('Parley in Chromium, against the local stack', () => {
       expect(await alice.messageTexts(b)).toEqual(['before', 'missed 1', 'missed 2', 'missed 3', 'after']);
       const ids = await alice.messages(b).evaluateAll((els) => els.map((e) => e.getAttribute('data-id')));
       expect(new Set(ids).size).toBe(5);
+    } finally {
+      await bob.close();
+    }
+  });
+
+  // Last: it restarts the stack.
+  test('the whole local stack restarting: the page comes back on its own, with its history and live chat', async () => {
+    const [a, b] = [uid('alice'), uid('bob')];
+    await friends(a, b, { [a]: 'Alice', [b]: 'Bob' });
+    const alice = await person(a);
+    await alice.openChat(b);
+    await alice.send(b, 'see you after the restart');
+    await eventually(async () => expect(await attrOf(alice.messages(b).last(), 'data-status')).toBe('sent'));
+
+    // While the server is down the browser logs its failed reconnects and requests.
+    alice.browserUser.allowErrors(/WebSocket connection to '.*' failed|Failed to load resource|ERR_CONNECTION_REFUSED/);
+    await stack.stop();
+    await eventually(async () => expect(await attrOf(alice.tid('connection-state'), 'data-state')).toMatch(/^(reconnecting|offline)$/));
+    stack = await startTestStack(stackOptions); // same port, same tables
+
+    await alice.waitConnected(30_000);
+    const bob = await WsClient.open(stack, b, { name: 'Bob' });
+    try {
+      bob.send({ action: 'sendMessage', to: a, content: 'back again', clientMessageId: 'c-back' });
+      await eventually(async () => expect(await alice.messageTexts(b)).toEqual(['see you after the restart', 'back again']));
     } finally {
       await bob.close();
     }
