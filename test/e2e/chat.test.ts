@@ -136,7 +136,7 @@ describe('Parley in Chromium, against the local stack', () => {
 
     await eventually(async () => expect(await attrOf(ann.tid(`presence-${b}`), 'data-online')).toBe('false'));
     await eventually(async () => expect(await attrOf(ann.tid(`chat-presence-${b}`), 'data-online')).toBe('false'));
-    // "Grey": the friend row no longer looks online (the avatar's dot colour follows data-online).
+    // The picture shows the grey dot; the test asserts the contract's data-online, which the dot is drawn from.
     await ann.screenshot('presence-offline');
   });
 
