@@ -120,6 +120,10 @@ describe('Parley in Chromium, against the local stack', () => {
       await alice.page.screenshot({ path: path.join(REPO_ROOT, 'docs', 'screenshot.png') });
     }
     expect(fs.statSync(shot).size).toBeGreaterThan(10_000);
+    // The same on a phone: the open chat fills the screen.
+    await alice.page.setViewportSize({ width: 390, height: 844 });
+    await alice.screenshot('chats-alice-phone');
+    expect(await alice.messageTexts('bob')).toHaveLength(4);
   });
 
   test("a friend's presence dot turns grey when they close their page", async () => {
