@@ -120,6 +120,14 @@ describe('Parley in Chromium, against the local stack', () => {
       await alice.page.screenshot({ path: path.join(REPO_ROOT, 'docs', 'screenshot.png') });
     }
     expect(fs.statSync(shot).size).toBeGreaterThan(10_000);
+
+    // carol's message, which came while alice was away, is read once she opens that chat.
+    await alice.openChat('carol', 'conversations');
+    await eventually(async () => expect(await alice.messageTexts('carol')).toEqual(['Are you coming to the gallery opening on Saturday?']));
+    await eventually(async () => expect(await alice.badge('chat-unread')).toBe(0));
+    expect(await alice.badge('conversation-unread-carol')).toBe(0);
+    await alice.tid('close-carol').click();
+
     // The same on a phone: the open chat fills the screen.
     await alice.page.setViewportSize({ width: 390, height: 844 });
     await alice.screenshot('chats-alice-phone');
