@@ -2,7 +2,8 @@
  * Composition root: the real adapters, built once per container from the environment.
  *
  * Each adapter has its own memoised factory (marked pure, so a bundle keeps only the ones its handler calls):
- * routes that only read or update messages take `{ messages: messageStore() }`, the friend list `readDeps()`; their
+ * routes that only read messages take `{ messages: messageReader() }`, those that also update them
+ * `{ messages: messageStore() }`, the friend list `friendListDeps()`; their
  * bundles carry no API Gateway Management API client and no id generator. Handlers that push or create messages
  * use `deps()`.
  */
@@ -10,14 +11,14 @@ import type { Deps } from '../core/deps';
 import { config, once } from '../shared/config';
 import { DynamoConnectionStore } from './dynamo/connection-store';
 import { DynamoFriendStore } from './dynamo/friend-store';
+import { DynamoMessageReader } from './dynamo/message-reader';
 import { DynamoMessageStore } from './dynamo/message-store';
 import { ulidIds } from './ids';
 import { ManagementApiPusher } from './pusher';
 
-/** What the read-only routes need: the stores and settings, no pusher, clock or ids. */
-export type ReadDeps = Pick<Deps, 'messages' | 'friends' | 'connections' | 'settings'>;
-
 export const messageStore = /* @__PURE__ */ once(() => new DynamoMessageStore(config.tableName()));
+/** The read side alone, for routes that only read messages. */
+export const messageReader = /* @__PURE__ */ once(() => new DynamoMessageReader(config.tableName()));
 const friendStore = /* @__PURE__ */ once(() => new DynamoFriendStore(config.tableName()));
 const connectionStore = /* @__PURE__ */ once(() => new DynamoConnectionStore(config.connectionsTable()));
 const settings = /* @__PURE__ */ once(
@@ -29,13 +30,20 @@ const settings = /* @__PURE__ */ once(
   }),
 );
 
-export const readDeps = /* @__PURE__ */ once(
-  (): ReadDeps => ({ messages: messageStore(), friends: friendStore(), connections: connectionStore(), settings: settings() }),
-);
+/** The friend list: friends, their presence and my unread counts per friend; no writes, no pusher. */
+export const friendListDeps = /* @__PURE__ */ once(() => ({
+  messages: messageReader(),
+  friends: friendStore(),
+  connections: connectionStore(),
+  settings: settings(),
+}));
 
 export const deps = /* @__PURE__ */ once(
   (): Deps => ({
-    ...readDeps(),
+    messages: messageStore(),
+    friends: friendStore(),
+    connections: connectionStore(),
+    settings: settings(),
     pusher: new ManagementApiPusher(config.wsManagementEndpoint()),
     clock: { now: () => Date.now() },
     ids: ulidIds,

@@ -2,6 +2,7 @@
 import { AppError, badRequest, notFound, tooLarge } from '../shared/errors';
 import { deliver } from './delivery';
 import type { Deps } from './deps';
+import type { MessageStore } from './ports';
 import { LIMITS, type ConversationSummary, type Friend, type Message, type Metadata, type Page, type UnreadCounts } from './model';
 import { mapLimit } from './concurrency';
 
@@ -82,7 +83,7 @@ export function pageLimit(raw: string | undefined): number {
 }
 
 export async function history(
-  deps: Pick<Deps, 'messages'>,
+  deps: { messages: Pick<MessageStore, 'history'> },
   me: string,
   peer: string,
   q: { limit: number; before?: string; after?: string },
@@ -91,12 +92,12 @@ export async function history(
   return deps.messages.history(me, peer, q);
 }
 
-export const conversations = (deps: Pick<Deps, 'messages'>, me: string, q: { limit: number; before?: string }): Promise<Page<ConversationSummary>> =>
+export const conversations = (deps: { messages: Pick<MessageStore, 'conversations'> }, me: string, q: { limit: number; before?: string }): Promise<Page<ConversationSummary>> =>
   deps.messages.conversations(me, q);
 
-export const unreadCounts = (deps: Pick<Deps, 'messages'>, me: string): Promise<UnreadCounts> => deps.messages.unreadCounts(me);
+export const unreadCounts = (deps: { messages: Pick<MessageStore, 'unreadCounts'> }, me: string): Promise<UnreadCounts> => deps.messages.unreadCounts(me);
 
-export const systemList = (deps: Pick<Deps, 'messages'>, me: string, q: { limit: number; before?: string; unreadOnly: boolean }): Promise<Page<Message>> =>
+export const systemList = (deps: { messages: Pick<MessageStore, 'systemList'> }, me: string, q: { limit: number; before?: string; unreadOnly: boolean }): Promise<Page<Message>> =>
   deps.messages.systemList(me, q);
 
 export const markSystemRead = async (deps: Pick<Deps, 'messages'>, me: string, ids: string[] | 'all'): Promise<{ updated: number }> => ({
@@ -126,7 +127,10 @@ export async function deleteMessage(deps: Deps, me: string, messageId: string): 
 }
 
 /** My friends with presence and unread counts; online first, then by name. O(my friends). */
-export async function listFriends(deps: Pick<Deps, 'friends' | 'messages' | 'connections' | 'settings'>, me: string): Promise<{ items: Friend[] }> {
+export async function listFriends(
+  deps: Pick<Deps, 'friends' | 'connections' | 'settings'> & { messages: Pick<MessageStore, 'unreadByPeer'> },
+  me: string,
+): Promise<{ items: Friend[] }> {
   const friends = await deps.friends.list(me);
   const ids = friends.map((f) => f.userId);
   const [unread, online] = await Promise.all([

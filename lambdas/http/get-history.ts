@@ -1,5 +1,5 @@
 /** GET /api/messages/{userId}?limit=&before=&after= — my chat history with that user, oldest → newest. */
-import { messageStore } from '../adapters/container';
+import { messageReader } from '../adapters/container';
 import { history, pageLimit } from '../core/chat';
 import { httpHandler, ok } from '../shared/http';
 import { historyQuery } from '../shared/rest-schemas';
@@ -8,5 +8,5 @@ import { parse, userIdSchema } from '../shared/schemas';
 export const handler = httpHandler(async ({ user, params, query }) => {
   const peer = parse(userIdSchema, params.userId);
   const q = parse(historyQuery, query);
-  return ok(await history({ messages: messageStore() }, user.userId, peer, { limit: pageLimit(q.limit), before: q.before, after: q.after }));
+  return ok(await history({ messages: messageReader() }, user.userId, peer, { limit: pageLimit(q.limit), before: q.before, after: q.after }));
 });

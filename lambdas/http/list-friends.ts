@@ -1,6 +1,6 @@
 /** GET /api/friends -> {"items":[{userId,name,online,unreadCount}]}, online first. */
-import { readDeps } from '../adapters/container';
+import { friendListDeps } from '../adapters/container';
 import { listFriends } from '../core/chat';
 import { httpHandler, ok } from '../shared/http';
 
-export const handler = httpHandler(async ({ user }) => ok(await listFriends(readDeps(), user.userId)));
+export const handler = httpHandler(async ({ user }) => ok(await listFriends(friendListDeps(), user.userId)));
