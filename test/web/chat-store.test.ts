@@ -476,3 +476,26 @@ describe('paging and catch-up', () => {
     await flush();
   });
 });
+
+describe('counts fetched while pushes arrive', () => {
+  test('a count answered before a pushed message was stored does not wipe that message from the badge', async () => {
+    const { store, rest } = setup();
+    rest.counts = { chat: 0, system: 0, total: 0 }; // what the server answers first: computed before bob's message
+    const pending = store.refreshCounts();
+    store.handleFrame({ type: 'message', message: chat('bob', ME, 'hi') }); // pushed while the request is in flight
+    rest.counts = { chat: 1, system: 0, total: 1 }; // the server counts it now
+    rest.friendList = [friend('bob', true, 1)];
+    await pending;
+    expect(store.chatUnread).toBe(1);
+    expect(store.unreadOf('bob')).toBe(1);
+    expect(rest.callsTo('unreadCount')).toHaveLength(2);
+  });
+
+  test('without changes meanwhile one request is enough', async () => {
+    const { store, rest } = setup();
+    rest.counts = { chat: 2, system: 0, total: 2 };
+    await store.refreshCounts();
+    expect(rest.callsTo('unreadCount')).toHaveLength(1);
+    expect(store.chatUnread).toBe(2);
+  });
+});

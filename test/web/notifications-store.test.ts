@@ -104,3 +104,18 @@ test('a failed delete keeps the item', async () => {
   expect(store.items).toHaveLength(1);
   expect(store.unread).toBe(1);
 });
+
+test('a bell count fetched before a pushed notification was stored is asked again, not trusted', async () => {
+  const { store, rest } = setup();
+  const since = store.epoch;
+  store.receive(achievement('new')); // arrives while the count request is in flight
+  rest.counts = { chat: 0, system: 1, total: 1 };
+  await store.setUnreadFrom(0, since); // the stale answer said 0
+  expect(store.unread).toBe(1);
+  expect(rest.callsTo('unreadCount')).toHaveLength(1);
+
+  // Nothing happened meanwhile: the answer is taken as is.
+  await store.setUnreadFrom(4, store.epoch);
+  expect(store.unread).toBe(4);
+  expect(rest.callsTo('unreadCount')).toHaveLength(1);
+});

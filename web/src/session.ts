@@ -102,9 +102,10 @@ export function startSession(config: WebConfig, auth: Auth, pinia: Pinia, opts: 
       session.retryInMs = s === 'reconnecting' || s === 'offline' ? socket.nextDelayMs : undefined;
     }),
     socket.on('open', () => {
+      const since = notifications.epoch;
       void chat
         .onConnected()
-        .then((counts) => notifications.setUnread(counts.system))
+        .then((counts) => notifications.setUnreadFrom(counts.system, since))
         .catch(() => undefined);
       if (notifications.loaded) void notifications.load().catch(() => undefined);
     }),
@@ -127,7 +128,13 @@ export function startSession(config: WebConfig, auth: Auth, pinia: Pinia, opts: 
   // The socket's open loads lists and counts (and closes any gap). If it can't open soon, load them over REST anyway.
   socket.connect();
   const fallback = setTimeout(() => {
-    if (socket.state !== 'connected') void chat.refreshCounts().then((c) => notifications.setUnread(c.system)).catch(() => undefined);
+    if (socket.state !== 'connected') {
+      const since = notifications.epoch;
+      void chat
+        .refreshCounts()
+        .then((c) => notifications.setUnreadFrom(c.system, since))
+        .catch(() => undefined);
+    }
   }, 2500);
 
   const running: RunningSession = {

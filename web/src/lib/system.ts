@@ -40,7 +40,13 @@ export function formatPrice(amount: unknown, currency: unknown): string | undefi
   return String(n);
 }
 
+/** How a system message reads; a body that only repeats the title is dropped. */
 export function describeSystem(m: Message): SystemView {
+  const v = describe(m);
+  return v.body.trim() === v.title.trim() ? { ...v, body: '' } : v;
+}
+
+function describe(m: Message): SystemView {
   const meta = obj(m.metadata) ?? {};
   switch (m.messageType) {
     case 'SYSTEM_ACHIEVEMENT': {

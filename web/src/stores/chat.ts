@@ -26,6 +26,7 @@ export const TYPING_THROTTLE_MS = 3_000;
 export const PAGE_SIZE = 30;
 const CATCH_UP_PAGE = 100;
 const CATCH_UP_MAX_PAGES = 20;
+const MAX_COUNT_ATTEMPTS = 3;
 
 export type MessageStatus = 'sending' | 'sent' | 'failed' | 'read';
 
@@ -96,6 +97,8 @@ export const useChatStore = defineStore('chat', () => {
   const typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
   let lastTypingSent = new Map<string, number>();
   let usedClock = 0;
+  /** Moves whenever an unread count changes here; see refreshCounts. */
+  let countsEpoch = 0;
 
   const me = ref('');
   const friends = reactive<Record<string, Friend>>({});
@@ -194,6 +197,7 @@ export const useChatStore = defineStore('chat', () => {
 
   function setUnread(peerId: string, n: number): void {
     const before = unreadOf(peerId);
+    if (Math.max(0, n) !== before) countsEpoch++;
     unreadByPeer[peerId] = Math.max(0, n);
     chatUnread.value = Math.max(0, chatUnread.value + (unreadByPeer[peerId]! - before));
     if (friends[peerId]) friends[peerId]!.unreadCount = unreadByPeer[peerId]!;
@@ -570,10 +574,20 @@ export const useChatStore = defineStore('chat', () => {
     chatUnread.value = counts.chat;
   }
 
+  /**
+   * Fresh counts from the server. A count that changed here while the request was in flight (a pushed message,
+   * a read in another tab) may or may not be in the answer, so such an answer is not trusted: ask again (a few
+   * times at most; the last answer wins).
+   */
   async function refreshCounts(): Promise<UnreadCount> {
-    const [counts] = await Promise.all([deps.rest.unreadCount(), refreshFriends(), refreshConversations()]);
-    applyCounts(counts);
-    return counts;
+    for (let attempt = 1; ; attempt++) {
+      const epoch = countsEpoch;
+      const [counts] = await Promise.all([deps.rest.unreadCount(), refreshFriends(), refreshConversations()]);
+      if (epoch === countsEpoch || attempt >= MAX_COUNT_ATTEMPTS) {
+        applyCounts(counts);
+        return counts;
+      }
+    }
   }
 
   /**

@@ -9,7 +9,7 @@ import type { Message } from '../types';
 import { describeSystem } from '../lib/system';
 
 export interface NotificationDeps {
-  rest: Pick<RestClient, 'systemList' | 'markSystemRead' | 'deleteMessage'>;
+  rest: Pick<RestClient, 'systemList' | 'markSystemRead' | 'deleteMessage'> & Partial<Pick<RestClient, 'unreadCount'>>;
   /** Toast / desktop notification for a new system message. */
   notify?(n: { title: string; body: string; messageId: string }): void;
 }
@@ -23,6 +23,9 @@ export const useNotificationStore = defineStore('notifications', () => {
   const loaded = ref(false);
   const loading = ref(false);
   const unread = ref(0);
+  /** Moves whenever the unread count changes here, so a count fetched meanwhile is known to be stale. */
+  const epoch = ref(0);
+  const bump = () => epoch.value++;
 
   const sorted = computed(() => [...items.value].sort((a, b) => compareIds(b.id, a.id)));
 
@@ -39,7 +42,10 @@ export const useNotificationStore = defineStore('notifications', () => {
   /** A `notification` frame. */
   function receive(m: Message): void {
     if (!insert(m)) return;
-    if (!m.isRead) unread.value++;
+    if (!m.isRead) {
+      unread.value++;
+      bump();
+    }
     const d = describeSystem(m);
     deps?.notify?.({ title: d.title, body: d.body, messageId: m.id });
   }
@@ -78,6 +84,7 @@ export const useNotificationStore = defineStore('notifications', () => {
     if (!m || m.isRead || !deps) return;
     m.isRead = true;
     unread.value = Math.max(0, unread.value - 1);
+    bump();
     try {
       await deps.rest.markSystemRead({ messageIds: [id] });
     } catch (e) {
@@ -93,6 +100,7 @@ export const useNotificationStore = defineStore('notifications', () => {
     const count = unread.value;
     for (const m of before) m.isRead = true;
     unread.value = 0;
+    bump();
     try {
       await deps.rest.markSystemRead({ all: true });
     } catch (e) {
@@ -108,6 +116,19 @@ export const useNotificationStore = defineStore('notifications', () => {
     const m = items.value.find((x) => x.id === id);
     items.value = items.value.filter((x) => x.id !== id);
     if (m && !m.isRead) unread.value = Math.max(0, unread.value - 1);
+    bump();
+  }
+
+  /**
+   * The server's system count, from a request made when `epoch` was `since`. If the count changed here
+   * meanwhile, the answer may be stale: ask the server again (a few times at most).
+   */
+  async function setUnreadFrom(n: number, since: number): Promise<void> {
+    for (let attempt = 1; epoch.value !== since && attempt <= 3 && deps?.rest.unreadCount; attempt++) {
+      since = epoch.value;
+      n = (await deps.rest.unreadCount()).system;
+    }
+    unread.value = Math.max(0, n);
   }
 
   function setUnread(n: number): void {
@@ -121,5 +142,5 @@ export const useNotificationStore = defineStore('notifications', () => {
     unread.value = 0;
   }
 
-  return { items, sorted, hasMore, loaded, loading, unread, attach, receive, load, loadMore, markRead, markAllRead, remove, setUnread, reset };
+  return { items, sorted, hasMore, loaded, loading, unread, epoch, attach, receive, load, loadMore, markRead, markAllRead, remove, setUnread, setUnreadFrom, reset };
 });
