@@ -226,6 +226,75 @@ describe('Parley in Chromium, against the local stack', () => {
     await eventually(async () => expect(await attrOf(item, 'data-unread')).toBe('false'));
     await eventually(async () => expect(await alice.badge('system-unread')).toBe(0));
     expect((await api(stack, a).get('/api/messages/unread/count')).body.system).toBe(0);
+
+    // More arrive while she is on the page: listed newest first, and "mark all read" clears them.
+    await sendEvent(stack, 'UserFollowed', { userId: a, follower: { id: 'zoe', name: 'Zoe' } });
+    await eventually(async () => expect(await alice.tid('notification-item').count()).toBe(2));
+    await sendEvent(stack, 'WorkPurchased', {
+      sellerId: a,
+      buyer: { id: 'max', name: 'Max' },
+      work: { id: 'w-1', title: 'Blue Hour' },
+      price: { amount: 12.5, currency: 'EUR' },
+    });
+    await eventually(async () => expect(await alice.tid('notification-item').count()).toBe(3));
+    await eventually(async () => expect(await alice.badge('system-unread')).toBe(2));
+    const titles = await textsOf(alice.tid('notification-title'));
+    expect(titles[0]).toContain('Blue Hour');
+    expect(titles[1]).toContain('Zoe');
+    expect(titles[2]).toContain('First sale');
+    // Their toasts sit over the page's top right; she clicks them away (each leads here) first.
+    for (let n = await alice.tid('toast').count(); n > 0; n = await alice.tid('toast').count()) {
+      await alice.tid('toast').first().click();
+      await eventually(async () => expect(await alice.tid('toast').count()).toBeLessThan(n));
+    }
+    await alice.tid('mark-all-read').click();
+    await eventually(async () => expect(await alice.badge('system-unread')).toBe(0));
+    expect(await alice.tid('notification-item').evaluateAll((els) => els.map((e) => e.getAttribute('data-unread')))).toEqual(['false', 'false', 'false']);
+    expect((await api(stack, a).get('/api/messages/unread/count')).body.system).toBe(0);
+  });
+
+  test('a deleted message disappears on both sides', async () => {
+    const [a, b] = [uid('alice'), uid('bob')];
+    await friends(a, b, { [a]: 'Alice', [b]: 'Bob' });
+    const alice = await person(a);
+    const bob = await person(b);
+    await alice.openChat(b);
+    await bob.openChat(a);
+    await alice.send(b, 'keep this');
+    await alice.send(b, 'oops, wrong chat');
+    await eventually(async () => expect(await bob.messageTexts(a)).toEqual(['keep this', 'oops, wrong chat']));
+    // Only her own messages offer delete.
+    expect(await bob.messages(a).getByTestId('delete-message').count()).toBe(0);
+
+    const mine = alice.messages(b).filter({ hasText: 'oops, wrong chat' });
+    await eventually(async () => expect(await attrOf(mine, 'data-status')).toMatch(/^(sent|read)$/));
+    await mine.hover();
+    await mine.getByTestId('delete-message').click();
+    await mine.getByTestId('confirm-delete').click();
+
+    await eventually(async () => expect(await alice.messageTexts(b)).toEqual(['keep this']));
+    await eventually(async () => expect(await bob.messageTexts(a)).toEqual(['keep this']));
+    const history = await api(stack, b).get(`/api/messages/${a}`);
+    expect(history.body.items.map((m: { content: string }) => m.content)).toEqual(['keep this']);
+  });
+
+  test('signing out goes back to the sign-in page, and friends see them go offline', async () => {
+    const [a, b] = [uid('alice'), uid('bob')];
+    await friends(a, b, { [a]: 'Alice', [b]: 'Bob' });
+    const alice = await person(a);
+    await eventually(async () => expect(await attrOf(alice.tid(`presence-${b}`), 'data-online')).toBe('false'));
+    const bob = await person(b);
+    await eventually(async () => expect(await attrOf(alice.tid(`presence-${b}`), 'data-online')).toBe('true'));
+
+    await bob.tid('sign-out').click();
+
+    await bob.tid('signin').waitFor();
+    expect(await bob.tid('chats-page').count()).toBe(0);
+    await eventually(async () => expect(await attrOf(alice.tid(`presence-${b}`), 'data-online')).toBe('false'));
+    // Signed out for real: a reload stays on the sign-in page.
+    await bob.page.reload();
+    await bob.tid('signin').waitFor();
+    expect(await bob.tid('chats-page').count()).toBe(0);
   });
 
   test('a message with markup shows literally and runs nothing', async () => {
