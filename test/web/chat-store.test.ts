@@ -499,3 +499,14 @@ describe('counts fetched while pushes arrive', () => {
     expect(store.chatUnread).toBe(2);
   });
 });
+
+test('NOT_FRIENDS (the friendship ended) reloads the friends list; a typing refusal shows no toast', async () => {
+  const { store, rest, notices } = setup();
+  rest.friendList = [friend('bob', true)];
+  await store.refreshFriends();
+  rest.friendList = [];
+  store.handleFrame({ type: 'error', code: 'NOT_FRIENDS', message: 'not friends' });
+  await flush();
+  expect(store.friendList).toEqual([]);
+  expect(notices).toEqual([]);
+});

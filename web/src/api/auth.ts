@@ -207,7 +207,8 @@ export class Auth {
     if (this.config.mode === 'oidc' && this.config.logoutUrl) {
       const url = new URL(this.config.logoutUrl);
       url.searchParams.set('client_id', this.config.clientId);
-      url.searchParams.set('logout_uri', this.config.redirectUri);
+      url.searchParams.set('logout_uri', this.config.redirectUri); // Cognito's name
+      url.searchParams.set('post_logout_redirect_uri', this.config.redirectUri); // OIDC RP-initiated logout's
       this.go(url.toString());
     }
   }

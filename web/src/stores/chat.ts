@@ -323,12 +323,18 @@ export const useChatStore = defineStore('chat', () => {
           clearAckTimer(clientMessageId);
           p.status = 'failed';
           p.error = errorText(code, nameOf(t.peerId));
+          if (code === 'NOT_FRIENDS') void refreshFriends().catch(() => undefined);
           return;
         }
       }
     }
-    // Not tied to a bubble (typing refused, a bad frame): tell the user briefly.
     void message; // the server's text is for developers; the user gets a sentence for the code
+    if (code === 'NOT_FRIENDS') {
+      // A friendship ended (typing to an ex-friend): the friends list is out of date. No toast while typing.
+      void refreshFriends().catch(() => undefined);
+      return;
+    }
+    // Not tied to a bubble (a bad frame, a limit): tell the user briefly.
     deps.notify?.({ kind: 'error', title: code === 'RATE_LIMITED' ? 'Slow down' : 'Not done', body: errorText(code) });
   }
 
