@@ -510,3 +510,44 @@ test('NOT_FRIENDS (the friendship ended) reloads the friends list; a typing refu
   expect(store.friendList).toEqual([]);
   expect(notices).toEqual([]);
 });
+
+test('a message queued while disconnected stays "sending" (no false failure) until the socket is back', async () => {
+  const { store, sent, setOpen } = setup({ open: false });
+  const cmid = store.sendMessage('bob', 'queued')!;
+  jest.advanceTimersByTime(ACK_TIMEOUT_MS * 3);
+  expect(store.thread('bob').pending[0]!.status).toBe('sending');
+  setOpen(true);
+  await store.onConnected();
+  expect(sent).toEqual([{ action: 'sendMessage', to: 'bob', content: 'queued', clientMessageId: cmid }]);
+  jest.advanceTimersByTime(ACK_TIMEOUT_MS); // sent for real now, and no ack came
+  expect(store.thread('bob').pending[0]!.status).toBe('failed');
+});
+
+test('deleting my message: gone from the thread once; the echo of the delete changes nothing more', async () => {
+  const { store, rest } = setup();
+  const m = chat(ME, 'bob', 'typo');
+  const keep = chat(ME, 'bob', 'fixed');
+  rest.messages = [m, keep];
+  store.openChat('bob');
+  await flush();
+  rest.calls = [];
+  await store.deleteMessage('bob', m.id);
+  store.handleFrame({ type: 'messageDeleted', messageId: m.id, peerId: 'bob' });
+  await flush();
+  expect(texts(store, 'bob')).toEqual(['fixed']);
+  expect(rest.callsTo('deleteMessage')).toEqual([m.id]);
+  expect(rest.callsTo('unreadCount')).toEqual([]);
+});
+
+test('a history that fails to load says so and can be tried again', async () => {
+  const { store, rest } = setup();
+  rest.messages = [chat('bob', ME, 'hello')];
+  rest.failNext = new Error('503');
+  store.openChat('bob');
+  await flush();
+  expect(store.thread('bob').loadError).toBe(true);
+  expect(store.thread('bob').loaded).toBe(false);
+  await store.loadLatest('bob');
+  expect(store.thread('bob').loadError).toBe(false);
+  expect(texts(store, 'bob')).toEqual(['hello']);
+});

@@ -49,6 +49,8 @@ export interface Thread {
   loading: boolean;
   hasMoreBefore: boolean;
   loadingOlder: boolean;
+  /** The last history request failed (the window offers to try again). */
+  loadError?: boolean;
   /** The peer has read my messages up to this id. */
   readUpTo?: string;
 }
@@ -97,6 +99,7 @@ export const useChatStore = defineStore('chat', () => {
   const typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
   let lastTypingSent = new Map<string, number>();
   let usedClock = 0;
+  const deletedIds = new Set<string>();
   /** Moves whenever an unread count changes here; see refreshCounts. */
   let countsEpoch = 0;
 
@@ -300,6 +303,10 @@ export const useChatStore = defineStore('chat', () => {
   }
 
   function onDeleted(messageId: string, peerId: string): void {
+    // My own delete comes back as a messageDeleted frame too: handle each id once.
+    if (deletedIds.has(messageId)) return;
+    deletedIds.add(messageId);
+    if (deletedIds.size > 500) deletedIds.delete(deletedIds.values().next().value!);
     const t = threads[peerId];
     const i = t ? t.items.findIndex((x) => x.id === messageId) : -1;
     const item = i >= 0 ? t!.items[i] : undefined;
@@ -382,9 +389,10 @@ export const useChatStore = defineStore('chat', () => {
 
   function transmit(p: ChatItem): void {
     const cmid = p.clientMessageId!;
-    // Not open: it stays "sending" and goes out when the socket reopens (flushPending), unless the timer fires first.
-    deps.send({ action: 'sendMessage', to: p.toUserId, content: p.content, clientMessageId: cmid });
     clearAckTimer(cmid);
+    // Not connected: it waits as "sending" (the top bar says why) and goes out when the socket reopens
+    // (flushPending, same clientMessageId). The ack timer only runs for a frame that was actually sent.
+    if (!deps.send({ action: 'sendMessage', to: p.toUserId, content: p.content, clientMessageId: cmid })) return;
     ackTimers.set(
       cmid,
       setTimeout(() => {
@@ -466,7 +474,7 @@ export const useChatStore = defineStore('chat', () => {
       windows.value.push({ peerId, minimized: false, usedAt: ++usedClock });
     }
     const t = thread(peerId);
-    if (!t.loaded) void loadLatest(peerId).then(() => isActive(peerId) && markRead(peerId));
+    if (!t.loaded) void loadLatest(peerId).then(() => isActive(peerId) && markRead(peerId), () => undefined);
     else markRead(peerId);
   }
 
@@ -497,6 +505,7 @@ export const useChatStore = defineStore('chat', () => {
     const t = thread(peerId);
     if (t.loading) return;
     t.loading = true;
+    t.loadError = false;
     try {
       const page = await deps.rest.history(peerId, { limit: PAGE_SIZE });
       // Messages pushed before the thread was loaded and older than this page could sit across a gap of unseen
@@ -506,6 +515,9 @@ export const useChatStore = defineStore('chat', () => {
       for (const m of page.items) upsert(m);
       t.hasMoreBefore = page.hasMore;
       t.loaded = true;
+    } catch (err) {
+      t.loadError = true;
+      throw err;
     } finally {
       t.loading = false;
     }
@@ -516,11 +528,15 @@ export const useChatStore = defineStore('chat', () => {
     const t = thread(peerId);
     if (!t.loaded || !t.hasMoreBefore || t.loadingOlder || !t.items.length) return false;
     t.loadingOlder = true;
+    t.loadError = false;
     try {
       const page = await deps.rest.history(peerId, { limit: PAGE_SIZE, before: t.items[0]!.id });
       for (const m of page.items) upsert(m);
       t.hasMoreBefore = page.hasMore;
       return page.items.length > 0;
+    } catch {
+      t.loadError = true;
+      return false;
     } finally {
       t.loadingOlder = false;
     }
