@@ -21,7 +21,10 @@ export const useToastStore = defineStore('toasts', () => {
   let next = 1;
   const timers = new Map<number, ReturnType<typeof setTimeout>>();
 
+  /** Show a toast. A chat toast from someone who already has one replaces it (newest text, full time again). */
   function show(t: Omit<Toast, 'id'>, ms = TOAST_MS): number {
+    const same = t.kind === 'chat' && t.peerId ? toasts.value.find((x) => x.kind === 'chat' && x.peerId === t.peerId) : undefined;
+    if (same) dismiss(same.id);
     const id = next++;
     toasts.value.push({ ...t, id });
     while (toasts.value.length > MAX_TOASTS) dismiss(toasts.value[0]!.id);
