@@ -204,3 +204,42 @@ test('sign-out closes the socket for good and clears the stores', async () => {
   expect(session.me).toBeNull();
   expect(window.__parley).toBeUndefined();
 });
+
+test('with the tab hidden, a message and a system message become desktop notifications; the session never asks for permission itself', async () => {
+  const shown: { title: string; body?: string }[] = [];
+  const requestPermission = jest.fn(async () => 'granted' as NotificationPermission);
+  const Fake = Object.assign(
+    function (this: unknown, title: string, options: NotificationOptions) {
+      shown.push({ title, body: options.body });
+    },
+    { permission: 'granted' as NotificationPermission, requestPermission },
+  );
+  Object.defineProperty(window, 'Notification', { value: Fake, configurable: true });
+  let visibility: DocumentVisibilityState = 'visible';
+  Object.defineProperty(document, 'visibilityState', { get: () => visibility, configurable: true });
+  try {
+    const rest = new FakeRest('alice');
+    rest.friendList = [{ userId: 'bob', name: 'Bob', online: true, unreadCount: 0 }];
+    const { chat: store } = await start(rest);
+    FakeWebSocket.last.open();
+    await settle();
+    store.openChat('bob');
+    await settle();
+
+    FakeWebSocket.last.receive({ type: 'message', message: chat('bob', 'alice', 'seen in the open window') });
+    expect(shown).toEqual([]); // visible: the open window shows it
+
+    visibility = 'hidden';
+    FakeWebSocket.last.receive({ type: 'message', message: chat('bob', 'alice', 'while you were away') });
+    FakeWebSocket.last.receive({ type: 'notification', message: system('alice', 'SYSTEM_FOLLOW', 'Carol started following you', { follower: { id: 'carol', name: 'Carol' } }) });
+    expect(shown).toEqual([
+      { title: 'Bob', body: 'while you were away' },
+      { title: 'Carol started following you', body: '' },
+    ]);
+    expect(store.unreadOf('bob')).toBe(1); // hidden: not read yet, even with the window open
+    expect(requestPermission).not.toHaveBeenCalled();
+  } finally {
+    delete (window as { Notification?: unknown }).Notification;
+    delete (document as { visibilityState?: unknown }).visibilityState;
+  }
+});
