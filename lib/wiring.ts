@@ -2,8 +2,12 @@
  * The one declaration of how Parley is wired: tables, functions, WebSocket routes, HTTP routes and event rules.
  *
  * Read by the local gateway (`local/`) and by the CDK stack (`lib/`), so the two homes cannot drift apart.
- * Plain data only: no CDK or SDK imports here, so the local stack and tests can load it cheaply.
+ * Plain data only: no CDK or SDK imports here, so the local stack and tests can load it cheaply. The names handlers
+ * read at run time (ENV, EVENT_DETAIL_TYPES) live in lib/env.ts and are re-exported here.
  */
+import { ENV, EVENT_DETAIL_TYPES } from './env';
+
+export { ENV, EVENT_DETAIL_TYPES, type EventDetailType } from './env';
 
 export type AttributeType = 'S' | 'N';
 
@@ -49,7 +53,7 @@ const S = (name: string): KeyDef => ({ name, type: 'S' });
  */
 export const MAIN_TABLE: TableDef = {
   id: 'Main',
-  envVar: 'TABLE_NAME',
+  envVar: ENV.tableName,
   partitionKey: S('pk'),
   sortKey: S('sk'),
   ttlAttribute: 'expiresAt',
@@ -67,7 +71,7 @@ export const MAIN_TABLE: TableDef = {
 /** Connections table: high churn, no backups. Rows expire by TTL so a lost $disconnect cleans itself up. */
 export const CONNECTIONS_TABLE: TableDef = {
   id: 'Connections',
-  envVar: 'CONNECTIONS_TABLE',
+  envVar: ENV.connectionsTable,
   partitionKey: S('userId'),
   sortKey: S('connectionId'),
   ttlAttribute: 'expiresAt',
@@ -217,16 +221,6 @@ export const HTTP_ROUTES: HttpRouteDef[] = [
   { method: 'GET', path: '/api/friends', function: 'httpFriends' },
 ];
 
-export const EVENT_DETAIL_TYPES = [
-  'AchievementUnlocked',
-  'WorkPurchased',
-  'UserFollowed',
-  'FriendshipCreated',
-  'FriendshipRemoved',
-  'TaskNotification',
-] as const;
-export type EventDetailType = (typeof EVENT_DETAIL_TYPES)[number];
-
 export const DEFAULT_EVENT_BUS_NAME = 'parley';
 
 export interface EventRuleDef {
@@ -250,27 +244,6 @@ export const EVENT_RULES: EventRuleDef[] = [
     maxEventAgeSeconds: 3600,
   },
 ];
-
-/**
- * Environment variables the functions read (lambdas/shared/config.ts). Set by CDK in the cloud and by the
- * local stack locally.
- */
-export const ENV = {
-  tableName: MAIN_TABLE.envVar,
-  connectionsTable: CONNECTIONS_TABLE.envVar,
-  /** https://{apiId}.execute-api.{region}.amazonaws.com/{stage} (cloud) or http://127.0.0.1:3000/_aws/ws (local). */
-  wsManagementEndpoint: 'WS_MANAGEMENT_ENDPOINT',
-  jwtIssuer: 'JWT_ISSUER',
-  jwtAudience: 'JWT_AUDIENCE',
-  jwksUri: 'JWKS_URI',
-  /** Comma-separated browser origins allowed on the WebSocket handshake. */
-  allowedOrigins: 'ALLOWED_ORIGINS',
-  /** Per-user limits: "<count>/<seconds>", e.g. "30/10". */
-  rateSendMessage: 'RATE_LIMIT_SEND',
-  rateTyping: 'RATE_LIMIT_TYPING',
-  /** Hours a connection row lives without a $disconnect (default 3; cloud caps connections at 2). */
-  connectionTtlHours: 'CONNECTION_TTL_HOURS',
-} as const;
 
 /** Runtime configuration the web client reads from `/config.json` (written by the local stack or by CDK). */
 export interface WebConfig {
