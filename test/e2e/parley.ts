@@ -132,7 +132,7 @@ export interface SignInOptions extends UserOptions {
   screenshotSignIn?: string;
 }
 
-/** A new browser context at the app, signed in as `userId` through the sign-in page, on the chats page, connected. */
+/** A new browser context at the app, signed in as `userId` through the sign-in page, on the chats page, connected, settled. */
 export async function signIn(browser: Browser, stack: TestStack, userId: string, opts: SignInOptions = {}): Promise<ParleyUser> {
   const user = new ParleyUser(await newBrowserUser(browser, userId, opts), userId);
   user.page.setDefaultTimeout(15_000);
@@ -148,5 +148,8 @@ export async function signIn(browser: Browser, stack: TestStack, userId: string,
   }
   await user.tid('chats-page').waitFor();
   await user.waitConnected();
+  // Settled: what the page loads on connecting (lists, counts) has been answered, so what a test does next is
+  // news to the page, not something that its first load may or may not have seen already.
+  await user.browserUser.networkQuiet();
   return user;
 }

@@ -111,6 +111,11 @@ export interface BrowserUser {
   assertNoErrors(): void;
   /** A new page in the same context (another tab of the same browser profile). */
   newPage(): Promise<Page>;
+  /**
+   * Resolves once the page has had no HTTP request in flight for `quietMs` (WebSocket frames don't count): e.g. the
+   * lists and counts a page loads after signing in have all been answered.
+   */
+  networkQuiet(page?: Page, quietMs?: number, timeoutMs?: number): Promise<void>;
   /** Save a full-page screenshot to test-artifacts/<name>.png; returns its path. */
   screenshot(name: string, page?: Page): Promise<string>;
   close(): Promise<void>;
@@ -131,7 +136,20 @@ export async function newBrowserUser(browser: Browser, label: string, opts: User
   });
   const errors: string[] = [];
   const allowed: RegExp[] = [];
+  const traffic = new Map<Page, { inFlight: number; lastChange: number }>();
   const watch = (page: Page) => {
+    const t = { inFlight: 0, lastChange: Date.now() };
+    traffic.set(page, t);
+    page.on('request', () => {
+      t.inFlight++;
+      t.lastChange = Date.now();
+    });
+    const done = () => {
+      t.inFlight = Math.max(0, t.inFlight - 1);
+      t.lastChange = Date.now();
+    };
+    page.on('requestfinished', done);
+    page.on('requestfailed', done);
     page.on('pageerror', (err) => errors.push(`[${label}] page error: ${err.stack ?? err.message}`));
     page.on('console', (msg) => {
       if (msg.type() !== 'error') return;
@@ -159,6 +177,15 @@ export async function newBrowserUser(browser: Browser, label: string, opts: User
       if (bad.length) throw new Error(`the browser reported errors:\n${bad.join('\n')}`);
     },
     newPage: () => context.newPage(),
+    async networkQuiet(p = page, quietMs = 250, timeoutMs = 10_000) {
+      const t = traffic.get(p);
+      if (!t) throw new Error('not a page of this browser user');
+      const started = Date.now();
+      while (t.inFlight > 0 || Date.now() - t.lastChange < quietMs) {
+        if (Date.now() - started > timeoutMs) throw new Error(`the page still had ${t.inFlight} request(s) in flight after ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
     async screenshot(name, p = page) {
       fs.mkdirSync(ARTIFACTS_DIR, { recursive: true });
       const file = path.join(ARTIFACTS_DIR, `${name}.png`);
