@@ -1,7 +1,7 @@
 /** Plain helpers: runtime config validation, text (length, previews, ids, initials) and system-message views. */
 import { loadConfig, parseConfig } from '../../web/src/lib/config';
 import { describeSystem } from '../../web/src/lib/system';
-import { charCount, initials, newClientMessageId, preview } from '../../web/src/lib/text';
+import { charCount, initials, linkify, newClientMessageId, preview } from '../../web/src/lib/text';
 import { system } from './fakes';
 
 describe('config.json', () => {
@@ -63,6 +63,34 @@ describe('text', () => {
     expect(initials('Alice')).toBe('A');
     expect(initials('Mary Jane Watson')).toBe('MJ');
     expect(initials('  ')).toBe('?');
+  });
+});
+
+describe('links in messages', () => {
+  const join = (text: string) => linkify(text).map((p) => p.text).join('');
+
+  test('http(s) URLs become links; the text around them stays text; nothing is lost or added', () => {
+    const text = 'See https://example.com/a?b=1&c=<2> and http://x.org/path.';
+    expect(linkify(text)).toEqual([
+      { text: 'See ' },
+      { text: 'https://example.com/a?b=1&c=', href: 'https://example.com/a?b=1&c=' },
+      { text: '<2> and ' },
+      { text: 'http://x.org/path', href: 'http://x.org/path' },
+      { text: '.' },
+    ]);
+    expect(join(text)).toBe(text);
+  });
+
+  test('javascript:, data: and markup never become links', () => {
+    for (const text of ['javascript:alert(1)', 'data:text/html,<script>alert(1)</script>', '<a href="javascript:alert(1)">x</a>', 'https://']) {
+      expect(linkify(text).filter((p) => p.href)).toEqual([]);
+      expect(join(text)).toBe(text);
+    }
+  });
+
+  test('sentence punctuation after a link is not part of it; a bracket that belongs to it is', () => {
+    expect(linkify('(see https://en.wikipedia.org/wiki/Foo_(bar))').filter((p) => p.href)[0]!.href).toBe('https://en.wikipedia.org/wiki/Foo_(bar)');
+    expect(linkify('go to https://example.com!').filter((p) => p.href)[0]!.href).toBe('https://example.com');
   });
 });
 

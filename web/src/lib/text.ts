@@ -59,3 +59,36 @@ export function hueOf(id: string): number {
   for (const ch of id) h = (h * 31 + ch.codePointAt(0)!) % 360;
   return h;
 }
+
+export interface TextPart {
+  text: string;
+  /** Set for a web link: always an http(s) URL taken from the text itself. */
+  href?: string;
+}
+
+const URL_RE = /\bhttps?:\/\/[^\s<>"'`]+/gi;
+/** Trailing punctuation that ends a sentence rather than the URL. */
+const TRAILING = /[.,;:!?)\]}'"»”’]+$/;
+
+/**
+ * Split message text into plain runs and http(s) links, for rendering with text interpolation (the text is never
+ * parsed as HTML). Only `http://` and `https://` become links, so `javascript:` and the like stay text.
+ */
+export function linkify(text: string): TextPart[] {
+  const parts: TextPart[] = [];
+  let last = 0;
+  for (const match of text.matchAll(URL_RE)) {
+    let url = match[0];
+    const trail = TRAILING.exec(url)?.[0] ?? '';
+    // Keep a closing bracket that closes one opened inside the URL (e.g. Wikipedia links).
+    const keep = trail.startsWith(')') && (url.match(/\(/g)?.length ?? 0) > (url.slice(0, url.length - trail.length).match(/\)/g)?.length ?? 0) ? 1 : 0;
+    url = url.slice(0, url.length - trail.length + keep);
+    if (!url.replace(/^https?:\/\//i, '')) continue;
+    const start = match.index!;
+    if (start > last) parts.push({ text: text.slice(last, start) });
+    parts.push({ text: url, href: url });
+    last = start + url.length;
+  }
+  if (last < text.length) parts.push({ text: text.slice(last) });
+  return parts;
+}
