@@ -186,6 +186,8 @@ describe('Parley in Chromium, against the local stack', () => {
       // After a reload (everything from the server again) the badges stay cleared.
       await alice.page.reload();
       await alice.tid('chats-page').waitFor();
+      await alice.waitConnected();
+      await alice.browserUser.networkQuiet();
       await alice.tid(`conversation-${b}`).waitFor();
       expect(await alice.badge(`conversation-unread-${b}`)).toBe(0);
       await alice.tid(`friend-${b}`).waitFor();
