@@ -193,11 +193,14 @@ test('a REST 401 renews the token; if renewing fails the app is sent back to sig
 test('sign-out closes the socket for good and clears the stores', async () => {
   const rest = new FakeRest('alice');
   rest.counts = { chat: 3, system: 1, total: 4 };
-  const { chat: store, session } = await start(rest);
+  const { chat: store, session, toasts } = await start(rest);
   const ws = FakeWebSocket.last;
   ws.open();
   await settle();
+  ws.receive({ type: 'message', message: chat('bob', 'alice', 'private') });
+  expect(toasts.toasts).toHaveLength(1);
   running!.stop();
+  expect(toasts.toasts).toEqual([]); // nothing of this user stays on screen for the next one
   running = undefined;
   expect(ws.closedWith).toBe(1000);
   expect(store.chatUnread).toBe(0);

@@ -149,6 +149,7 @@ export function startSession(config: WebConfig, auth: Auth, pinia: Pinia, opts: 
       socket.close();
       chat.reset();
       notifications.reset();
+      toasts.clear();
       session.me = null;
       session.connection = 'idle';
       session.reconnectNow = null;

@@ -42,5 +42,10 @@ export const useToastStore = defineStore('toasts', () => {
     timers.delete(id);
   }
 
-  return { toasts, show, dismiss };
+  /** Sign-out: nothing of the last user stays on screen. */
+  function clear(): void {
+    for (const t of [...toasts.value]) dismiss(t.id);
+  }
+
+  return { toasts, show, dismiss, clear };
 });
