@@ -246,3 +246,20 @@ test('with the tab hidden, a message and a system message become desktop notific
     delete (document as { visibilityState?: unknown }).visibilityState;
   }
 });
+
+test('on the notification centre a new system message shows in the list, without a toast on top', async () => {
+  const { navigate } = await import('../../web/src/router');
+  const rest = new FakeRest('alice');
+  const { notifications, toasts } = await start(rest);
+  FakeWebSocket.last.open();
+  await settle();
+  navigate('/notifications');
+  try {
+    FakeWebSocket.last.receive({ type: 'notification', message: system('alice', 'SYSTEM_TASK', 'Upload a work', { task: { id: 't', title: 'Upload' } }) });
+    expect(notifications.sorted).toHaveLength(1);
+    expect(notifications.unread).toBe(1);
+    expect(toasts.toasts).toEqual([]);
+  } finally {
+    navigate('/');
+  }
+});

@@ -8,7 +8,7 @@ import { AuthError, type Auth } from './api/auth';
 import { RestClient } from './api/rest';
 import { SocketClient } from './api/socket';
 import { notifyDesktop } from './lib/desktop';
-import { navigate } from './router';
+import { navigate, route } from './router';
 import { useChatStore } from './stores/chat';
 import { useNotificationStore } from './stores/notifications';
 import { useSessionStore } from './stores/session';
@@ -82,7 +82,8 @@ export function startSession(config: WebConfig, auth: Auth, pinia: Pinia, opts: 
   notifications.attach({
     rest,
     notify: (n) => {
-      toasts.show({ kind: 'system', title: n.title, body: n.body, route: '/notifications' });
+      // On the notification centre the new item appears in the list itself: no toast on top of it.
+      if (route.value !== '/notifications') toasts.show({ kind: 'system', title: n.title, body: n.body, route: '/notifications' });
       notifyDesktop(n.title, n.body, `sys-${n.messageId}`, () => navigate('/notifications'));
     },
   });
