@@ -16,5 +16,11 @@ export default defineConfig({
     target: 'es2022',
     sourcemap: true,
   },
-  server: { port: 5173 },
+  // `npx vite --config web/vite.config.mts` (hot reload on :5173): /config.json comes from a running local stack
+  // (PARLEY_STACK, default http://127.0.0.1:3000), which must allow this origin:
+  // `PARLEY_ALLOWED_ORIGINS=http://localhost:5173 npm start`. The app then talks to the stack directly.
+  server: {
+    port: 5173,
+    proxy: { '/config.json': { target: process.env.PARLEY_STACK ?? 'http://127.0.0.1:3000', changeOrigin: true } },
+  },
 });
