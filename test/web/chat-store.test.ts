@@ -551,3 +551,12 @@ test('a history that fails to load says so and can be tried again', async () => 
   expect(store.thread('bob').loadError).toBe(false);
   expect(texts(store, 'bob')).toEqual(['hello']);
 });
+
+test('the friends list says "loading" (not "no friends") until the server answered', async () => {
+  const { store } = setup();
+  expect(store.friendsLoaded).toBe(false);
+  await store.refreshFriends();
+  expect(store.friendsLoaded).toBe(true);
+  store.reset();
+  expect(store.friendsLoaded).toBe(false);
+});

@@ -109,6 +109,7 @@ export const useChatStore = defineStore('chat', () => {
   const conversations = reactive<Record<string, Conversation>>({});
   const conversationsHasMore = ref(false);
   const conversationsLoaded = ref(false);
+  const friendsLoaded = ref(false);
   const threads = reactive<Record<string, Thread>>({});
   const windows = ref<ChatWindow[]>([]);
   const unreadByPeer = reactive<Record<string, number>>({});
@@ -568,6 +569,7 @@ export const useChatStore = defineStore('chat', () => {
       friends[f.userId] = { ...f };
       names[f.userId] = f.name;
     }
+    friendsLoaded.value = true;
   }
 
   async function refreshConversations(): Promise<void> {
@@ -638,6 +640,7 @@ export const useChatStore = defineStore('chat', () => {
     windows.value = [];
     chatUnread.value = 0;
     conversationsLoaded.value = false;
+    friendsLoaded.value = false;
   }
 
   return {
@@ -646,6 +649,7 @@ export const useChatStore = defineStore('chat', () => {
     conversations,
     conversationsHasMore,
     conversationsLoaded,
+    friendsLoaded,
     threads,
     windows,
     unreadByPeer,
