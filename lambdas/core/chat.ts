@@ -62,8 +62,11 @@ export async function sendChat(deps: Deps, input: SendInput): Promise<{ message:
   return { message: result.message, duplicate: result.status === 'duplicate' };
 }
 
+/** What changing existing messages and telling both sides needs: no id generator, no friend store. */
+type UpdateDeps<K extends keyof MessageStore> = Pick<Deps, 'connections' | 'pusher' | 'settings' | 'clock'> & { messages: Pick<MessageStore, K> };
+
 /** Marks everything peer -> me read; syncs my tabs and sends the peer a read receipt. */
-export async function markConversationRead(deps: Deps, me: string, peer: string): Promise<{ updated: number }> {
+export async function markConversationRead(deps: UpdateDeps<'markConversationRead'>, me: string, peer: string): Promise<{ updated: number }> {
   if (peer === me) throw badRequest('"peerId" must be another user');
   const { updated, upTo } = await deps.messages.markConversationRead(me, peer);
   const pushes: Promise<unknown>[] = [deliver(deps, [me], { type: 'conversationRead', peerId: peer })];
@@ -100,7 +103,7 @@ export const unreadCounts = (deps: { messages: Pick<MessageStore, 'unreadCounts'
 export const systemList = (deps: { messages: Pick<MessageStore, 'systemList'> }, me: string, q: { limit: number; before?: string; unreadOnly: boolean }): Promise<Page<Message>> =>
   deps.messages.systemList(me, q);
 
-export const markSystemRead = async (deps: Pick<Deps, 'messages'>, me: string, ids: string[] | 'all'): Promise<{ updated: number }> => ({
+export const markSystemRead = async (deps: { messages: Pick<MessageStore, 'markSystemRead'> }, me: string, ids: string[] | 'all'): Promise<{ updated: number }> => ({
   updated: await deps.messages.markSystemRead(me, ids),
 });
 
@@ -108,7 +111,7 @@ export const markSystemRead = async (deps: Pick<Deps, 'messages'>, me: string, i
  * Soft delete. A chat message only by its sender (both sides are told); a system message only by its recipient.
  * Anything else — someone else's message, an unknown id, an already deleted one — is NOT_FOUND, so ids can't be probed.
  */
-export async function deleteMessage(deps: Deps, me: string, messageId: string): Promise<void> {
+export async function deleteMessage(deps: UpdateDeps<'findById' | 'softDelete'>, me: string, messageId: string): Promise<void> {
   const message = await deps.messages.findById(messageId);
   const mine =
     message !== null &&

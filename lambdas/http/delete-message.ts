@@ -1,11 +1,11 @@
 /** DELETE /api/messages/{messageId} -> 204. Chat: only its sender. System: only its recipient. Else 404. */
-import { deps } from '../adapters/container';
+import { updateDeps } from '../adapters/container';
 import { deleteMessage } from '../core/chat';
 import { httpHandler, noContent } from '../shared/http';
 import { messageIdSchema, parse } from '../shared/schemas';
 
 export const handler = httpHandler(async ({ user, params }) => {
   const id = parse(messageIdSchema, params.messageId);
-  await deleteMessage(deps(), user.userId, id);
+  await deleteMessage(updateDeps(), user.userId, id);
   return noContent();
 });

@@ -1,5 +1,5 @@
 /** markRead: everything from peerId to me becomes read; my tabs get conversationRead, the peer a read receipt. */
-import { deps } from '../adapters/container';
+import { updateDeps } from '../adapters/container';
 import { markConversationRead } from '../core/chat';
 import { markReadFrame } from '../shared/frame-schemas';
 import { parse } from '../shared/schemas';
@@ -7,6 +7,6 @@ import { frameHandler } from '../shared/ws';
 
 export const handler = frameHandler(async (caller, raw) => {
   const frame = parse(markReadFrame, raw);
-  await markConversationRead(deps(), caller.userId, frame.peerId);
+  await markConversationRead(updateDeps(), caller.userId, frame.peerId);
   return undefined;
 });

@@ -3,24 +3,12 @@
  * Bundled exactly as lib/functions.ts does (esbuild, CJS, node22, minified, mainFields module,main, SDK bundled).
  *  - the project's own code <= 40 KB per handler;
  *  - each bundle <= its SDK floor (a file that only constructs the SDK clients the handler needs) + 60 KB.
- * Handlers known to miss the second budget are listed in OVER_FLOOR_TODAY with their current excess as a ratchet
- * (docs/PERFORMANCE.md says why and what would fix it); a handler that gets within budget must leave that list.
+ * docs/PERFORMANCE.md section 3 has the figures and what each bundle is made of.
  */
+import * as fs from 'node:fs';
 import { BUDGET, CDK_VARIANT, bundleAll, type HandlerReport } from '../../bench/lib/bundle';
 
 jest.setTimeout(60000);
-
-/**
- * Excess over the floor today (KB, rounded up) of the handlers still over budget: the REST routes that write. What
- * they carry beyond the WebSocket handlers (which are within budget) is JWT verification (aws-jwt-verify, 14 KB):
- * verifying tokens in API Gateway (an HTTP API JWT authorizer) instead would bring them within it.
- * docs/PERFORMANCE.md has the split.
- */
-const OVER_FLOOR_TODAY: Record<string, number> = {
-  httpSystemMarkRead: 66,
-  httpMarkConversationRead: 69,
-  httpDeleteMessage: 69,
-};
 
 let reports: HandlerReport[];
 beforeAll(async () => {
@@ -32,16 +20,27 @@ it("every handler's own code is at most 40 KB minified", () => {
   expect(over).toEqual([]);
 });
 
-it('every handler bundle is within its SDK floor + 60 KB, or no bigger than the known excess', () => {
-  const problems: string[] = [];
-  for (const r of reports) {
-    const excessKb = (r.bundle.total - r.floor.total) / 1024;
-    const known = OVER_FLOOR_TODAY[r.key];
-    if (known === undefined && excessKb > BUDGET.overFloorBytes / 1024) problems.push(`${r.key}: ${excessKb.toFixed(1)} KB over its floor (budget 60)`);
-    if (known !== undefined && excessKb > known) problems.push(`${r.key}: ${excessKb.toFixed(1)} KB over its floor, worse than the ${known} KB recorded`);
-    if (known !== undefined && excessKb <= BUDGET.overFloorBytes / 1024) problems.push(`${r.key} is now within budget: remove it from OVER_FLOOR_TODAY`);
-  }
-  expect(problems).toEqual([]);
+it('every handler bundle is within its SDK floor + 60 KB', () => {
+  const over = reports
+    .map((r) => ({ key: r.key, excessKb: (r.bundle.total - r.floor.total) / 1024 }))
+    .filter((r) => r.excessKb > BUDGET.overFloorBytes / 1024)
+    .map((r) => `${r.key}: ${r.excessKb.toFixed(1)} KB over its floor`);
+  expect(over).toEqual([]);
+});
+
+it('routes that never create a message carry neither the code that creates them nor an id generator', () => {
+  // The REST routes and the markRead frame only read, mark read or delete (lambdas/adapters/dynamo/message-updater.ts).
+  const routes = reports.filter((r) => r.entry.startsWith('lambdas/http/') || r.key === 'wsMarkRead');
+  expect(routes.map((r) => r.key)).toEqual(expect.arrayContaining(['httpMarkConversationRead', 'httpDeleteMessage', 'httpSystemMarkRead', 'wsMarkRead']));
+  // Method names survive minification: appendChat / appendSystem are the message-creating half of the store.
+  const carrying = routes
+    .filter((r) => r.bundle.byPackage.some(([p]) => p === 'ulid') || /\bappend(Chat|System)\(/.test(fs.readFileSync(r.outfile, 'utf8')))
+    .map((r) => r.key);
+  expect(carrying).toEqual([]);
+  // ...while the handler that sends does carry them (so the check above can see them).
+  const send = reports.find((r) => r.key === 'wsSendMessage');
+  expect(send?.bundle.byPackage.some(([p]) => p === 'ulid')).toBe(true);
+  expect(fs.readFileSync(send?.outfile ?? '', 'utf8')).toMatch(/\bappendChat\(/);
 });
 
 it('handlers that never push carry no API Gateway Management API client', () => {
