@@ -4,6 +4,9 @@
  *
  *   BENCH_RUNS=11   import-time samples per file (median reported; handler and floor samples interleaved)
  *
+ * Three variants: `cdk` (exactly lib/functions.ts: budgets are judged on it), `cdk-full-credential-chain` (without
+ * the credential alias of lib/bundling.ts) and `esbuild-default-mainFields` (sizes only).
+ *
  * Writes bench/results/bundle.json. Exits 1 when a budget is missed.
  */
 import * as fs from 'node:fs';
@@ -13,8 +16,8 @@ import {
   BUDGET,
   CDK_VARIANT,
   DEFAULT_VARIANT,
+  FULL_CHAIN_VARIANT,
   REPO_ROOT,
-  TRIMMED_VARIANT,
   bundleAll,
   importTimes,
   kb,
@@ -106,7 +109,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-bundle-'));
   const results: Record<string, { variant: Variant; rows: Row[]; topPackages: [string, number][] }> = {};
-  for (const variant of [DEFAULT_VARIANT, CDK_VARIANT, TRIMMED_VARIANT]) {
+  for (const variant of [DEFAULT_VARIANT, CDK_VARIANT, FULL_CHAIN_VARIANT]) {
     const reports = await bundleAll(variant, path.join(out, variant.name));
     const timed = variant !== DEFAULT_VARIANT && process.env.BENCH_NO_IMPORT !== '1';
     const rs = rows(reports, timed);
@@ -115,8 +118,9 @@ async function main(): Promise<void> {
     results[variant.name] = { variant, rows: rs, topPackages: send?.bundle.byPackage.slice(0, 8) ?? [] };
     console.log(`   wsSendMessage's largest packages: ${results[variant.name].topPackages.map(([p, b]) => `${p} ${kb(b)}`).join(', ')}`);
   }
+  // Budgets are judged on what is deployed (the CDK variant); the others only show what a setting buys.
   const failed = Object.values(results)
-    .filter((r) => r.variant !== DEFAULT_VARIANT)
+    .filter((r) => r.variant === CDK_VARIANT)
     .flatMap((r) => r.rows.filter((x) => !x.ok.own || !x.ok.size || x.ok.import === false).map((x) => `${r.variant.name}/${x.key}`));
   const report = { ranAt: new Date().toISOString(), machine: machine(), runs: RUNS, budget: BUDGET, results, failed, seconds: (Date.now() - started) / 1000 };
   fs.mkdirSync(path.join(REPO_ROOT, 'bench', 'results'), { recursive: true });

@@ -11,6 +11,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { MAIN_FIELDS, aliasEsbuildArgs } from './bundling';
 import { FUNCTIONS, type FunctionDef, type FunctionKey, type TableAccess, type TableKey } from './wiring';
 
 export const RUNTIME = lambda.Runtime.NODEJS_22_X;
@@ -108,10 +109,13 @@ export class Functions extends Construct {
           target: 'node22',
           format: OutputFormat.CJS,
           // Prefer ES module builds of dependencies so esbuild can tree-shake the SDK.
-          mainFields: ['module', 'main'],
+          mainFields: MAIN_FIELDS,
           // SDK v3 is bundled (tree-shaken) rather than taken from the runtime: faster cold starts, pinned versions.
           bundleAwsSDK: true,
           externalModules: [],
+          // The SDK's credential chain reduced to its environment link, where Lambda puts the role's credentials
+          // (lib/bundling.ts): 115 KB and a fifth of the SDK's import time less per function.
+          esbuildArgs: aliasEsbuildArgs(),
           logLevel: LogLevel.WARNING,
         },
       });

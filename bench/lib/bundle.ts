@@ -2,8 +2,9 @@
  * Bundle benchmark core (used by `npm run bench:bundle` and test/unit/perf-bundle.test.ts).
  *
  * Every function of lib/wiring.ts is bundled the way lib/functions.ts (CDK NodejsFunction) bundles it: esbuild,
- * CJS, target node22, minified, mainFields module,main, the AWS SDK bundled. From the metafile we split the
- * minified output into the project's own code and dependencies (by package).
+ * CJS, target node22, minified, mainFields module,main, the AWS SDK bundled, its credential chain aliased to the
+ * environment link (the last two shared with lib/functions.ts through lib/bundling.ts). From the metafile we split
+ * the minified output into the project's own code and dependencies (by package).
  *
  * The reference ("floor") for each handler is a file that only constructs the SDK clients that handler NEEDS
  * according to wiring: a DynamoDB document client if it touches a table, an API Gateway Management API client
@@ -15,6 +16,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { build, type Metafile } from 'esbuild';
+import { ESBUILD_ALIAS, MAIN_FIELDS } from '../../lib/bundling';
 import { FUNCTIONS, type FunctionDef, type FunctionKey } from '../../lib/wiring';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -25,22 +27,16 @@ export interface Variant {
   name: string;
   /** esbuild mainFields (undefined = esbuild's default for platform node: main,module). */
   mainFields?: string[];
-  /** Replace @aws-sdk/credential-provider-node by an env-only provider (bench/shims). */
+  /** Alias @aws-sdk/credential-provider-node to the env-only provider (lib/bundling.ts ESBUILD_ALIAS). */
   trimCredentials: boolean;
 }
 
-/** What lib/functions.ts does today. */
-export const CDK_VARIANT: Variant = { name: 'cdk', mainFields: ['module', 'main'], trimCredentials: false };
-/** CDK + credential trimming (the recommendation). */
-export const TRIMMED_VARIANT: Variant = { name: 'cdk+env-credentials', mainFields: ['module', 'main'], trimCredentials: true };
-/** esbuild's defaults (CommonJS builds of the SDK): shows what mainFields buys. */
-export const DEFAULT_VARIANT: Variant = { name: 'esbuild-default-mainFields', trimCredentials: false };
-
-/**
- * The trim, as esbuild's `alias` (what lib/functions.ts would pass as
- * `esbuildArgs: { '--alias:@aws-sdk/credential-provider-node': './bench/shims/credential-provider-env-only.ts' }`).
- */
-export const CREDENTIALS_ALIAS = { '@aws-sdk/credential-provider-node': './bench/shims/credential-provider-env-only.ts' } as const;
+/** Exactly what lib/functions.ts does: the budgets are judged on this one. */
+export const CDK_VARIANT: Variant = { name: 'cdk', mainFields: MAIN_FIELDS, trimCredentials: true };
+/** CDK with the SDK's full default credential chain (no alias): shows what the trim buys. */
+export const FULL_CHAIN_VARIANT: Variant = { name: 'cdk-full-credential-chain', mainFields: MAIN_FIELDS, trimCredentials: false };
+/** CDK with esbuild's default mainFields (CommonJS builds of the SDK): shows what mainFields buys. */
+export const DEFAULT_VARIANT: Variant = { name: 'esbuild-default-mainFields', trimCredentials: true };
 
 export interface Sizes {
   total: number;
@@ -96,7 +92,7 @@ export async function bundleFile(entry: string | { contents: string }, outfile: 
     logLevel: 'silent',
     absWorkingDir: REPO_ROOT,
     ...(variant.mainFields ? { mainFields: variant.mainFields } : {}),
-    ...(variant.trimCredentials ? { alias: { ...CREDENTIALS_ALIAS } } : {}),
+    ...(variant.trimCredentials ? { alias: { ...ESBUILD_ALIAS } } : {}),
   });
   return sizesFrom(result.metafile);
 }

@@ -1,7 +1,8 @@
 /**
  * `npx cdk synth` end to end, the way ops run it, with every network route closed (proxies pointing at a closed
  * port, no instance metadata, no notices/telemetry): it must produce the whole system — 17 functions bundled by the
- * local esbuild (never Docker), minified, with the modular AWS SDK v3 inside — and pass cdk-nag.
+ * local esbuild (never Docker), minified, with the modular AWS SDK v3 inside and its credential chain cut down to
+ * the environment provider — and pass cdk-nag.
  *
  * The web build directory is pinned to an empty folder so this test neither depends on nor races with a web build
  * made by another test layer; the placeholder path is what a clean clone without `npm run build:web` gets.
@@ -103,6 +104,15 @@ describe.each(Object.keys(FUNCTIONS) as FunctionKey[])('%s bundle', (key) => {
     const external = required.filter((m) => !builtinModules.includes(m.replace(/^node:/, '')) && m !== '@aws-sdk/signature-v4-crt');
     expect(external).toEqual([]);
     expect(code).not.toContain('aws-cdk-lib');
+  });
+
+  test("takes AWS credentials from the environment only (lib/bundling.ts): none of the SDK's other providers", () => {
+    // Strings only the SSO / ini / process, web identity, container and IMDS credential providers contain.
+    for (const marker of ['sso_start_url', 'credential_process', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'security-credentials']) {
+      expect(code).not.toContain(marker);
+    }
+    // ...while a function that calls AWS keeps the environment provider (which reads the role's session token).
+    if (Object.keys(FUNCTIONS[key].tables).length > 0) expect(code).toContain('AWS_SESSION_TOKEN');
   });
 });
 

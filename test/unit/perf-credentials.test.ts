@@ -1,14 +1,15 @@
 /**
- * The credential trim proposed for Lambda bundles (bench/shims/credential-provider-env-only.ts, applied with esbuild's
- * alias): on Lambda the execution role's credentials are always in the environment, so the SDK's default chain only
- * ever uses its first link. These tests prove the trimmed bundle still signs with the environment's credentials,
- * fails fast (no IMDS or file probing) without them, and is much smaller and faster to load.
+ * The credential trim of the Lambda bundles (lambdas/adapters/credential-provider-env-only.ts, applied by
+ * lib/functions.ts with the esbuild alias of lib/bundling.ts): on Lambda the execution role's credentials are always
+ * in the environment, so the SDK's default chain only ever uses its first link. These tests bundle both SDK clients
+ * the way CDK does and prove the bundle still signs with the environment's credentials, fails fast (no IMDS or file
+ * probing) without them, and leaves the other providers out.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CDK_VARIANT, TRIMMED_VARIANT, bundleFile, floorSource, type Sizes } from '../../bench/lib/bundle';
+import { CDK_VARIANT, FULL_CHAIN_VARIANT, bundleFile, floorSource, type Sizes } from '../../bench/lib/bundle';
 
 jest.setTimeout(60000);
 
@@ -23,7 +24,7 @@ beforeAll(async () => {
     const file = path.join(dir, `${name}.js`);
     return { file, sizes: await bundleFile(source, file, variant) };
   };
-  [trimmed, full] = await Promise.all([build(TRIMMED_VARIANT, 'trimmed'), build(CDK_VARIANT, 'full')]);
+  [trimmed, full] = await Promise.all([build(CDK_VARIANT, 'trimmed'), build(FULL_CHAIN_VARIANT, 'full')]);
 });
 
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
