@@ -258,3 +258,23 @@ describe('SocketClient', () => {
     expect(FakeWebSocket.last.url).toBe('ws://test/ws?token=ok');
   });
 });
+
+test('each scheduled reconnect is announced with its delay (for the countdown in the top bar)', async () => {
+  FakeWebSocket.reset();
+  jest.useFakeTimers();
+  const c = new SocketClient({ url: () => 'ws://x', WebSocketImpl: FakeWebSocket, backoff: BACKOFF, random: () => 1 });
+  const retries: { delayMs: number; attempt: number }[] = [];
+  c.on('retry', (r) => retries.push(r));
+  c.connect();
+  await flush();
+  FakeWebSocket.last.open();
+  FakeWebSocket.last.drop();
+  jest.advanceTimersByTime(1000);
+  await flush();
+  FakeWebSocket.last.drop();
+  expect(retries).toEqual([
+    { delayMs: 1000, attempt: 1 },
+    { delayMs: 2000, attempt: 2 },
+  ]);
+  c.close();
+});

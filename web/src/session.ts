@@ -100,8 +100,9 @@ export function startSession(config: WebConfig, auth: Auth, pinia: Pinia, opts: 
     socket.on('frame', onFrame),
     socket.on('state', (s) => {
       session.connection = s;
-      session.retryInMs = s === 'reconnecting' || s === 'offline' ? socket.nextDelayMs : undefined;
+      if (s === 'connected' || s === 'closed' || s === 'offline') session.retryAt = undefined;
     }),
+    socket.on('retry', ({ delayMs }) => (session.retryAt = Date.now() + delayMs)),
     socket.on('open', () => {
       const since = notifications.epoch;
       void chat
@@ -153,6 +154,7 @@ export function startSession(config: WebConfig, auth: Auth, pinia: Pinia, opts: 
       toasts.clear();
       session.me = null;
       session.connection = 'idle';
+      session.retryAt = undefined;
       session.reconnectNow = null;
       if (window.__parley === running) delete window.__parley;
     },

@@ -41,6 +41,8 @@ export interface SocketEvents {
   state: (state: ConnectionState) => void;
   /** The socket opened; `reconnected` is true for every open after the first. */
   open: (info: { reconnected: boolean }) => void;
+  /** A reconnect attempt is scheduled in `delayMs`. */
+  retry: (info: { delayMs: number; attempt: number }) => void;
 }
 
 type Listeners = { [K in keyof SocketEvents]: Set<SocketEvents[K]> };
@@ -59,7 +61,7 @@ export class SocketClient {
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private pingTimer: ReturnType<typeof setInterval> | undefined;
   private pongTimer: ReturnType<typeof setTimeout> | undefined;
-  private readonly listeners: Listeners = { frame: new Set(), state: new Set(), open: new Set() };
+  private readonly listeners: Listeners = { frame: new Set(), state: new Set(), open: new Set(), retry: new Set() };
   private readonly opts: Required<Omit<SocketClientOptions, 'WebSocketImpl'>> & { WebSocketImpl: WebSocketCtor };
 
   constructor(opts: SocketClientOptions) {
@@ -203,6 +205,7 @@ export class SocketClient {
       this.retryTimer = undefined;
       void this.open();
     }, delay);
+    for (const fn of this.listeners.retry) fn({ delayMs: delay, attempt: this.attempt });
   }
 
   private dropSocket(): void {

@@ -7,10 +7,10 @@ import type { ConnectionState } from '../api/socket';
 export const useSessionStore = defineStore('session', () => {
   const me = ref<Identity | null>(null);
   const connection = ref<ConnectionState>('idle');
-  /** The next reconnect attempt, in ms (while reconnecting). */
-  const retryInMs = ref<number | undefined>(undefined);
+  /** When the next reconnect attempt starts (epoch ms), while one is scheduled. */
+  const retryAt = ref<number | undefined>(undefined);
   const desktopPermission = ref<NotificationPermission | 'unsupported'>(typeof Notification === 'undefined' ? 'unsupported' : Notification.permission);
   /** Try to reconnect now instead of waiting for the next backoff step (set by the running session). */
   const reconnectNow = ref<(() => void) | null>(null);
-  return { me, connection, retryInMs, desktopPermission, reconnectNow };
+  return { me, connection, retryAt, desktopPermission, reconnectNow };
 });
