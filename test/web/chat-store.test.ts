@@ -560,3 +560,34 @@ test('the friends list says "loading" (not "no friends") until the server answer
   store.reset();
   expect(store.friendsLoaded).toBe(false);
 });
+
+describe('"New messages" divider', () => {
+  test('opening a chat with unread messages marks the first of them; replying or closing removes it', async () => {
+    const { store, rest } = setup();
+    const old = chat('bob', ME, 'old', { isRead: true });
+    const n1 = chat('bob', ME, 'new 1');
+    const n2 = chat('bob', ME, 'new 2');
+    rest.messages = [old, n1, n2];
+    store.openChat('bob');
+    await flush();
+    expect(store.thread('bob').newSince).toBe(n1.id);
+    store.sendMessage('bob', 'reply');
+    expect(store.thread('bob').newSince).toBeUndefined();
+
+    store.minimizeChat('bob');
+    const n3 = chat('bob', ME, 'while minimised');
+    store.handleFrame({ type: 'message', message: n3 });
+    store.toggleMinimize('bob'); // restore
+    expect(store.thread('bob').newSince).toBe(n3.id);
+    store.closeChat('bob');
+    expect(store.thread('bob').newSince).toBeUndefined();
+  });
+
+  test('messages arriving while I look at the chat get no divider', async () => {
+    const { store } = setup();
+    store.openChat('bob');
+    await flush();
+    store.handleFrame({ type: 'message', message: chat('bob', ME, 'live') });
+    expect(store.thread('bob').newSince).toBeUndefined();
+  });
+});

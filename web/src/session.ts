@@ -103,6 +103,10 @@ export function startSession(config: WebConfig, auth: Auth, pinia: Pinia, opts: 
       if (s === 'connected' || s === 'closed' || s === 'offline') session.retryAt = undefined;
     }),
     socket.on('retry', ({ delayMs }) => (session.retryAt = Date.now() + delayMs)),
+    // Opening a chat (from the lists, a toast or a desktop notification) retires that chat's toasts.
+    chat.$onAction(({ name, args }) => {
+      if (name === 'openChat') toasts.dismissPeer(args[0] as string);
+    }),
     socket.on('open', () => {
       const since = notifications.epoch;
       void chat

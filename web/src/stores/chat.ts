@@ -51,6 +51,10 @@ export interface Thread {
   loadingOlder: boolean;
   /** The last history request failed (the window offers to try again). */
   loadError?: boolean;
+  /** A "New messages" divider goes before this message: the first one the user had not seen when they looked. */
+  newSince?: string;
+  /** Messages arrived (or were unread) while the user wasn't looking; the next read sets `newSince`. */
+  unseen?: boolean;
   /** The peer has read my messages up to this id. */
   readUpTo?: string;
 }
@@ -264,6 +268,7 @@ export const useChatStore = defineStore('chat', () => {
       return;
     }
     setUnread(peerId, unreadOf(peerId) + 1);
+    thread(peerId).unseen = true;
     deps.notify?.({ kind: 'chat', title: nameOf(peerId), body: preview(m.content), peerId, windowOpen: !!windowOf(peerId) });
   }
 
@@ -353,6 +358,7 @@ export const useChatStore = defineStore('chat', () => {
     if (!content || charCount(content) > MAX_CONTENT_CHARS) return undefined;
     const cmid = deps.newClientMessageId ? deps.newClientMessageId() : newClientMessageId();
     const t = thread(peerId);
+    t.newSince = undefined; // replying: the new ones have been seen
     t.pending.push({
       id: `local-${cmid}`,
       fromUserId: me.value,
@@ -436,7 +442,12 @@ export const useChatStore = defineStore('chat', () => {
   function applyRead(peerId: string): void {
     setUnread(peerId, 0);
     const t = threads[peerId];
-    if (t) for (const item of t.items) if (!isMine(item) && !item.isRead) item.isRead = true;
+    if (t) {
+      const firstUnread = t.items.find((item) => !isMine(item) && !item.isRead);
+      if (t.unseen && !t.newSince && firstUnread) t.newSince = firstUnread.id;
+      t.unseen = false;
+      for (const item of t.items) if (!isMine(item) && !item.isRead) item.isRead = true;
+    }
     const c = conversations[peerId];
     if (c && !isMine(c.lastMessage) && !c.lastMessage.isRead) c.lastMessage = { ...c.lastMessage, isRead: true };
   }
@@ -445,7 +456,10 @@ export const useChatStore = defineStore('chat', () => {
   function markRead(peerId: string, force = false): void {
     const t = threads[peerId];
     const hasUnread = unreadOf(peerId) > 0 || !!t?.items.some((x) => !isMine(x) && !x.isRead);
-    if (!hasUnread && !force) return;
+    if (!hasUnread && !force) {
+      if (t && isActive(peerId)) t.unseen = false; // looked at, nothing new: no divider for what comes next
+      return;
+    }
     applyRead(peerId);
     if (!deps.send({ action: 'markRead', peerId })) void deps.rest.markConversationRead(peerId).catch(() => undefined);
   }
@@ -463,6 +477,7 @@ export const useChatStore = defineStore('chat', () => {
 
   /** Open (or restore and focus) a chat window; a 4th closes the least recently used. */
   function openChat(peerId: string): void {
+    if (!isActive(peerId)) thread(peerId).unseen = true; // what is unread now was not seen: it gets the divider
     const w = windowOf(peerId);
     if (w) {
       w.minimized = false;
@@ -499,6 +514,8 @@ export const useChatStore = defineStore('chat', () => {
 
   function closeChat(peerId: string): void {
     windows.value = windows.value.filter((w) => w.peerId !== peerId);
+    const t = threads[peerId];
+    if (t) t.newSince = undefined;
   }
 
   // ---------- loading ----------

@@ -42,10 +42,15 @@ export const useToastStore = defineStore('toasts', () => {
     timers.delete(id);
   }
 
+  /** That chat was opened: its toasts have done their job. */
+  function dismissPeer(peerId: string): void {
+    for (const t of toasts.value.filter((x) => x.peerId === peerId)) dismiss(t.id);
+  }
+
   /** Sign-out: nothing of the last user stays on screen. */
   function clear(): void {
     for (const t of [...toasts.value]) dismiss(t.id);
   }
 
-  return { toasts, show, dismiss, clear };
+  return { toasts, show, dismiss, dismissPeer, clear };
 });
