@@ -16,6 +16,15 @@ jest.setTimeout(60000);
 let dir: string;
 let trimmed: { file: string; sizes: Sizes };
 let full: { file: string; sizes: Sizes };
+/** A DynamoDB GetItem as the adapters send it, bundled like a handler, against an endpoint given at run time. */
+let getItem: string;
+let getItemPackages: string[];
+const GET_ITEM_SOURCE = `
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+export const get = (endpoint: string) =>
+  DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint, maxAttempts: 1 })).send(new GetCommand({ TableName: 'Main', Key: { pk: 'a', sk: 'b' } }));
+`;
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-creds-'));
@@ -25,6 +34,8 @@ beforeAll(async () => {
     return { file, sizes: await bundleFile(source, file, variant) };
   };
   [trimmed, full] = await Promise.all([build(CDK_VARIANT, 'trimmed'), build(FULL_CHAIN_VARIANT, 'full')]);
+  getItem = path.join(dir, 'get-item.js');
+  getItemPackages = (await bundleFile({ contents: GET_ITEM_SOURCE }, getItem, CDK_VARIANT)).byPackage.map(([p]) => p);
 });
 
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -49,6 +60,44 @@ function resolveCredentials(file: string, env: Record<string, string>) {
 it("signs with the execution role's credentials from the environment, as Lambda provides them", () => {
   const out = resolveCredentials(trimmed.file, { AWS_ACCESS_KEY_ID: 'ASIATESTKEY', AWS_SECRET_ACCESS_KEY: 'secret', AWS_SESSION_TOKEN: 'session-token' });
   expect(out).toMatchObject({ ok: true, ids: ['ASIATESTKEY', 'ASIATESTKEY'], token: 'session-token' });
+});
+
+it('signs a real DynamoDB request with those credentials (SigV4 with the session token)', () => {
+  // Bundled with the trim: the environment provider only.
+  expect(getItemPackages).toContain('@aws-sdk/credential-provider-env');
+  expect(getItemPackages).not.toContain('@aws-sdk/credential-provider-ini');
+  // The child serves a local "DynamoDB" that records the request's headers and answers an empty GetItem.
+  const script = `
+    const http = require('node:http');
+    const m = require(process.argv[1]);
+    let seen;
+    const server = http.createServer((req, res) => {
+      seen = { authorization: req.headers.authorization, token: req.headers['x-amz-security-token'], target: req.headers['x-amz-target'] };
+      req.resume();
+      req.on('end', () => { res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }); res.end('{}'); });
+    });
+    server.listen(0, '127.0.0.1', () => {
+      m.get('http://127.0.0.1:' + server.address().port).then(
+        (out) => console.log(JSON.stringify({ ok: true, item: out.Item ?? null, seen })),
+        (e) => console.log(JSON.stringify({ ok: false, name: e.name, seen })),
+      ).finally(() => server.close());
+    });`;
+  const r = spawnSync(process.execPath, ['-e', script, getItem], {
+    encoding: 'utf8',
+    env: {
+      PATH: process.env.PATH ?? '',
+      AWS_REGION: 'eu-west-1',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      HOME: dir,
+      AWS_ACCESS_KEY_ID: 'ASIATESTKEY',
+      AWS_SECRET_ACCESS_KEY: 'secret',
+      AWS_SESSION_TOKEN: 'session-token',
+    },
+    timeout: 30000,
+  });
+  const out = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}');
+  expect(out).toMatchObject({ ok: true, item: null, seen: { token: 'session-token', target: 'DynamoDB_20120810.GetItem' } });
+  expect(out.seen.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=ASIATESTKEY\/\d{8}\/eu-west-1\/dynamodb\/aws4_request, SignedHeaders=.*x-amz-security-token.*, Signature=[0-9a-f]{64}$/);
 });
 
 it('without credentials in the environment it fails at once instead of probing files or the instance metadata service', () => {
