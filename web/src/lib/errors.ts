@@ -10,7 +10,9 @@ export function errorText(code: string, peerName?: string): string {
     case 'BAD_REQUEST':
       return "The server couldn't accept this message.";
     case 'NETWORK':
-      return 'Not sent: no connection. It will be retried when you are back online.';
+      return 'The server cannot be reached. Check your connection and try again.';
+    case 'NOT_FOUND':
+      return 'It is not there any more (deleted elsewhere?).';
     case 'TIMEOUT':
       return 'Not delivered yet. Check your connection and retry.';
     default:
