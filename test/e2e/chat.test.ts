@@ -132,6 +132,8 @@ describe('Parley in Chromium, against the local stack', () => {
     await alice.page.setViewportSize({ width: 390, height: 844 });
     await alice.screenshot('chats-alice-phone');
     expect(await alice.messageTexts('bob')).toHaveLength(4);
+    // Nothing (a long conversation preview, say) makes the page wider than the phone.
+    expect(await alice.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   });
 
   test("a friend's presence dot turns grey when they close their page", async () => {
