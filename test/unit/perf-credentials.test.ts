@@ -54,7 +54,7 @@ function resolveCredentials(file: string, env: Record<string, string>) {
     env: { PATH: process.env.PATH ?? '', AWS_REGION: 'us-east-1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', HOME: dir, ...env },
     timeout: 30000,
   });
-  return JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { ok: boolean; ids?: string[]; token?: string; name?: string; ms: number };
+  return JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { ok: boolean; ids?: string[]; token?: string; name?: string; message?: string; ms: number };
 }
 
 it("signs with the execution role's credentials from the environment, as Lambda provides them", () => {
