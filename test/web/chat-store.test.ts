@@ -4,7 +4,7 @@
  * typing, paging and the catch-up after a reconnect.
  */
 import { createPinia, setActivePinia } from 'pinia';
-import { ACK_TIMEOUT_MS, MAX_WINDOWS, TYPING_SHOW_MS, TYPING_THROTTLE_MS, useChatStore, type ChatNotice } from '../../web/src/stores/chat';
+import { ACK_TIMEOUT_MS, MAX_WINDOWS, RECONCILE_DELAY_MS, RECONCILE_WINDOW_MS, TYPING_SHOW_MS, TYPING_THROTTLE_MS, useChatStore, type ChatNotice } from '../../web/src/stores/chat';
 import type { ClientFrame, Friend, Message } from '../../web/src/types';
 import { chat, FakeRest, flush } from './fakes';
 
@@ -489,6 +489,33 @@ describe('counts fetched while pushes arrive', () => {
     expect(store.chatUnread).toBe(1);
     expect(store.unreadOf('bob')).toBe(1);
     expect(rest.callsTo('unreadCount')).toHaveLength(2);
+  });
+
+  test('a push that arrives just after a count that already included it is counted once, after a re-check', async () => {
+    const { store, rest } = setup();
+    const m = chat('bob', ME, 'hi');
+    // The server stored and counted bob's message before answering; its push arrives after the answer.
+    rest.counts = { chat: 1, system: 0, total: 1 };
+    rest.friendList = [friend('bob', true, 1)];
+    rest.convs = [{ peerId: 'bob', lastMessage: m, unreadCount: 1, updatedAt: m.createdAt }];
+    await store.refreshCounts();
+    store.handleFrame({ type: 'message', message: m });
+    expect(store.chatUnread).toBe(2); // for a moment: the push looks new
+    await jest.advanceTimersByTimeAsync(RECONCILE_DELAY_MS);
+    expect(rest.callsTo('unreadCount')).toHaveLength(2);
+    expect(store.chatUnread).toBe(1);
+    expect(store.unreadOf('bob')).toBe(1);
+  });
+
+  test('pushes long after the last count are counted here, with no extra request', async () => {
+    const { store, rest } = setup();
+    await store.refreshCounts();
+    await jest.advanceTimersByTimeAsync(RECONCILE_WINDOW_MS + 1);
+    store.handleFrame({ type: 'message', message: chat('bob', ME, 'one') });
+    store.handleFrame({ type: 'message', message: chat('bob', ME, 'two') });
+    await jest.advanceTimersByTimeAsync(RECONCILE_DELAY_MS * 2);
+    expect(rest.callsTo('unreadCount')).toHaveLength(1);
+    expect(store.chatUnread).toBe(2);
   });
 
   test('without changes meanwhile one request is enough', async () => {

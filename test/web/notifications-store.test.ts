@@ -1,6 +1,6 @@
 /** The notification centre's store: newest first, once each, the bell's count, mark read, mark all, delete. */
 import { createPinia, setActivePinia } from 'pinia';
-import { useNotificationStore } from '../../web/src/stores/notifications';
+import { RECONCILE_DELAY_MS, RECONCILE_WINDOW_MS, useNotificationStore } from '../../web/src/stores/notifications';
 import { FakeRest, system } from './fakes';
 
 function setup() {
@@ -118,4 +118,28 @@ test('a bell count fetched before a pushed notification was stored is asked agai
   await store.setUnreadFrom(4, store.epoch);
   expect(store.unread).toBe(4);
   expect(rest.callsTo('unreadCount')).toHaveLength(1);
+});
+
+test('a notification pushed just after a count that already included it ends up counted once', async () => {
+  jest.useFakeTimers();
+  try {
+    const { store, rest } = setup();
+    const m = achievement('first');
+    rest.counts = { chat: 0, system: 1, total: 1 }; // stored and counted before the answer; pushed after it
+    await store.setUnreadFrom(1, store.epoch);
+    store.receive(m);
+    expect(store.unread).toBe(2);
+    await jest.advanceTimersByTimeAsync(RECONCILE_DELAY_MS);
+    expect(rest.callsTo('unreadCount')).toHaveLength(1);
+    expect(store.unread).toBe(1);
+
+    // Long after the last count, a push is simply counted: no request.
+    await jest.advanceTimersByTimeAsync(RECONCILE_WINDOW_MS);
+    store.receive(achievement('second'));
+    await jest.advanceTimersByTimeAsync(RECONCILE_DELAY_MS * 2);
+    expect(store.unread).toBe(2);
+    expect(rest.callsTo('unreadCount')).toHaveLength(1);
+  } finally {
+    jest.useRealTimers();
+  }
 });

@@ -27,6 +27,9 @@ export const PAGE_SIZE = 30;
 const CATCH_UP_PAGE = 100;
 const CATCH_UP_MAX_PAGES = 20;
 const MAX_COUNT_ATTEMPTS = 3;
+/** A push this soon after the server's counts were applied may already be in them: re-check (after a short delay). */
+export const RECONCILE_WINDOW_MS = 5_000;
+export const RECONCILE_DELAY_MS = 800;
 
 export type MessageStatus = 'sending' | 'sent' | 'failed' | 'read';
 
@@ -106,6 +109,9 @@ export const useChatStore = defineStore('chat', () => {
   const deletedIds = new Set<string>();
   /** Moves whenever an unread count changes here; see refreshCounts. */
   let countsEpoch = 0;
+  /** When the server's counts were last applied, and the pending re-check (see onMessage). */
+  let countsAt = Number.NEGATIVE_INFINITY;
+  let reconcileTimer: ReturnType<typeof setTimeout> | undefined;
 
   const me = ref('');
   const friends = reactive<Record<string, Friend>>({});
@@ -268,6 +274,9 @@ export const useChatStore = defineStore('chat', () => {
       return;
     }
     setUnread(peerId, unreadOf(peerId) + 1);
+    // Counts answered just before this push may already include it (stored and counted, then pushed while the
+    // answer travelled): so soon after a count, check with the server once the pushes of the moment are in.
+    if (now() - countsAt < RECONCILE_WINDOW_MS) scheduleReconcile();
     thread(peerId).unseen = true;
     deps.notify?.({ kind: 'chat', title: nameOf(peerId), body: preview(m.content), peerId, windowOpen: !!windowOf(peerId) });
   }
@@ -613,6 +622,15 @@ export const useChatStore = defineStore('chat', () => {
     for (const id of Object.keys(unreadByPeer)) if (!(id in perPeer)) delete unreadByPeer[id];
     Object.assign(unreadByPeer, perPeer);
     chatUnread.value = counts.chat;
+    countsAt = now();
+  }
+
+  function scheduleReconcile(): void {
+    if (reconcileTimer) return;
+    reconcileTimer = setTimeout(() => {
+      reconcileTimer = undefined;
+      void refreshCounts().catch(() => undefined);
+    }, RECONCILE_DELAY_MS);
   }
 
   /**
@@ -648,6 +666,9 @@ export const useChatStore = defineStore('chat', () => {
   }
 
   function reset(): void {
+    clearTimeout(reconcileTimer);
+    reconcileTimer = undefined;
+    countsAt = Number.NEGATIVE_INFINITY;
     for (const t of ackTimers.values()) clearTimeout(t);
     for (const t of typingTimers.values()) clearTimeout(t);
     ackTimers.clear();

@@ -15,6 +15,12 @@ export interface NotificationDeps {
 }
 
 const PAGE = 30;
+/**
+ * A count answered just before a push arrives may already include the pushed message (stored, counted, then pushed
+ * while the answer travelled): a push this soon after a count was taken is checked with the server shortly after.
+ */
+export const RECONCILE_WINDOW_MS = 5_000;
+export const RECONCILE_DELAY_MS = 800;
 
 export const useNotificationStore = defineStore('notifications', () => {
   let deps: NotificationDeps | undefined;
@@ -26,6 +32,9 @@ export const useNotificationStore = defineStore('notifications', () => {
   /** Moves whenever the unread count changes here, so a count fetched meanwhile is known to be stale. */
   const epoch = ref(0);
   const bump = () => epoch.value++;
+  /** When the server's count was last applied (ms). */
+  let countedAt = Number.NEGATIVE_INFINITY;
+  let reconcileTimer: ReturnType<typeof setTimeout> | undefined;
 
   const sorted = computed(() => [...items.value].sort((a, b) => compareIds(b.id, a.id)));
 
@@ -45,6 +54,7 @@ export const useNotificationStore = defineStore('notifications', () => {
     if (!m.isRead) {
       unread.value++;
       bump();
+      if (Date.now() - countedAt < RECONCILE_WINDOW_MS) scheduleReconcile();
     }
     const d = describeSystem(m);
     deps?.notify?.({ title: d.title, body: d.body, messageId: m.id });
@@ -128,14 +138,32 @@ export const useNotificationStore = defineStore('notifications', () => {
       since = epoch.value;
       n = (await deps.rest.unreadCount()).system;
     }
-    unread.value = Math.max(0, n);
+    setUnread(n);
   }
 
   function setUnread(n: number): void {
     unread.value = Math.max(0, n);
+    countedAt = Date.now();
+  }
+
+  /** Ask the server for the count once the pushes of the moment have arrived (one request per burst). */
+  function scheduleReconcile(): void {
+    const rest = deps?.rest;
+    if (reconcileTimer || !rest?.unreadCount) return;
+    reconcileTimer = setTimeout(() => {
+      reconcileTimer = undefined;
+      const since = epoch.value;
+      void rest
+        .unreadCount!()
+        .then((c) => setUnreadFrom(c.system, since))
+        .catch(() => undefined);
+    }, RECONCILE_DELAY_MS);
   }
 
   function reset(): void {
+    clearTimeout(reconcileTimer);
+    reconcileTimer = undefined;
+    countedAt = Number.NEGATIVE_INFINITY;
     items.value = [];
     hasMore.value = false;
     loaded.value = false;
