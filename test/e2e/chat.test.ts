@@ -132,6 +132,9 @@ describe('Parley in Chromium, against the local stack', () => {
     await alice.page.setViewportSize({ width: 390, height: 844 });
     await alice.screenshot('chats-alice-phone');
     expect(await alice.messageTexts('bob')).toHaveLength(4);
+    const box = await alice.tid('chat-window-bob').boundingBox();
+    expect(box).toMatchObject({ x: 0, width: 390 });
+    expect(box!.height).toBeGreaterThan(844 * 0.9);
     // Nothing (a long conversation preview, say) makes the page wider than the phone.
     expect(await alice.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   });
