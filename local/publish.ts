@@ -5,6 +5,8 @@
  * (http://127.0.0.1:${PORT:-3000}/_aws/events, or PARLEY_EVENTS_ENDPOINT / --endpoint), or to real AWS with --aws
  * (your usual credentials and region). Prints the EventId, or the failure and exits non-zero.
  */
+// The SDK's Node 22 notice (for releases after January 2027) is noise on every publish from a developer's Node 20.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DEFAULT_EVENT_BUS_NAME, EVENT_DETAIL_TYPES } from '../lib/wiring';
 
