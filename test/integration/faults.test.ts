@@ -14,42 +14,35 @@ import { mapLimit } from '../../lambdas/core/concurrency';
 import { convPk, partition, plantConnection, tableClient } from '../support/attack-clients';
 import { op, pushTo, startFaultProxy, type FaultProxy } from '../support/attack-faults';
 import { api, sendEvent, uid, WsClient } from '../support/clients';
-import { startTestStack, type TestStack } from '../support/stack';
+import type { TestStack } from '../support/stack';
+import { useStack } from './session';
 
 jest.setTimeout(60000);
 
 let stack: TestStack;
 let dynamoFaults: FaultProxy;
 let pushFaults: FaultProxy;
-const open: WsClient[] = [];
 
-beforeAll(async () => {
+// Declared before useStack so it runs first: the faults are off before the test's connections close.
+afterEach(() => {
+  dynamoFaults?.clear();
+  pushFaults?.clear();
+});
+const session = useStack(async () => {
   dynamoFaults = await startFaultProxy(process.env.PARLEY_TEST_DYNAMO_ENDPOINT || undefined);
   pushFaults = await startFaultProxy();
-  stack = await startTestStack({ env: { AWS_ENDPOINT_URL_DYNAMODB: dynamoFaults.url, WS_MANAGEMENT_ENDPOINT: pushFaults.url } });
+  return { env: { AWS_ENDPOINT_URL_DYNAMODB: dynamoFaults.url, WS_MANAGEMENT_ENDPOINT: pushFaults.url } };
+});
+const { connect, friends } = session;
+beforeAll(() => {
+  stack = session.stack;
   dynamoFaults.target = stack.dynamoEndpoint;
   pushFaults.target = `${stack.url}/_aws/ws`;
 });
-afterEach(async () => {
-  dynamoFaults.clear();
-  pushFaults.clear();
-  while (open.length) await Promise.all(open.splice(0, 50).map((c) => c.close()));
-});
 afterAll(async () => {
-  await stack?.stop();
   await dynamoFaults?.stop();
   await pushFaults?.stop();
 });
-
-async function connect(userId: string): Promise<WsClient> {
-  const c = await WsClient.open(stack, userId);
-  open.push(c);
-  return c;
-}
-async function friends(a: string, b: string): Promise<void> {
-  await sendEvent(stack, 'FriendshipCreated', { userIds: [a, b] });
-  await stack.drainEvents();
-}
 const db = () => tableClient(stack.dynamoEndpoint);
 const connectionRows = (userId: string) => partition(db(), stack.tables.connections, 'userId', userId);
 const chatMessages = (a: string, b: string) => partition(db(), stack.tables.main, 'pk', convPk(a, b));

@@ -20,8 +20,9 @@ import {
   unsignedJwt,
   type JwksServer,
 } from '../support/attack-tokens';
-import { api, sendEvent, uid, WsClient } from '../support/clients';
-import { startTestStack, type TestStack } from '../support/stack';
+import { api, sendEvent, uid, type WsClient } from '../support/clients';
+import type { TestStack } from '../support/stack';
+import { useStack } from './session';
 
 const AUD = 'parley-local';
 const issuerKey = rsaKey('security-test-issuer-key');
@@ -30,31 +31,20 @@ let devKeys: { kid?: string }[] = [];
 let jwks: JwksServer;
 let stack: TestStack;
 let ISS = '';
-const open: WsClient[] = [];
 
-beforeAll(async () => {
+const session = useStack(async () => {
   jwks = await startJwksServer(() => [...devKeys, issuerKey.jwk] as never);
-  stack = await startTestStack({ env: { JWKS_URI: jwks.url } });
+  return { env: { JWKS_URI: jwks.url } };
+});
+const { connect, friends } = session;
+beforeAll(() => {
+  stack = session.stack;
   devKeys = stack.local.issuer.jwks.keys as { kid?: string }[];
   ISS = stack.local.issuer.issuer;
 });
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()));
-});
 afterAll(async () => {
-  await stack?.stop();
   await jwks?.stop();
 });
-
-async function connect(userId: string): Promise<WsClient> {
-  const c = await WsClient.open(stack, userId);
-  open.push(c);
-  return c;
-}
-async function friends(a: string, b: string): Promise<void> {
-  await sendEvent(stack, 'FriendshipCreated', { userIds: [a, b] });
-  await stack.drainEvents();
-}
 async function sendAndAck(c: WsClient, frame: Record<string, unknown>) {
   const clientMessageId = (frame.clientMessageId as string) ?? uid('c');
   c.send({ action: 'sendMessage', clientMessageId, ...frame });

@@ -7,34 +7,19 @@
  * the fixed-window boundary predictable, and tests wait past it when it is near.
  */
 import { partition, tableClient, convPk } from '../support/attack-clients';
-import { api, sendEvent, uid, WsClient } from '../support/clients';
-import { startTestStack, type TestStack } from '../support/stack';
+import { api, uid } from '../support/clients';
+import type { TestStack } from '../support/stack';
+import { useStack } from './session';
 
 const SEND_LIMIT = 8;
 const TYPING_LIMIT = 3;
 const WINDOW = 3600;
+const session = useStack({ env: { RATE_LIMIT_SEND: `${SEND_LIMIT}/${WINDOW}`, RATE_LIMIT_TYPING: `${TYPING_LIMIT}/${WINDOW}` } });
+const { connect, friends } = session;
 let stack: TestStack;
-const open: WsClient[] = [];
-
-beforeAll(async () => {
-  stack = await startTestStack({ env: { RATE_LIMIT_SEND: `${SEND_LIMIT}/${WINDOW}`, RATE_LIMIT_TYPING: `${TYPING_LIMIT}/${WINDOW}` } });
+beforeAll(() => {
+  stack = session.stack;
 });
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()));
-});
-afterAll(async () => {
-  await stack?.stop();
-});
-
-async function connect(userId: string): Promise<WsClient> {
-  const c = await WsClient.open(stack, userId);
-  open.push(c);
-  return c;
-}
-async function friends(a: string, b: string): Promise<void> {
-  await sendEvent(stack, 'FriendshipCreated', { userIds: [a, b] });
-  await stack.drainEvents();
-}
 const db = () => tableClient(stack.dynamoEndpoint);
 /** Everything the send path could have written for a sender/recipient pair. */
 async function written(from: string, to: string) {

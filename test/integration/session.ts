@@ -11,11 +11,12 @@ export interface Session {
   friends(a: string, b: string): Promise<void>;
 }
 
-export function useStack(opts: TestStackOptions = {}): Session {
+/** `opts` may be a function, for options that need something started first (a proxy, a JWKS server). */
+export function useStack(opts: TestStackOptions | (() => Promise<TestStackOptions>) = {}): Session {
   let stack: TestStack | undefined;
   const open: WsClient[] = [];
   beforeAll(async () => {
-    stack = await startTestStack(opts);
+    stack = await startTestStack(typeof opts === 'function' ? await opts() : opts);
   });
   afterEach(async () => {
     while (open.length) await Promise.all(open.splice(0, 50).map((c) => c.close()));
