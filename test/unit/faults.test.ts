@@ -18,7 +18,7 @@ import {
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, EventBridgeEvent } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler as notify } from '../../lambdas/events/notify';
 import { handler as unreadCount } from '../../lambdas/http/unread-count';
@@ -27,7 +27,7 @@ import { handler as connectHandler } from '../../lambdas/ws/connect';
 import { handler as markRead } from '../../lambdas/ws/mark-read';
 import { handler as sendMessage } from '../../lambdas/ws/send-message';
 import { handler as typing } from '../../lambdas/ws/typing';
-import { wsFrame } from '../fixtures/events';
+import { bridgeEvent, wsFrame } from '../fixtures/events';
 
 // REST needs a verified caller; the verifier itself is attacked in security-auth.test.ts. Here a token is "good" or not.
 jest.mock('../../lambdas/adapters/jwt', () => ({
@@ -45,17 +45,7 @@ const CONNECTIONS = process.env.CONNECTIONS_TABLE;
 
 const throttled = () => new ProvisionedThroughputExceededException({ message: 'Rate of requests exceeds the allowed throughput', $metadata: {} });
 
-const event = (detailType: string, detail: unknown, id: string): EventBridgeEvent<string, unknown> => ({
-  version: '0',
-  id,
-  'detail-type': detailType,
-  source: 'app.test',
-  account: '000000000000',
-  time: '2026-11-24T10:00:00Z',
-  region: 'us-east-1',
-  resources: [],
-  detail,
-});
+const event = bridgeEvent;
 
 type Put = { Item: Record<string, unknown> };
 

@@ -2,23 +2,13 @@ import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { EventBridgeEvent } from 'aws-lambda';
+import { bridgeEvent } from '../fixtures/events';
 import { handler } from '../../lambdas/events/notify';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const api = mockClient(ApiGatewayManagementApiClient);
 
-const event = (detailType: string, detail: unknown, id = 'evt-1'): EventBridgeEvent<string, unknown> => ({
-  version: '0',
-  id,
-  'detail-type': detailType,
-  source: 'app.test',
-  account: '000000000000',
-  time: '2026-11-24T10:00:00Z',
-  region: 'us-east-1',
-  resources: [],
-  detail,
-});
+const event = bridgeEvent;
 
 type Put = { Item: Record<string, unknown> };
 const putsOf = (input: TransactWriteCommandInput) => (input.TransactItems ?? []).filter((i) => i.Put).map((i) => (i.Put as Put).Item);
