@@ -123,7 +123,8 @@ export const FUNCTIONS = {
   }),
   wsSendMessage: fn('lambdas/ws/send-message.ts', 'WebSocket sendMessage', { tables: { ...chatRW, connections: 'readWrite' }, manageConnections: true }),
   wsMarkRead: fn('lambdas/ws/mark-read.ts', 'WebSocket markRead', { tables: { ...chatRW, connections: 'readWrite' }, manageConnections: true }),
-  wsTyping: fn('lambdas/ws/typing.ts', 'WebSocket typing', { tables: { ...chatRW, connections: 'readWrite' }, manageConnections: true }),
+  // typing reads nothing from the main table: its friendship check and rate window are one transaction (writes).
+  wsTyping: fn('lambdas/ws/typing.ts', 'WebSocket typing', { tables: { main: 'write', connections: 'readWrite' }, manageConnections: true }),
   wsPing: fn('lambdas/ws/ping.ts', 'WebSocket ping -> pong'),
   wsDefault: fn('lambdas/ws/default.ts', 'WebSocket $default: unknown action -> BAD_REQUEST'),
 
