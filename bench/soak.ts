@@ -24,6 +24,8 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import WebSocket from 'ws';
+import { sendEvent } from '../test/support/clients';
+import type { TestStack } from '../test/support/stack';
 
 // ---------------------------------------------------------------- target
 
@@ -71,6 +73,19 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 const FIRST_ID = '00000000000000000000000000';
 
 /** A target for a running local stack at `url` (its dev issuer and PutEvents endpoint). */
+/** A local stack started in this process (the test harness): its dev issuer, and friendships through its event bus. */
+export function stackTarget(stack: TestStack): SoakTarget {
+  return {
+    url: stack.url,
+    wsUrl: stack.wsUrl,
+    token: (u) => stack.token(u),
+    befriend: async (a, b) => {
+      await sendEvent(stack, 'FriendshipCreated', { userIds: [a, b] });
+      await stack.drainEvents();
+    },
+  };
+}
+
 export function remoteTarget(url: string, busName = 'parley'): SoakTarget {
   const base = new URL(url);
   if (!LOOPBACK.has(base.hostname)) throw new Error(`the soak only runs against a loopback stack, not ${base.hostname}`);
@@ -568,22 +583,10 @@ async function main(): Promise<void> {
   } else {
     process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
     const { startTestStack } = await import('../test/support/stack');
-    const { sendEvent } = await import('../test/support/clients');
     progress('soak: starting an in-memory local stack on a free loopback port');
     const stack = await startTestStack({ log: 'error' });
     try {
-      report = await runSoak(
-        {
-          url: stack.url,
-          wsUrl: stack.wsUrl,
-          token: (u) => stack.token(u),
-          befriend: async (a, b) => {
-            await sendEvent(stack, 'FriendshipCreated', { userIds: [a, b] });
-            await stack.drainEvents();
-          },
-        },
-        { seconds, pairs, seed, progress },
-      );
+      report = await runSoak(stackTarget(stack), { seconds, pairs, seed, progress });
     } finally {
       await stack.stop();
     }

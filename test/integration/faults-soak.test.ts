@@ -4,8 +4,7 @@
  * acked message must be in both histories exactly once and in order, and every unread counter must equal what it
  * counts. The figures differ run to run; the invariants may not.
  */
-import { runSoak } from '../../bench/soak';
-import { sendEvent } from '../support/clients';
+import { runSoak, stackTarget } from '../../bench/soak';
 import { startTestStack, type TestStack } from '../support/stack';
 
 let stack: TestStack;
@@ -17,18 +16,7 @@ afterAll(async () => {
 });
 
 it('a few seconds of random chatting, reading and reconnecting lose and duplicate nothing; counters stay exact', async () => {
-  const report = await runSoak(
-    {
-      url: stack.url,
-      wsUrl: stack.wsUrl,
-      token: (u) => stack.token(u),
-      befriend: async (a, b) => {
-        await sendEvent(stack, 'FriendshipCreated', { userIds: [a, b] });
-        await stack.drainEvents();
-      },
-    },
-    { seconds: 6, pairs: 4, seed: 20261124 },
-  );
+  const report = await runSoak(stackTarget(stack), { seconds: 6, pairs: 4, seed: 20261124 });
 
   expect(report.violations).toEqual([]);
   expect(report.messagesAcked).toBeGreaterThan(20);
