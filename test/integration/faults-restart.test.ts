@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { isPidAlive } from '../../local/dynamo';
 import { startStack, type Stack } from '../../local/stack';
 import { api, sendEvent, uid, WsClient } from '../support/clients';
-import type { TestStack } from '../support/stack';
+import { asTestStack, type TestStack } from '../support/stack';
 
 jest.setTimeout(120000);
 
@@ -38,20 +38,7 @@ async function start(previous?: Stack): Promise<TestStack> {
     log: 'silent',
     env: { POWERTOOLS_LOG_LEVEL: 'ERROR' },
   });
-  const s = local;
-  return {
-    url: s.url,
-    wsUrl: s.wsUrl,
-    port: s.port,
-    tables: { main: s.tables.main, connections: s.tables.connections },
-    dynamoEndpoint: s.dynamoEndpoint,
-    token: async (userId, name) => s.issuer.sign(userId, name ?? userId).token,
-    drainEvents: () => s.drainEvents(),
-    calls: s.calls,
-    stop: () => s.stop(),
-    eventBusName: s.events.busName,
-    local: s,
-  };
+  return asTestStack(local);
 }
 
 it('keeps every acknowledged message, counter and friendship; a resend of the in-flight message stores once', async () => {

@@ -100,6 +100,11 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     env: envKey,
   };
 
+  return asTestStack(local);
+}
+
+/** The harness's view of a local stack started by `startStack` (tokens from its dev issuer's `POST /dev/token`). */
+export function asTestStack(local: Stack): TestStack {
   return {
     url: local.url,
     wsUrl: local.wsUrl,
