@@ -1,7 +1,8 @@
 /**
  * Who users are: a Cognito user pool made by the stack (default) or a bring-your-own OIDC issuer from context.
- * Either way the functions get the same three settings the local dev issuer gives them (JWT_ISSUER, JWT_AUDIENCE,
- * JWKS_URI) and run the same verifier code (lambdas/adapters/jwt.ts).
+ * Either way the WebSocket authorizer gets the settings the local stack gives it (JWT_ISSUER, JWT_AUDIENCE and, when
+ * known, JWKS_URI — else it reads the issuer's discovery document) and runs the same verifier code
+ * (lambdas/adapters/jwt.ts); the HTTP API's JWT authorizer gets the same issuer and audience.
  */
 import { Aws, Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
@@ -18,10 +19,10 @@ export interface AuthProps {
 }
 
 export class Auth extends Construct {
-  /** Values for JWT_ISSUER / JWT_AUDIENCE / JWKS_URI. */
+  /** Values for JWT_ISSUER / JWT_AUDIENCE / JWKS_URI (undefined: found through discovery). */
   readonly issuer: string;
-  readonly jwksUri: string;
-  /** Origins the browser must reach for login (token endpoint): goes into the CSP connect-src. */
+  readonly jwksUri?: string;
+  /** Origins the browser must reach for login (discovery, token endpoint): goes into the CSP connect-src. */
   readonly browserOrigins: string[];
   readonly userPool?: cognito.UserPool;
   readonly domain?: cognito.UserPoolDomain;
@@ -35,7 +36,9 @@ export class Auth extends Construct {
     if (s.mode === 'oidc') {
       this.issuer = s.issuer;
       this.jwksUri = s.jwksUri;
-      this.browserOrigins = [...new Set([new URL(s.tokenUrl).origin])];
+      // The browser fetches the discovery document from the issuer's origin, then the token endpoint (configured,
+      // or on the issuer's origin for the providers we know; one elsewhere must be configured — docs/DEPLOY.md).
+      this.browserOrigins = [...new Set([s.issuer, s.endpoints.token, s.endpoints.endSession].filter((u): u is string => !!u).map((u) => new URL(u).origin))];
       return;
     }
 
@@ -117,11 +120,16 @@ export class Auth extends Construct {
     return this.client;
   }
 
-  /** JWT_AUDIENCE: the app client id (Cognito ID tokens carry it as `aud`), or the configured audiences. */
-  get audience(): string {
-    if (this.settings.mode === 'oidc') return this.settings.audience.join(',');
+  /** Accepted `aud` values: the app client id (Cognito ID tokens carry it as `aud`), or the configured audiences. */
+  get audiences(): string[] {
+    if (this.settings.mode === 'oidc') return this.settings.audience;
     if (!this.client) throw new Error('Auth.addWebClient must run before the audience is read');
-    return this.client.userPoolClientId;
+    return [this.client.userPoolClientId];
+  }
+
+  /** JWT_AUDIENCE: the audiences, comma-separated. */
+  get audience(): string {
+    return this.audiences.join(',');
   }
 
   /** The `auth` part of the web client's config.json. */
@@ -130,24 +138,24 @@ export class Auth extends Construct {
     if (s.mode === 'oidc') {
       return {
         mode: 'oidc',
-        authorizeUrl: s.authorizeUrl,
-        tokenUrl: s.tokenUrl,
-        ...(s.logoutUrl ? { logoutUrl: s.logoutUrl } : {}),
+        issuer: s.issuer,
         clientId: s.clientId,
         scopes: s.scopes,
         redirectUri,
+        ...(Object.keys(s.endpoints).length ? { endpoints: s.endpoints } : {}),
       };
     }
     if (!this.domain || !this.client) throw new Error('Auth.addWebClient must run before webConfig');
     const base = this.domain.baseUrl();
+    // Cognito's hosted UI endpoints are known, so the client needs no discovery (whose document lacks Cognito's
+    // non-standard /logout anyway).
     return {
       mode: 'oidc',
-      authorizeUrl: `${base}/oauth2/authorize`,
-      tokenUrl: `${base}/oauth2/token`,
-      logoutUrl: `${base}/logout`,
+      issuer: this.issuer,
       clientId: this.client.userPoolClientId,
       scopes: ['openid', 'email', 'profile'],
       redirectUri,
+      endpoints: { authorization: `${base}/oauth2/authorize`, token: `${base}/oauth2/token`, endSession: `${base}/logout` },
     };
   }
 }

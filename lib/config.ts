@@ -21,12 +21,13 @@ export type AuthSettings =
     }
   | {
       mode: 'oidc';
+      /** Exactly as typed: tokens' `iss` must equal it character for character (Auth0's ends in /). */
       issuer: string;
       audience: string[];
-      jwksUri: string;
-      authorizeUrl: string;
-      tokenUrl: string;
-      logoutUrl?: string;
+      /** Configured signing-key address; undefined = the issuer's discovery document says. */
+      jwksUri?: string;
+      /** Configured endpoints for the web client; a missing one comes from the discovery document. */
+      endpoints: { authorization?: string; token?: string; endSession?: string };
       clientId: string;
       scopes: string[];
     };
@@ -134,7 +135,9 @@ function httpsUrl(key: string, value: string): string {
     throw new ConfigError(`${key} must be a URL, got "${value}"`);
   }
   if (u.protocol !== 'https:') throw new ConfigError(`${key} must be an https:// URL, got "${value}"`);
-  return value.replace(/\/+$/, '');
+  if (u.search || u.hash) throw new ConfigError(`${key} must have no query or fragment, got "${value}"`);
+  // Kept exactly as typed: an issuer is compared with `iss` character for character, trailing slash included.
+  return value;
 }
 
 /** A browser origin: scheme://host[:port], no path. http is allowed for local development origins. */
@@ -179,18 +182,20 @@ function authSettings(get: Lookup): AuthSettings {
   const issuer = httpsUrl('oidcIssuer', issuerRaw);
   const audience = list(get, 'oidcAudience');
   if (audience.length === 0) throw new ConfigError('authMode=oidc needs oidcAudience (the client id your tokens carry in "aud")');
-  const opt = (key: string, fallback: string) => httpsUrl(key, str(get, key) ?? fallback);
-  const logout = str(get, 'oidcLogoutUrl');
+  // Unset endpoints come from the issuer's discovery document ({issuer}/.well-known/openid-configuration), read by
+  // the WebSocket authorizer (jwks_uri), API Gateway's JWT authorizer and the web client at run time, never guessed.
+  const opt = (key: string) => {
+    const v = str(get, key);
+    return v === undefined ? undefined : httpsUrl(key, v);
+  };
   const scopes = list(get, 'oidcScopes');
+  const endpoints = { authorization: opt('oidcAuthorizeUrl'), token: opt('oidcTokenUrl'), endSession: opt('oidcLogoutUrl') };
   return {
     mode,
-    // aws-jwt-verify compares the token's iss with this string exactly; keep what ops typed (minus a trailing /).
     issuer,
     audience,
-    jwksUri: opt('oidcJwksUri', `${issuer}/.well-known/jwks.json`),
-    authorizeUrl: opt('oidcAuthorizeUrl', `${issuer}/authorize`),
-    tokenUrl: opt('oidcTokenUrl', `${issuer}/token`),
-    logoutUrl: logout ? httpsUrl('oidcLogoutUrl', logout) : undefined,
+    jwksUri: opt('oidcJwksUri'),
+    endpoints: Object.fromEntries(Object.entries(endpoints).filter(([, v]) => v !== undefined)),
     clientId: str(get, 'oidcClientId') ?? audience[0],
     scopes: scopes.length ? scopes.flatMap((s) => s.split(/\s+/)) : ['openid', 'profile', 'email'],
   };

@@ -1,17 +1,22 @@
 /**
- * The REST API (API Gateway HTTP API, payload format 2.0): one route per wiring `HTTP_ROUTES` entry, CORS for the
- * web origins, stage-wide throttling and JSON access logs. Authentication happens inside the handlers (the same
- * verifier as the WebSocket authorizer) so every refusal carries the contract's `{"error":{...}}` body.
+ * The REST API (API Gateway HTTP API, payload format 2.0): one route per wiring `HTTP_ROUTES` entry, every one behind
+ * a JWT authorizer (the stack's issuer and audience; API Gateway finds the keys through the issuer's discovery
+ * document), so a request without a valid token is answered 401 `{"message":"Unauthorized"}` by the gateway and
+ * never invokes — or bills — a function. CORS for the web origins, stage-wide throttling and JSON access logs.
+ * The route table is checked against API Gateway's rules first (lib/route-rules.ts): synth fails, naming the routes,
+ * where CreateRoute would fail the deployment.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { constructIdOf } from './functions';
-import { HTTP_ROUTES, type FunctionKey } from './wiring';
+import { assertHttpRoutes } from './route-rules';
+import { HTTP_AUTHORIZER, HTTP_ROUTES, type FunctionKey, type HttpRouteDef } from './wiring';
 
 export interface RestApiProps {
   /** Browser origins allowed by CORS (the CloudFront URL and configured extras). */
@@ -20,6 +25,10 @@ export interface RestApiProps {
   functions: Record<FunctionKey, lambda.IFunction>;
   logRetention: logs.RetentionDays;
   logRemovalPolicy: RemovalPolicy;
+  /** Whose tokens the JWT authorizer accepts: `iss` exactly, and the `aud` (or `client_id`) values. */
+  jwt: { issuer: string; audience: string[] };
+  /** The route table (default: the wiring's HTTP_ROUTES). */
+  routes?: readonly HttpRouteDef[];
 }
 
 /** Never logs the Authorization header or query strings. */
@@ -49,6 +58,7 @@ export class RestApi extends Construct {
 
   constructor(scope: Construct, id: string, props: RestApiProps) {
     super(scope, id);
+    const routes = assertHttpRoutes(props.routes ?? HTTP_ROUTES);
     this.api = new apigwv2.HttpApi(this, 'Api', {
       description: 'Parley REST API (history, conversations, unread counts, system messages, friends)',
       createDefaultStage: false,
@@ -75,9 +85,14 @@ export class RestApi extends Construct {
       },
     });
 
+    const authorizer = new HttpJwtAuthorizer('JwtAuthorizer', props.jwt.issuer, {
+      jwtAudience: props.jwt.audience,
+      identitySource: [HTTP_AUTHORIZER.identitySource],
+    });
+
     // One integration per function (a function may serve several routes).
     const integrations = new Map<FunctionKey, HttpLambdaIntegration>();
-    for (const route of HTTP_ROUTES) {
+    for (const route of routes) {
       let integration = integrations.get(route.function);
       if (!integration) {
         integration = new HttpLambdaIntegration(`${constructIdOf(route.function)}Integration`, props.functions[route.function], {
@@ -85,7 +100,7 @@ export class RestApi extends Construct {
         });
         integrations.set(route.function, integration);
       }
-      this.api.addRoutes({ path: route.path, methods: [METHOD[route.method]], integration });
+      this.api.addRoutes({ path: route.path, methods: [METHOD[route.method]], integration, authorizer });
     }
   }
 

@@ -101,7 +101,7 @@ export class ParleyStack extends Stack {
       tokenEnvironment: {
         [ENV.jwtIssuer]: this.auth.issuer,
         [ENV.jwtAudience]: this.auth.audience,
-        [ENV.jwksUri]: this.auth.jwksUri,
+        ...(this.auth.jwksUri ? { [ENV.jwksUri]: this.auth.jwksUri } : {}),
       },
       tables: this.data.tables,
       webSocketStage: this.realtime.stage,
@@ -119,6 +119,7 @@ export class ParleyStack extends Stack {
       functions,
       logRetention,
       logRemovalPolicy: logRemoval,
+      jwt: { issuer: this.auth.issuer, audience: this.auth.audiences },
     });
     this.notifications = new Notifications(this, 'Notifications', { eventBusName: cfg.eventBusName, functions });
 

@@ -92,7 +92,8 @@ export interface FunctionDef {
   tables: Partial<Record<TableKey, TableAccess>>;
   /** Needs execute-api:ManageConnections on the WebSocket stage (PostToConnection). */
   manageConnections: boolean;
-  /** Verifies JWTs (needs the issuer settings). */
+  /** Verifies JWTs itself (needs the issuer settings): the WebSocket authorizer. REST routes don't: the HTTP API's
+   *  JWT authorizer verifies their tokens before they run. */
   verifiesTokens: boolean;
   /** Bounded concurrency (reserved) where it protects the tables; undefined = account pool. */
   reservedConcurrency?: number;
@@ -128,27 +129,23 @@ export const FUNCTIONS = {
   wsPing: fn('lambdas/ws/ping.ts', 'WebSocket ping -> pong'),
   wsDefault: fn('lambdas/ws/default.ts', 'WebSocket $default: unknown action -> BAD_REQUEST'),
 
-  httpHistory: fn('lambdas/http/get-history.ts', 'GET chat history with a user', { tables: { main: 'read' }, verifiesTokens: true }),
-  httpConversations: fn('lambdas/http/list-conversations.ts', 'GET conversation list', { tables: { main: 'read' }, verifiesTokens: true }),
-  httpUnreadCount: fn('lambdas/http/unread-count.ts', 'GET unread counts', { tables: { main: 'read' }, verifiesTokens: true }),
-  httpSystemList: fn('lambdas/http/list-system.ts', 'GET system messages', { tables: { main: 'read' }, verifiesTokens: true }),
+  httpHistory: fn('lambdas/http/get-history.ts', 'GET chat history with a user', { tables: { main: 'read' } }),
+  httpConversations: fn('lambdas/http/list-conversations.ts', 'GET conversation list', { tables: { main: 'read' } }),
+  httpUnreadCount: fn('lambdas/http/unread-count.ts', 'GET unread counts', { tables: { main: 'read' } }),
+  httpSystemList: fn('lambdas/http/list-system.ts', 'GET system messages', { tables: { main: 'read' } }),
   httpSystemMarkRead: fn('lambdas/http/mark-system-read.ts', 'POST mark system messages read', {
     tables: { main: 'readWrite' },
-    verifiesTokens: true,
   }),
   httpMarkConversationRead: fn('lambdas/http/mark-conversation-read.ts', 'POST mark a conversation read', {
     tables: { ...chatRW, connections: 'readWrite' },
     manageConnections: true,
-    verifiesTokens: true,
   }),
   httpDeleteMessage: fn('lambdas/http/delete-message.ts', 'DELETE a message (soft)', {
     tables: { ...chatRW, connections: 'readWrite' },
     manageConnections: true,
-    verifiesTokens: true,
   }),
   httpFriends: fn('lambdas/http/list-friends.ts', 'GET friends with presence and unread', {
     tables: { main: 'read', connections: 'read' },
-    verifiesTokens: true,
   }),
 
   eventsNotify: fn('lambdas/events/notify.ts', 'EventBridge target: system messages and the friend graph', {
@@ -207,18 +204,30 @@ export interface HttpRouteDef {
 }
 
 /**
- * HTTP API routes (payload format 2.0). Authentication happens in the handlers (same verifier as the WebSocket
- * authorizer) so that every refusal carries the contract's `{"error":{...}}` body.
- * API Gateway prefers static path segments over {params}; the local router does the same.
+ * HTTP API routes (payload format 2.0), every one behind the HTTP API's JWT authorizer (HTTP_AUTHORIZER): a request
+ * without a valid bearer token is answered 401 by the gateway and never reaches a function.
+ * API Gateway prefers static path segments over {params}; the local router does the same. Under /api/messages the
+ * variable is `{id}` at every level — a user id or a message id, by route — because API Gateway refuses two routes
+ * whose variables have different names at one level (lib/route-rules.ts checks the table at synth and at start).
  */
+/**
+ * The HTTP API's JWT authorizer, on every route: API Gateway reads the token from this header ("Bearer " optional),
+ * checks its RSA signature against the issuer's JWKS (found through the issuer's discovery document), `iss` exactly,
+ * `aud` (or `client_id` when there is no `aud`) against the audiences, and `exp`/`nbf`/`iat`; anything else is 401
+ * `{"message":"Unauthorized"}`. The local HTTP gateway plays the same authorizer (local/jwt-authorizer.ts).
+ */
+export const HTTP_AUTHORIZER = {
+  identitySource: '$request.header.Authorization',
+} as const;
+
 export const HTTP_ROUTES: HttpRouteDef[] = [
   { method: 'GET', path: '/api/messages/conversations/list', function: 'httpConversations' },
   { method: 'GET', path: '/api/messages/unread/count', function: 'httpUnreadCount' },
   { method: 'GET', path: '/api/messages/system/list', function: 'httpSystemList' },
   { method: 'POST', path: '/api/messages/system/mark-read', function: 'httpSystemMarkRead' },
-  { method: 'GET', path: '/api/messages/{userId}', function: 'httpHistory' },
-  { method: 'POST', path: '/api/messages/{userId}/read', function: 'httpMarkConversationRead' },
-  { method: 'DELETE', path: '/api/messages/{messageId}', function: 'httpDeleteMessage' },
+  { method: 'GET', path: '/api/messages/{id}', function: 'httpHistory' },
+  { method: 'POST', path: '/api/messages/{id}/read', function: 'httpMarkConversationRead' },
+  { method: 'DELETE', path: '/api/messages/{id}', function: 'httpDeleteMessage' },
   { method: 'GET', path: '/api/friends', function: 'httpFriends' },
 ];
 
@@ -256,12 +265,19 @@ export interface WebConfig {
     | { mode: 'dev'; tokenUrl: string }
     | {
         mode: 'oidc';
-        /** OAuth2 authorize and token endpoints (Cognito hosted UI or any OIDC provider), PKCE. */
-        authorizeUrl: string;
-        tokenUrl: string;
-        logoutUrl?: string;
+        /**
+         * The issuer exactly as its tokens' `iss` spell it (trailing slash and path kept). The client reads its
+         * endpoints from `{issuer without a final /}/.well-known/openid-configuration` unless `endpoints` names them.
+         */
+        issuer: string;
         clientId: string;
         scopes: string[];
+        /** Where the provider sends the browser back (and after sign-out): the web client's own URL. */
         redirectUri: string;
+        /**
+         * Endpoints known without discovery (configured by ops, or Cognito's hosted UI, whose logout is not in its
+         * discovery document). When authorization and token are both given, the client does no discovery at all.
+         */
+        endpoints?: { authorization?: string; token?: string; endSession?: string };
       };
 }

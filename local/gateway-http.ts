@@ -3,13 +3,17 @@
  * `APIGatewayProxyEventV2` for its function, and the `APIGatewayProxyResultV2` becomes the response (a
  * structured result, or a plain string/object -> 200 JSON, as API Gateway does). Route precedence follows API
  * Gateway: a static segment beats a `{param}`. No route (or a known path with another method) -> 404; preflights
- * are answered by the gateway's CORS configuration; bodies over 1 MB -> 413.
+ * are answered by the gateway's CORS configuration; every route is behind the JWT authorizer (local/jwt-authorizer.ts:
+ * 401 `{"message":"Unauthorized"}` before any function runs); bodies over 1 MB -> 413. A route table API Gateway
+ * would refuse (lib/route-rules.ts) fails the gateway's creation, so `npm start` stops with the reason.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { assertHttpRoutes } from '../lib/route-rules';
 import { HTTP_ROUTES, type HttpRouteDef } from '../lib/wiring';
 import { answerPreflight, corsHeaders, type OriginCheck } from './cors';
 import type { FunctionRegistry } from './functions';
+import type { JwtAuthorizer } from './jwt-authorizer';
 import { ACCOUNT_ID, BodyTooLargeError, gatewayId, readBody, sendError, sourceIp } from './http-util';
 import type { Log } from './log';
 
@@ -22,8 +26,8 @@ interface CompiledRoute {
   segments: { literal?: string; param?: string }[];
 }
 
-export function compileRoutes(routes: HttpRouteDef[] = HTTP_ROUTES): CompiledRoute[] {
-  return routes.map((def) => ({
+export function compileRoutes(routes: readonly HttpRouteDef[] = HTTP_ROUTES): CompiledRoute[] {
+  return assertHttpRoutes(routes).map((def) => ({
     def,
     routeKey: `${def.method} ${def.path}`,
     segments: def.path
@@ -117,7 +121,11 @@ export interface HttpGatewayOptions {
   functions: FunctionRegistry;
   log: Log;
   allowedOrigin: OriginCheck;
+  /** The JWT authorizer every route is behind. */
+  authorizer: JwtAuthorizer;
   apiId?: string;
+  /** The route table (default: the wiring's HTTP_ROUTES). */
+  routes?: readonly HttpRouteDef[];
 }
 
 export interface HttpGateway {
@@ -126,9 +134,9 @@ export interface HttpGateway {
 }
 
 export function createHttpGateway(opts: HttpGatewayOptions): HttpGateway {
-  const { functions, log, allowedOrigin } = opts;
+  const { functions, log, allowedOrigin, authorizer } = opts;
   const apiId = opts.apiId ?? 'local';
-  const routes = compileRoutes();
+  const routes = compileRoutes(opts.routes);
 
   return {
     async handle(req, res, url) {
@@ -143,6 +151,16 @@ export function createHttpGateway(opts: HttpGatewayOptions): HttpGateway {
         sendError(res, 404, 'NOT_FOUND', `no route for ${method} ${url.pathname}`, { ...cors, 'apigw-requestid': requestId });
         return true;
       }
+      const { headers, cookies } = lowerCaseHeaders(req);
+      const auth = await authorizer.authorize(headers);
+      if (!auth.ok) {
+        req.resume();
+        log.debug(`http ${match.route.routeKey} refused by the JWT authorizer: ${auth.reason}`);
+        const body = Buffer.from(JSON.stringify({ message: 'Unauthorized' }));
+        res.writeHead(401, { 'content-type': 'application/json', ...cors, 'apigw-requestid': requestId, 'content-length': String(body.length) });
+        res.end(body);
+        return true;
+      }
       let raw: Buffer;
       try {
         raw = await readBody(req, MAX_BODY_BYTES);
@@ -151,12 +169,11 @@ export function createHttpGateway(opts: HttpGatewayOptions): HttpGateway {
         else sendError(res, 400, 'BAD_REQUEST', 'could not read the request body', cors);
         return true;
       }
-      const { headers, cookies } = lowerCaseHeaders(req);
       const isText = TEXT_TYPES.test(headers['content-type'] ?? '');
       const now = new Date();
       const host = headers.host ?? '127.0.0.1';
       const qs = queryParameters(url);
-      const event: APIGatewayProxyEventV2 = {
+      const event: APIGatewayProxyEventV2WithJWTAuthorizer = {
         version: '2.0',
         routeKey: match.route.routeKey,
         rawPath: url.pathname,
@@ -179,6 +196,7 @@ export function createHttpGateway(opts: HttpGatewayOptions): HttpGateway {
           },
           requestId,
           routeKey: match.route.routeKey,
+          authorizer: auth.authorizer,
           stage: '$default',
           time: now.toISOString(),
           timeEpoch: now.getTime(),

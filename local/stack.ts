@@ -11,7 +11,8 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { DEFAULT_EVENT_BUS_NAME, ENV, TABLES, type TableKey } from '../lib/wiring';
+import { assertWsRoutes } from '../lib/route-rules';
+import { DEFAULT_EVENT_BUS_NAME, ENV, TABLES, WS_ROUTES, type TableKey, type WebConfig } from '../lib/wiring';
 import { ConnectionRegistry } from './connections';
 import { originAllowed } from './cors';
 import { startCountingProxy, type CountingProxy } from './counting-proxy';
@@ -20,6 +21,7 @@ import { dynamoClient, startDynamoLocal, type DynamoLocal } from './dynamo';
 import { LocalEventBus } from './events';
 import { createFunctionRegistry, REPO_ROOT, type FunctionOverrides } from './functions';
 import { createHttpGateway } from './gateway-http';
+import { createJwtAuthorizer } from './jwt-authorizer';
 import { createWsGateway, type WsLimits } from './gateway-ws';
 import { sendError, sendJson } from './http-util';
 import { createLog, errorMessage, type Log, type LogLevel } from './log';
@@ -66,7 +68,24 @@ export interface StackOptions {
   eventRetryDelaysMs?: number[];
   /** Override WS_LIMITS (tests of the idle timeout, for instance). */
   wsLimits?: Partial<WsLimits>;
+  /**
+   * Sign users in with a real OpenID Provider instead of the dev issuer: the WebSocket authorizer, the HTTP API's
+   * JWT authorizer and the web client's config.json all use it (the dev issuer's tokens are then refused).
+   */
+  oidc?: OidcOptions;
   log?: Log | LogLevel;
+}
+
+export interface OidcOptions {
+  /** Exactly as the provider's tokens spell `iss` (its discovery document must say the same). */
+  issuer: string;
+  /** `aud` values accepted (the web client's client id first). */
+  audience: string[];
+  /** The web client's client id (default: the first audience). */
+  clientId?: string;
+  scopes?: string[];
+  /** Where the keys are; default: the discovery document's `jwks_uri`. */
+  jwksUri?: string;
 }
 
 export interface CallCounts {
@@ -208,9 +227,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const env: Record<string, string> = {
       ...tableEnv,
       [ENV.wsManagementEndpoint]: `${url}/_aws/ws`,
-      [ENV.jwtIssuer]: `${url}/dev`,
-      [ENV.jwtAudience]: JWT_AUDIENCE,
-      [ENV.jwksUri]: `${url}/dev/.well-known/jwks.json`,
+      // No JWKS_URI: the authorizers find the keys through the issuer's discovery document, as in the cloud.
+      [ENV.jwtIssuer]: options.oidc?.issuer ?? `${url}/dev`,
+      [ENV.jwtAudience]: (options.oidc?.audience ?? [JWT_AUDIENCE]).join(','),
+      ...(options.oidc?.jwksUri ? { [ENV.jwksUri]: options.oidc.jwksUri } : {}),
       [ENV.allowedOrigins]: [...new Set(origins)].join(','),
       AWS_ENDPOINT_URL_DYNAMODB: handlerDynamoEndpoint,
       AWS_REGION: region,
@@ -244,12 +264,24 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const counters: ManagementCounters = { postToConnection: 0 };
     const issuer = createDevIssuer({ issuer: `${url}/dev`, audience: JWT_AUDIENCE, allowedOrigin, users: demoUsers });
     const events = new LocalEventBus({ functions, log, region, busName, retryDelaysMs: options.eventRetryDelaysMs });
+    assertWsRoutes(WS_ROUTES);
     const wsGateway = createWsGateway({ functions, connections, log, region, limits: options.wsLimits });
-    const httpGateway = createHttpGateway({ functions, log, allowedOrigin });
+    // API Gateway's JWT authorizer, with the settings the WebSocket authorizer reads from its environment.
+    const authorizer = createJwtAuthorizer({
+      issuer: env[ENV.jwtIssuer],
+      audience: env[ENV.jwtAudience].split(',').filter(Boolean),
+      jwksUri: env[ENV.jwksUri] || undefined,
+    });
+    const httpGateway = createHttpGateway({ functions, log, allowedOrigin, authorizer });
     const notes: string[] = [];
     const web = await prepareWeb({ build: options.buildWeb ?? true, log, distDir: options.webDist });
     if (web.note) notes.push(web.note);
-    const site = createStaticSite({ distDir: web.distDir, port: () => port });
+    const oidc = options.oidc;
+    const auth = (origin: string): WebConfig['auth'] =>
+      oidc
+        ? { mode: 'oidc', issuer: oidc.issuer, clientId: oidc.clientId ?? oidc.audience[0], scopes: oidc.scopes ?? ['openid', 'profile'], redirectUri: `${origin}/` }
+        : { mode: 'dev', tokenUrl: `${origin}/dev/token` };
+    const site = createStaticSite({ distDir: web.distDir, port: () => port, auth });
 
     server.on('upgrade', (req, socket, head) => wsGateway.handleUpgrade(req, socket, head));
     cleanups.push(async () => {

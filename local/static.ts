@@ -75,14 +75,18 @@ export async function prepareWeb(opts: { build: boolean; log: Log; distDir?: str
   return { note: 'building the web client failed (see above): serving a placeholder page at /' };
 }
 
+export type AuthConfigFor = (origin: string) => WebConfig['auth'];
+
+const devAuth: AuthConfigFor = (origin) => ({ mode: 'dev', tokenUrl: `${origin}/dev/token` });
+
 /** The WebConfig for a browser that reached us at `host` (127.0.0.1 or localhost keep the origin it used). */
-export function webConfig(hostHeader: string | undefined, port: number): WebConfig {
+export function webConfig(hostHeader: string | undefined, port: number, auth: AuthConfigFor = devAuth): WebConfig {
   const hostname = (hostHeader ?? '').replace(/:\d+$/, '');
   const host = hostname === 'localhost' || hostname === '127.0.0.1' ? `${hostname}:${port}` : `127.0.0.1:${port}`;
   return {
     wsUrl: `ws://${host}/ws`,
     apiUrl: `http://${host}`,
-    auth: { mode: 'dev', tokenUrl: `http://${host}/dev/token` },
+    auth: auth(`http://${host}`),
   };
 }
 
@@ -105,7 +109,7 @@ export interface StaticSite {
   handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean>;
 }
 
-export function createStaticSite(opts: { distDir?: string; port: () => number }): StaticSite {
+export function createStaticSite(opts: { distDir?: string; port: () => number; auth?: AuthConfigFor }): StaticSite {
   const root = opts.distDir ? path.resolve(opts.distDir) : undefined;
 
   const serveFile = (req: IncomingMessage, res: ServerResponse, file: string, size: number, cache: string) => {
@@ -125,7 +129,7 @@ export function createStaticSite(opts: { distDir?: string; port: () => number })
     async handle(req, res, url) {
       if (req.method !== 'GET' && req.method !== 'HEAD') return false;
       if (url.pathname === '/config.json') {
-        sendJson(res, 200, webConfig(req.headers.host, opts.port()), { 'cache-control': 'no-store' });
+        sendJson(res, 200, webConfig(req.headers.host, opts.port(), opts.auth), { 'cache-control': 'no-store' });
         return true;
       }
       if (!root) {

@@ -1,21 +1,28 @@
 /**
- * JWT verification with aws-jwt-verify (RS256/ES256 from the issuer's JWKS). The same code runs in the cloud
- * (Cognito or any OIDC issuer) and locally (the dev issuer). JWKS are fetched with the platform `fetch`, which also
- * reaches the local issuer's http:// JWKS; unknown `kid`s are refetched at most once per penalty window.
+ * JWT verification with aws-jwt-verify (RS256/ES256 from the issuer's JWKS) for the WebSocket authorizer. The same
+ * code runs in the cloud (Cognito or any OIDC issuer) and locally (the dev issuer, or a real provider in tests).
+ * The issuer is compared with `iss` exactly as configured (trailing slash and path included). The JWKS address is
+ * configured (JWKS_URI) or read from the issuer's discovery document at first use — a failed discovery is not
+ * remembered, so the next handshake tries again. JWKS are fetched with the platform `fetch`, which also reaches
+ * http:// issuers on loopback; unknown `kid`s are refetched at most once per penalty window (key rotation).
  */
-import { JwtVerifier } from 'aws-jwt-verify/jwt-verifier';
 import { SimpleJwksCache, SimplePenaltyBox } from 'aws-jwt-verify/jwk';
-import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
-import { LIMITS } from '../core/model';
+import { JwtVerifier } from 'aws-jwt-verify/jwt-verifier';
 import { config, once } from '../shared/config';
+import { identityFromClaims, type Identity } from '../shared/identity';
+import { discover, fetchJson, type FetchJson } from './oidc-discovery';
 
-export interface Identity {
-  userId: string;
-  name: string;
-}
+export type { Identity } from '../shared/identity';
 
 export interface TokenVerifier {
   verify(token: string): Promise<Identity>;
+}
+
+export interface TokenSettings {
+  issuer: string;
+  audience: string[];
+  /** Where the signing keys are; undefined = the issuer's discovery document's `jwks_uri`. */
+  jwksUri?: string;
 }
 
 const fetcher = {
@@ -26,30 +33,21 @@ const fetcher = {
   },
 };
 
-/** Display name: `name`, else `preferred_username`, else `cognito:username`, else the `sub`. */
-export function identityFromClaims(payload: JwtPayload): Identity {
-  const sub = payload.sub;
-  if (typeof sub !== 'string' || !LIMITS.userId.test(sub)) throw new Error('token has no usable sub');
-  const pick = (k: string) => {
-    const v = payload[k];
-    return typeof v === 'string' && v.trim() ? v.trim() : undefined;
+export function createTokenVerifier(settings: TokenSettings, get: FetchJson = fetchJson): TokenVerifier {
+  let verifier: Promise<ReturnType<typeof build>> | undefined;
+  const build = (jwksUri: string) =>
+    JwtVerifier.create(
+      { issuer: settings.issuer, audience: settings.audience.length ? settings.audience : null, jwksUri },
+      { jwksCache: new SimpleJwksCache({ fetcher, penaltyBox: new SimplePenaltyBox({ waitSeconds: 10 }) }) },
+    );
+  const ready = () => {
+    verifier ??= (settings.jwksUri ? Promise.resolve(settings.jwksUri) : discover(settings.issuer, get).then((d) => d.jwks_uri)).then(build);
+    verifier.catch(() => (verifier = undefined));
+    return verifier;
   };
-  const name = pick('name') ?? pick('preferred_username') ?? pick('cognito:username') ?? sub;
-  return { userId: sub, name: name.slice(0, 100) };
-}
-
-export function createTokenVerifier(settings: { issuer: string; audience: string[]; jwksUri: string }): TokenVerifier {
-  const verifier = JwtVerifier.create(
-    {
-      issuer: settings.issuer,
-      audience: settings.audience.length ? settings.audience : null,
-      jwksUri: settings.jwksUri,
-    },
-    { jwksCache: new SimpleJwksCache({ fetcher, penaltyBox: new SimplePenaltyBox({ waitSeconds: 10 }) }) },
-  );
   return {
     async verify(token: string) {
-      const payload = await verifier.verify(token);
+      const payload = await (await ready()).verify(token);
       return identityFromClaims(payload);
     },
   };

@@ -1,4 +1,4 @@
-/** GET /api/messages/{userId}?limit=&before=&after= — my chat history with that user, oldest → newest. */
+/** GET /api/messages/{id}?limit=&before=&after= ({id}: the peer's user id) — my chat history with that user, oldest → newest. */
 import { messageReader } from '../adapters/container';
 import { history, pageLimit } from '../core/chat';
 import { httpHandler, ok } from '../shared/http';
@@ -6,7 +6,7 @@ import { historyQuery } from '../shared/rest-schemas';
 import { parse, userIdSchema } from '../shared/schemas';
 
 export const handler = httpHandler(async ({ user, params, query }) => {
-  const peer = parse(userIdSchema, params.userId);
+  const peer = parse(userIdSchema, params.id);
   const q = parse(historyQuery, query);
   return ok(await history({ messages: messageReader() }, user.userId, peer, { limit: pageLimit(q.limit), before: q.before, after: q.after }));
 });

@@ -1,10 +1,10 @@
-/** POST /api/messages/{userId}/read -> {"updated":n}; same effect as the markRead frame. */
+/** POST /api/messages/{id}/read ({id}: the peer's user id) -> {"updated":n}; same effect as the markRead frame. */
 import { updateDeps } from '../adapters/container';
 import { markConversationRead } from '../core/chat';
 import { httpHandler, ok } from '../shared/http';
 import { parse, userIdSchema } from '../shared/schemas';
 
 export const handler = httpHandler(async ({ user, params }) => {
-  const peer = parse(userIdSchema, params.userId);
+  const peer = parse(userIdSchema, params.id);
   return ok(await markConversationRead(updateDeps(), user.userId, peer));
 });

@@ -47,7 +47,8 @@ export const config = {
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean),
-    jwksUri: requireEnv(ENV.jwksUri),
+    // Unset: the issuer's discovery document says where its keys are.
+    jwksUri: process.env[ENV.jwksUri] || undefined,
   }),
   allowedOrigins: () =>
     optionalEnv(ENV.allowedOrigins, '')

@@ -1,10 +1,11 @@
 /**
- * The edge of every REST handler: bearer-token verification (the same verifier as the WebSocket authorizer),
- * JSON in/out, and typed errors -> `{"error":{"code","message"}}` with the contract's status. No stack traces.
+ * The edge of every REST handler: the caller from the claims the HTTP API's JWT authorizer verified (a request
+ * without a valid token never reaches a function), JSON in/out, and typed errors -> `{"error":{"code","message"}}`
+ * with the contract's status. No stack traces.
  */
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { tokenVerifier, type Identity } from '../adapters/jwt';
+import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { toPublicError, unauthorized } from './errors';
+import { identityFromClaims, type Identity } from './identity';
 import { logger } from './logger';
 
 export interface HttpRequest {
@@ -21,27 +22,24 @@ const HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-cont
 export const ok = (body: unknown): HttpReply => ({ status: 200, body });
 export const noContent = (): HttpReply => ({ status: 204 });
 
-function bearer(event: APIGatewayProxyEventV2): string {
-  const header = event.headers?.authorization ?? event.headers?.Authorization;
-  const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-  if (!match) throw unauthorized('an "Authorization: Bearer <token>" header is required');
-  return match[1];
-}
-
-async function authenticate(event: APIGatewayProxyEventV2): Promise<Identity> {
-  const token = bearer(event);
+/**
+ * The caller, from `requestContext.authorizer.jwt.claims`. A route without the authorizer (a wiring mistake) has
+ * none: refused, never served anonymously.
+ */
+function caller(event: APIGatewayProxyEventV2): Identity {
+  const claims = (event as Partial<APIGatewayProxyEventV2WithJWTAuthorizer>).requestContext?.authorizer?.jwt?.claims;
+  if (!claims) throw unauthorized('no verified caller (is the route behind the JWT authorizer?)');
   try {
-    return await tokenVerifier().verify(token);
-  } catch (err) {
-    logger.info('bearer token refused', { reason: (err as Error).name });
-    throw unauthorized('the bearer token is invalid or expired');
+    return identityFromClaims(claims);
+  } catch {
+    throw unauthorized('the token names no usable user (sub)');
   }
 }
 
 export function httpHandler(fn: (req: HttpRequest) => Promise<HttpReply>) {
   return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
     try {
-      const user = await authenticate(event);
+      const user = caller(event);
       const reply = await fn({ user, event, query: event.queryStringParameters ?? {}, params: event.pathParameters ?? {} });
       return reply.body === undefined
         ? { statusCode: reply.status, headers: { 'cache-control': 'no-store' } }
