@@ -1,6 +1,6 @@
 /**
- * Auth attacks against the real verifier (lambdas/adapters/jwt.ts), the $connect authorizer and the REST edge,
- * with a test issuer whose JWKS is served over http by a tiny local server that counts fetches. Having the issuer's
+ * Auth attacks against the real verifier (lambdas/adapters/jwt.ts), the $connect authorizer, the HTTP API's JWT
+ * authorizer as the local gateway plays it (local/jwt-authorizer.ts) and the REST edge behind it, with a test issuer whose JWKS is served over http by a tiny local server that counts fetches. Having the issuer's
  * key here lets us mint tokens that are correctly signed but carry bad claims (expired, not yet valid, wrong
  * issuer / audience); the attacker's tokens use keys the JWKS does not contain.
  */
@@ -8,6 +8,7 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createTokenVerifier } from '../../lambdas/adapters/jwt';
+import { createJwtAuthorizer, type JwtAuthorizer } from '../../local/jwt-authorizer';
 import { handler as unreadCount } from '../../lambdas/http/unread-count';
 import { handler as authorizer } from '../../lambdas/ws/authorizer';
 import {
@@ -28,6 +29,7 @@ const AUD = 'parley-security-test';
 const APP_ORIGIN = 'https://app.example';
 
 let jwks: JwksServer;
+let gateway: JwtAuthorizer;
 // Made at load time: the it.each tables below are built before beforeAll runs.
 const idp: SigningKey = rsaKey('idp-rsa-1'); // the issuer's RS256 key (published)
 const idpEc: SigningKey = ecKey('idp-ec-1'); // the issuer's ES256 key (published)
@@ -41,6 +43,7 @@ beforeAll(async () => {
   process.env.JWT_AUDIENCE = AUD;
   process.env.JWKS_URI = jwks.url;
   process.env.ALLOWED_ORIGINS = `${APP_ORIGIN},https://other.example/`;
+  gateway = createJwtAuthorizer({ issuer: ISS, audience: [AUD], jwksUri: jwks.url });
 });
 afterAll(async () => {
   await jwks.stop();
@@ -72,20 +75,27 @@ async function connectVerdict(token: string | undefined, headers: Record<string,
   }
 }
 
-function httpEvent(authorization?: string): APIGatewayProxyEventV2 {
+/** A REST event as the HTTP API hands it over: the JWT authorizer's claims, or (a route without it) none. */
+function httpEvent(claims?: Record<string, string>): APIGatewayProxyEventV2 {
   return {
     version: '2.0',
     routeKey: 'GET /api/messages/unread/count',
     rawPath: '/api/messages/unread/count',
     rawQueryString: '',
-    headers: authorization === undefined ? {} : { authorization },
-    requestContext: { http: { method: 'GET', path: '/api/messages/unread/count' } },
+    headers: {},
+    requestContext: {
+      http: { method: 'GET', path: '/api/messages/unread/count' },
+      ...(claims ? { authorizer: { jwt: { claims, scopes: null } } } : {}),
+    },
     isBase64Encoded: false,
   } as unknown as APIGatewayProxyEventV2;
 }
 
-async function rest(authorization?: string): Promise<{ status: number; body: { error?: { code: string; message: string } } & Record<string, unknown> }> {
-  const res = (await unreadCount(httpEvent(authorization))) as APIGatewayProxyStructuredResultV2;
+/** A REST call through the gateway's JWT authorizer: 401 {"message":"Unauthorized"} there, else the handler's answer. */
+async function rest(authorization?: string): Promise<{ status: number; body: { error?: { code: string; message: string }; message?: string } & Record<string, unknown> }> {
+  const verdict = await gateway.authorize(authorization === undefined ? {} : { authorization });
+  if (!verdict.ok) return { status: 401, body: { message: 'Unauthorized' } };
+  const res = (await unreadCount(httpEvent(verdict.authorizer.jwt.claims))) as APIGatewayProxyStructuredResultV2;
   return { status: res.statusCode ?? 0, body: JSON.parse(String(res.body)) };
 }
 
@@ -142,11 +152,38 @@ describe('WebSocket $connect authorizer', () => {
   });
 });
 
-describe('REST bearer authentication', () => {
+describe('REST: the HTTP API JWT authorizer, then the handler', () => {
   it('answers 200 for a valid token and reads only the token user’s counters', async () => {
     const res = await rest(`Bearer ${good('carol')}`);
     expect(res).toEqual({ status: 200, body: { chat: 2, system: 1, total: 3 } });
     expect(ddb.commandCalls(GetCommand)[0].args[0].input.Key).toEqual({ pk: 'USER#carol', sk: 'COUNTS' });
+  });
+
+  it('takes the token with or without "Bearer ", as API Gateway does', async () => {
+    expect((await rest(good('dave'))).status).toBe(200);
+    expect(ddb.commandCalls(GetCommand)[0].args[0].input.Key).toEqual({ pk: 'USER#dave', sk: 'COUNTS' });
+  });
+
+  it('hands every claim over as a string, as API Gateway does (numbers, booleans, arrays)', async () => {
+    const verdict = await gateway.authorize({ authorization: `Bearer ${good('alice', { email_verified: true, groups: ['a', 'b'] })}` });
+    expect(verdict.ok).toBe(true);
+    const claimsSeen = verdict.ok ? verdict.authorizer.jwt.claims : {};
+    expect(claimsSeen).toMatchObject({ sub: 'alice', iss: ISS, aud: AUD, email_verified: 'true', groups: '[a b]' });
+    expect(Object.values(claimsSeen).every((v) => typeof v === 'string')).toBe(true);
+    expect(claimsSeen.exp).toMatch(/^\d+$/);
+  });
+
+  it('accepts client_id in place of a missing aud (access tokens), never beside a wrong aud', async () => {
+    const { aud: _aud, ...noAud } = claims(ISS, AUD, 'alice');
+    expect((await rest(`Bearer ${signJwt(idp, { ...noAud, client_id: AUD })}`)).status).toBe(200);
+    expect((await rest(`Bearer ${signJwt(idp, { ...noAud, client_id: 'other-client' })}`)).status).toBe(401);
+    expect((await rest(`Bearer ${signJwt(idp, { ...claims(ISS, 'other-app', 'alice'), client_id: AUD })}`)).status).toBe(401);
+  });
+
+  it('refuses an ES256 token the WebSocket authorizer would take: API Gateway supports only RSA-based algorithms', async () => {
+    const es256 = signJwt(idpEc, claims(ISS, AUD, 'bob'));
+    expect(await connectVerdict(es256)).toBe('Allow');
+    expect(await rest(`Bearer ${es256}`)).toEqual({ status: 401, body: { message: 'Unauthorized' } });
   });
 
   it.each([
@@ -155,18 +192,25 @@ describe('REST bearer authentication', () => {
     ['"Bearer" with no token', 'Bearer '],
     ['another scheme', `Basic ${Buffer.from('alice:pw').toString('base64')}`],
     ['two tokens', `Bearer ${good()} ${good()}`],
-  ])('answers 401 UNAUTHORIZED for %s, without touching the table', async (_name, header) => {
+  ])('answers 401 {"message":"Unauthorized"} for %s, without running the handler', async (_name, header) => {
     const res = await rest(header);
-    expect(res.status).toBe(401);
-    expect(res.body).toEqual({ error: { code: 'UNAUTHORIZED', message: expect.any(String) } });
+    expect(res).toEqual({ status: 401, body: { message: 'Unauthorized' } });
     expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
   });
 
-  it.each(badTokens())('answers 401 UNAUTHORIZED for %s, without touching the table', async (_name, token) => {
+  it.each(badTokens())('answers 401 for %s, and reads nothing', async (name, token) => {
     const res = await rest(`Bearer ${token}`);
     expect(res.status).toBe(401);
-    expect(res.body.error?.code).toBe('UNAUTHORIZED');
-    expect(res.body.error?.message).not.toMatch(/kid|jwks|signature|stack|Error:/i);
+    // A valid signature over an unusable sub passes API Gateway (it does not look at sub); the handler refuses it.
+    expect(res.body).toEqual(/^(a sub with|no sub)/.test(name) ? { error: { code: 'UNAUTHORIZED', message: expect.any(String) } } : { message: 'Unauthorized' });
+    expect(JSON.stringify(res.body)).not.toMatch(/kid|jwks|signature|stack|Error:/i);
+    expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
+  });
+
+  it('a handler reached without authorizer claims (a route left unprotected) refuses with 401 and reads nothing', async () => {
+    const res = (await unreadCount(httpEvent())) as APIGatewayProxyStructuredResultV2;
+    expect(res.statusCode).toBe(401);
+    expect(JSON.parse(String(res.body)).error.code).toBe('UNAUTHORIZED');
     expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
   });
 });
