@@ -11,8 +11,8 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { assertWsRoutes } from '../lib/route-rules';
-import { DEFAULT_EVENT_BUS_NAME, ENV, TABLES, WS_ROUTES, type TableKey, type WebConfig } from '../lib/wiring';
+import { assertHttpRoutes, assertWsRoutes } from '../lib/route-rules';
+import { DEFAULT_EVENT_BUS_NAME, ENV, HTTP_ROUTES, TABLES, WS_ROUTES, type HttpRouteDef, type TableKey, type WebConfig } from '../lib/wiring';
 import { ConnectionRegistry } from './connections';
 import { originAllowed } from './cors';
 import { startCountingProxy, type CountingProxy } from './counting-proxy';
@@ -73,6 +73,8 @@ export interface StackOptions {
    * JWT authorizer and the web client's config.json all use it (the dev issuer's tokens are then refused).
    */
   oidc?: OidcOptions;
+  /** The HTTP API's route table (default: the wiring's); tests pass a bad one to see it refused. */
+  httpRoutes?: readonly HttpRouteDef[];
   log?: Log | LogLevel;
 }
 
@@ -149,6 +151,9 @@ type RequestHandler = (req: http.IncomingMessage, res: http.ServerResponse, url:
 const HANDLER_LOG_LEVEL: Record<LogLevel, string> = { silent: 'SILENT', error: 'ERROR', warn: 'WARN', info: 'WARN', debug: 'DEBUG' };
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  // A wiring API Gateway would refuse stops us here, before anything starts, as it would stop `cdk synth`.
+  const httpRoutes = assertHttpRoutes(options.httpRoutes ?? HTTP_ROUTES);
+  assertWsRoutes(WS_ROUTES);
   if (active) throw new Error(`a local stack is already running in this process (${active.url}); the handlers read their environment once, so stop it first`);
   const log = typeof options.log === 'object' ? options.log : createLog(options.log ?? 'info');
   const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
@@ -264,7 +269,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const counters: ManagementCounters = { postToConnection: 0 };
     const issuer = createDevIssuer({ issuer: `${url}/dev`, audience: JWT_AUDIENCE, allowedOrigin, users: demoUsers });
     const events = new LocalEventBus({ functions, log, region, busName, retryDelaysMs: options.eventRetryDelaysMs });
-    assertWsRoutes(WS_ROUTES);
     const wsGateway = createWsGateway({ functions, connections, log, region, limits: options.wsLimits });
     // API Gateway's JWT authorizer, with the settings the WebSocket authorizer reads from its environment.
     const authorizer = createJwtAuthorizer({
@@ -272,7 +276,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       audience: env[ENV.jwtAudience].split(',').filter(Boolean),
       jwksUri: env[ENV.jwksUri] || undefined,
     });
-    const httpGateway = createHttpGateway({ functions, log, allowedOrigin, authorizer });
+    const httpGateway = createHttpGateway({ functions, log, allowedOrigin, authorizer, routes: httpRoutes });
     const notes: string[] = [];
     const web = await prepareWeb({ build: options.buildWeb ?? true, log, distDir: options.webDist });
     if (web.note) notes.push(web.note);

@@ -1,26 +1,31 @@
 /**
- * The local HTTP side: the HTTP API gateway (payload 2.0 events, route precedence, 404s, CORS, body cap, result
- * mapping), the dev issuer, /config.json and the static site. HTTP functions are recording fixtures here; the
+ * The local HTTP side: the HTTP API gateway (its JWT authorizer, payload 2.0 events, route precedence, 404s, CORS,
+ * body cap, result mapping, refusal of route tables API Gateway would refuse), the dev issuer, /config.json and the
+ * static site. HTTP functions are recording fixtures here; the
  * real handlers are exercised by the product's own integration tests.
  */
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import { JwtVerifier } from 'aws-jwt-verify';
 import type { Jwks } from 'aws-jwt-verify/jwk';
+import { RouteTableError } from '../../lib/route-rules';
+import { HTTP_ROUTES } from '../../lib/wiring';
+import { startStack } from '../../local/stack';
 import { startTestStack, type TestStack } from '../support/stack';
 
-const seen: APIGatewayProxyEventV2[] = [];
+const seen: APIGatewayProxyEventV2WithJWTAuthorizer[] = [];
 let nextResult: unknown = undefined;
-const record = (name: string) => async (event: APIGatewayProxyEventV2) => {
+const record = (name: string) => async (event: APIGatewayProxyEventV2WithJWTAuthorizer) => {
   seen.push(event);
   if (nextResult instanceof Error) throw nextResult;
   return nextResult ?? { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ fn: name }) };
 };
 
 let stack: TestStack;
+let token = '';
 const webDist = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-web-'));
 
 beforeAll(async () => {
@@ -41,6 +46,7 @@ beforeAll(async () => {
       httpFriends: record('friends'),
     },
   });
+  token = await stack.token('alice', 'Alice');
 });
 afterAll(async () => {
   await stack?.stop();
@@ -50,8 +56,46 @@ beforeEach(() => {
   nextResult = undefined;
 });
 
-const call = (method: string, p: string, init: RequestInit = {}) => fetch(`${stack.url}${p}`, { method, ...init });
+/** A request with alice's bearer token (unless `init.headers` says otherwise). */
+const call = (method: string, p: string, init: RequestInit = {}) =>
+  fetch(`${stack.url}${p}`, { method, ...init, headers: { authorization: `Bearer ${token}`, ...(init.headers as Record<string, string>) } });
 const fnOf = async (res: Response) => ((await res.json()) as { fn?: string }).fn;
+
+describe('the HTTP API JWT authorizer', () => {
+  it.each([
+    ['no Authorization header', {}],
+    ['a malformed token', { authorization: 'Bearer not.a.jwt' }],
+    ['another scheme', { authorization: 'Basic YWxpY2U6cHc=' }],
+  ])('answers 401 {"message":"Unauthorized"} for %s, before any function runs (and with CORS headers)', async (_name, headers) => {
+    seen.length = 0;
+    const res = await fetch(`${stack.url}/api/friends`, { headers: { ...headers, origin: stack.url } });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toEqual({ message: 'Unauthorized' });
+    expect(res.headers.get('access-control-allow-origin')).toBe(stack.url);
+    expect(seen).toHaveLength(0);
+  });
+
+  it('hands the verified claims to the function in requestContext.authorizer.jwt, every value a string', async () => {
+    seen.length = 0;
+    expect((await call('GET', '/api/friends')).status).toBe(200);
+    const { authorizer } = seen[0].requestContext;
+    expect(authorizer.jwt).toEqual({ claims: expect.objectContaining({ sub: 'alice', name: 'Alice', iss: `${stack.url}/dev`, aud: 'parley-local' }), scopes: null });
+    expect(Object.values(authorizer.jwt.claims).every((v) => typeof v === 'string')).toBe(true);
+  });
+
+  it('takes the token without "Bearer " too, as API Gateway does', async () => {
+    expect((await call('GET', '/api/friends', { headers: { authorization: token } })).status).toBe(200);
+  });
+});
+
+describe('a route table API Gateway would refuse', () => {
+  it('stops the stack before anything starts, naming the conflicting routes', async () => {
+    const bad = [...HTTP_ROUTES, { method: 'DELETE' as const, path: '/api/messages/{messageId}', function: 'httpDeleteMessage' as const }];
+    const started = startStack({ port: 0, inMemory: true, seed: false, buildWeb: false, log: 'silent', httpRoutes: bad });
+    await expect(started).rejects.toThrow(RouteTableError);
+    await expect(started).rejects.toThrow(/DELETE \/api\/messages\/\{messageId\}.*conflicting variables/);
+  });
+});
 
 describe('HTTP API routes', () => {
   it.each([
@@ -86,28 +130,28 @@ describe('HTTP API routes', () => {
   it('builds a payload 2.0 event: route key, raw path, query, decoded path parameters, lower-case headers, cookies, body', async () => {
     seen.length = 0;
     await call('GET', '/api/messages/b%C3%B6b%20x?limit=5&before=01J&tag=a&tag=b', {
-      headers: { Authorization: 'Bearer t', 'X-Custom': 'Yes', cookie: 'a=1; b=2' },
+      headers: { 'X-Custom': 'Yes', cookie: 'a=1; b=2' },
     });
     const [event] = seen;
     expect(event).toMatchObject({
       version: '2.0',
-      routeKey: 'GET /api/messages/{userId}',
+      routeKey: 'GET /api/messages/{id}',
       rawPath: '/api/messages/b%C3%B6b%20x',
       rawQueryString: 'limit=5&before=01J&tag=a&tag=b',
       queryStringParameters: { limit: '5', before: '01J', tag: 'a,b' },
-      pathParameters: { userId: 'böb x' },
+      pathParameters: { id: 'böb x' },
       cookies: ['a=1', 'b=2'],
       isBase64Encoded: false,
       requestContext: {
         accountId: '000000000000',
         apiId: 'local',
         domainName: `127.0.0.1:${stack.port}`,
-        routeKey: 'GET /api/messages/{userId}',
+        routeKey: 'GET /api/messages/{id}',
         stage: '$default',
         http: { method: 'GET', path: '/api/messages/b%C3%B6b%20x', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1' },
       },
     });
-    expect(event.headers).toMatchObject({ authorization: 'Bearer t', 'x-custom': 'Yes' });
+    expect(event.headers).toMatchObject({ authorization: `Bearer ${token}`, 'x-custom': 'Yes' });
     expect(event.headers.cookie).toBeUndefined();
     expect(event.body).toBeUndefined();
     expect(typeof event.requestContext.timeEpoch).toBe('number');
