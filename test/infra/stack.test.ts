@@ -5,8 +5,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { TABLE_ACTIONS, constructIdOf } from '../../lib/functions';
+import { RestApi } from '../../lib/http-api';
+import { httpRouteProblems, RouteTableError } from '../../lib/route-rules';
 import {
   DEFAULT_EVENT_BUS_NAME,
   ENV,
@@ -182,14 +185,61 @@ describe('REST: the HTTP API', () => {
     }
   });
 
-  test('every REST route is authorized: its function verifies the bearer JWT against the configured issuer', () => {
-    // Authorization runs in the handlers so refusals carry the contract's {"error":{...}} body (wiring.ts); the stack
-    // must therefore hand every routed function the issuer settings.
-    for (const route of HTTP_ROUTES) {
-      expect(FUNCTIONS[route.function].verifiesTokens).toBe(true);
-      const env = fnProps(route.function).Environment.Variables;
-      expect(Object.keys(env)).toEqual(expect.arrayContaining([ENV.jwtIssuer, ENV.jwtAudience, ENV.jwksUri]));
+  test('every REST route is behind one JWT authorizer: the Authorization header, the pool as issuer, the app client as audience', () => {
+    const authorizers = resourcesOfType(s, 'AWS::ApiGatewayV2::Authorizer').filter(([, a]) => cfn(a.Properties.ApiId).includes(httpApiId()));
+    expect(authorizers).toHaveLength(1);
+    const [authorizerId, authorizer] = authorizers[0];
+    expect(authorizer.Properties).toMatchObject({ AuthorizerType: 'JWT', IdentitySource: ['$request.header.Authorization'] });
+    expect(cfn(authorizer.Properties.JwtConfiguration.Issuer)).toContain('https://cognito-idp.');
+    expect(cfn(authorizer.Properties.JwtConfiguration.Issuer)).toContain(logicalIdOf(s.stack.auth.userPool!));
+    expect(authorizer.Properties.JwtConfiguration.Audience).toEqual([{ Ref: logicalIdOf(s.stack.auth.userPoolClient!) }]);
+    const routes = resourcesOfType(s, 'AWS::ApiGatewayV2::Route').filter(([, r]) => cfn(r.Properties.ApiId).includes(httpApiId()));
+    expect(routes).toHaveLength(HTTP_ROUTES.length);
+    for (const [, route] of routes) {
+      expect({ route: route.Properties.RouteKey, type: route.Properties.AuthorizationType, id: route.Properties.AuthorizerId }).toEqual({
+        route: route.Properties.RouteKey,
+        type: 'JWT',
+        id: { Ref: authorizerId },
+      });
     }
+  });
+
+  test('REST functions verify no tokens themselves and carry no issuer settings (the gateway did it)', () => {
+    for (const route of HTTP_ROUTES) {
+      expect(FUNCTIONS[route.function].verifiesTokens).toBe(false);
+      expect(Object.keys(fnProps(route.function).Environment.Variables)).not.toContain(ENV.jwtIssuer);
+    }
+  });
+
+  test('API Gateway would accept the route table: no conflicting variables at one level, no duplicates (lib/route-rules.ts)', () => {
+    const keys = resourcesOfType(s, 'AWS::ApiGatewayV2::Route')
+      .filter(([, r]) => cfn(r.Properties.ApiId).includes(httpApiId()))
+      .map(([, r]) => String(r.Properties.RouteKey));
+    const routes = keys.map((k) => ({ method: k.split(' ')[0], path: k.split(' ')[1] }));
+    expect(httpRouteProblems(routes)).toEqual([]);
+    // And the check does see the fault teams deployed: {userId} and {messageId} under /api/messages.
+    expect(httpRouteProblems([...routes, { method: 'DELETE', path: '/api/messages/{messageId}' }])).toEqual([
+      expect.stringMatching(/conflicting variables \{messageId\} and \{id\} at the same level under \/api\/messages/),
+    ]);
+  });
+
+  test('a route table API Gateway would refuse fails the synth, naming the routes', () => {
+    const bad = [
+      { method: 'GET' as const, path: '/api/messages/{userId}', function: 'httpHistory' as const },
+      { method: 'DELETE' as const, path: '/api/messages/{messageId}', function: 'httpDeleteMessage' as const },
+    ];
+    const build = () =>
+      new RestApi(new Stack(new App(), 'BadRoutes'), 'Rest', {
+        allowedOrigins: [],
+        throttle: {},
+        functions: {} as never,
+        logRetention: 30,
+        logRemovalPolicy: RemovalPolicy.DESTROY,
+        jwt: { issuer: 'https://issuer.example/', audience: ['a'] },
+        routes: bad,
+      });
+    expect(build).toThrow(RouteTableError);
+    expect(build).toThrow(/"DELETE \/api\/messages\/\{messageId\}" and "GET \/api\/messages\/\{userId\}" have conflicting variables/);
   });
 
   test('CORS allows the CloudFront origin and the configured extra origins only; the stage is throttled', () => {
@@ -442,12 +492,16 @@ describe('web hosting: private bucket behind CloudFront, runtime config.json', (
     const domain = logicalIdOf(s.stack.auth.domain!);
     expect(config.auth).toEqual({
       mode: 'oidc',
-      authorizeUrl: `https://{${domain}}.auth.{AWS::Region}.amazoncognito.com/oauth2/authorize`,
-      tokenUrl: `https://{${domain}}.auth.{AWS::Region}.amazoncognito.com/oauth2/token`,
-      logoutUrl: `https://{${domain}}.auth.{AWS::Region}.amazoncognito.com/logout`,
+      issuer: `https://cognito-idp.{AWS::Region}.amazonaws.com/{${logicalIdOf(s.stack.auth.userPool!)}}`,
       clientId: `{${logicalIdOf(s.stack.auth.userPoolClient!)}}`,
       scopes: ['openid', 'email', 'profile'],
       redirectUri: `https://{${distributionId()}.DomainName}/`,
+      // Cognito's hosted UI: known endpoints, so the browser does no discovery (its document lacks /logout).
+      endpoints: {
+        authorization: `https://{${domain}}.auth.{AWS::Region}.amazoncognito.com/oauth2/authorize`,
+        token: `https://{${domain}}.auth.{AWS::Region}.amazoncognito.com/oauth2/token`,
+        endSession: `https://{${domain}}.auth.{AWS::Region}.amazoncognito.com/logout`,
+      },
     });
     // The same asset carries index.html (never cached); hashed assets are a separate, cacheable deployment.
     const entryFiles = keys.flatMap((k) => fs.readdirSync(path.join(s.outdir, `asset.${k.replace(/\.zip$/, '')}`)));

@@ -13,7 +13,8 @@ import { cfn, logicalIdOf, removeTemporaryDirs, resourcesOfType, statementsOfRol
 
 afterAll(removeTemporaryDirs);
 
-const ISSUER = 'https://login.example.com/tenant-1';
+// Auth0-style: the issuer ends in "/", and its tokens' iss does too. It must be kept exactly, everywhere.
+const ISSUER = 'https://login.example.com/tenant-1/';
 const JWKS = 'https://keys.example.com/tenant-1/jwks.json';
 let s: Synthesized;
 
@@ -21,7 +22,7 @@ beforeAll(() => {
   s = synth({
     stage: 'staging',
     authMode: 'oidc',
-    oidcIssuer: `${ISSUER}/`,
+    oidcIssuer: ISSUER,
     oidcAudience: 'parley-web,parley-mobile',
     oidcJwksUri: JWKS,
     eventBusName: 'acme-events',
@@ -47,33 +48,47 @@ describe('bring-your-own OIDC issuer', () => {
     expect(Object.keys(s.json.Outputs)).not.toContain('UserPoolId');
   });
 
-  test('token-verifying functions get the configured issuer, audiences and JWKS URI verbatim', () => {
+  test('the issuer is kept exactly, trailing slash included, everywhere it is used', () => {
     for (const key of fnKeys.filter((k) => FUNCTIONS[k].verifiesTokens)) {
       const env = fnProps(key).Environment.Variables;
       expect(env[ENV.jwtIssuer]).toBe(ISSUER);
       expect(env[ENV.jwtAudience]).toBe('parley-web,parley-mobile');
       expect(env[ENV.jwksUri]).toBe(JWKS);
     }
+    const [, authorizer] = resourcesOfType(s, 'AWS::ApiGatewayV2::Authorizer').find(([, a]) => a.Properties.AuthorizerType === 'JWT')!;
+    expect(authorizer.Properties.JwtConfiguration).toEqual({ Issuer: ISSUER, Audience: ['parley-web', 'parley-mobile'] });
+    expect(s.json.Outputs.JwtIssuer.Value).toBe(ISSUER);
+    expect(webConfig().auth.issuer).toBe(ISSUER);
   });
 
-  test('the web client is told to log in at the issuer with PKCE, as the first audience', () => {
-    const [, entry] = resourcesOfType(s, 'Custom::CDKBucketDeployment').find(([, d]) => cfn(d.Properties.SourceMarkers).includes('marker'))!;
-    const index = (entry.Properties.SourceMarkers as object[]).findIndex((m) => Object.keys(m).length > 0);
-    const dir = path.join(s.outdir, `asset.${(entry.Properties.SourceObjectKeys[index] as string).replace(/\.zip$/, '')}`);
-    const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8').replace(/<<marker:0xbaba:\d+>>/g, 'X'));
-    expect(config.auth).toEqual({
+  test('without oidcJwksUri the WebSocket authorizer gets no JWKS_URI: it reads the discovery document', () => {
+    const bare = synth({ authMode: 'oidc', oidcIssuer: 'https://tenant.example.com/', oidcAudience: 'parley-web', webBuildDir: '/nonexistent/parley-web' });
+    const env = bare.json.Resources[logicalIdOf(bare.stack.compute.functions.wsAuthorizer)].Properties.Environment.Variables;
+    expect(env[ENV.jwtIssuer]).toBe('https://tenant.example.com/');
+    expect(env[ENV.jwksUri]).toBeUndefined();
+  });
+
+  test('the web client is told the issuer (it discovers the endpoints), PKCE, as the first audience', () => {
+    expect(webConfig().auth).toEqual({
       mode: 'oidc',
-      authorizeUrl: `${ISSUER}/authorize`,
-      tokenUrl: `${ISSUER}/token`,
+      issuer: ISSUER,
       clientId: 'parley-web',
       scopes: ['openid', 'profile', 'email'],
       redirectUri: 'https://X/',
     });
-    // And the page may call the token endpoint.
+    // And the page may fetch the discovery document and call the token endpoint on the issuer's origin.
     const [, headers] = resourcesOfType(s, 'AWS::CloudFront::ResponseHeadersPolicy')[0];
     expect(cfn(headers.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig.ContentSecurityPolicy)).toContain('https://login.example.com');
   });
 });
+
+/** The config.json the stack deploys (deploy-time markers replaced by X). */
+function webConfig() {
+  const [, entry] = resourcesOfType(s, 'Custom::CDKBucketDeployment').find(([, d]) => cfn(d.Properties.SourceMarkers).includes('marker'))!;
+  const index = (entry.Properties.SourceMarkers as object[]).findIndex((m) => Object.keys(m).length > 0);
+  const dir = path.join(s.outdir, `asset.${(entry.Properties.SourceObjectKeys[index] as string).replace(/\.zip$/, '')}`);
+  return JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8').replace(/<<marker:0xbaba:\d+>>/g, 'X'));
+}
 
 describe('the other context options', () => {
   test('stage names the stack, the WebSocket stage and the ManageConnections scope', () => {
