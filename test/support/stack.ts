@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import type { FunctionOverrides } from '../../local/functions';
 import type { WsLimits } from '../../local/gateway-ws';
 import type { LogLevel } from '../../local/log';
-import { startStack, type Stack } from '../../local/stack';
+import { startStack, type OidcOptions, type Stack } from '../../local/stack';
 
 export interface TestStack {
   url: string; // http://127.0.0.1:<port>
@@ -51,6 +51,8 @@ export interface TestStackOptions {
   webDist?: string;
   /** The stack's own log level (default PARLEY_TEST_LOG or "error"). */
   log?: LogLevel;
+  /** Sign in with a real OpenID Provider (test/support/oidc-provider.ts) instead of the dev issuer. */
+  oidc?: OidcOptions;
 }
 
 // jest.config.js sets testTimeout: 30000 on the integration/e2e projects, but jest only honours testTimeout at the
@@ -69,7 +71,7 @@ let previous: Previous | undefined;
 
 export async function startTestStack(opts: TestStackOptions = {}): Promise<TestStack> {
   const countCalls = opts.countCalls ?? false;
-  const envKey = JSON.stringify(opts.env ?? {});
+  const envKey = JSON.stringify({ env: opts.env ?? {}, oidc: opts.oidc ?? null });
   if (previous && (previous.countCalls !== countCalls || previous.env !== envKey)) {
     throw new Error(
       'a second test stack in the same test file must use the same countCalls and env as the first (the handlers read their environment once); put it in its own test file',
@@ -90,6 +92,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     wsLimits: opts.wsLimits,
     buildWeb: opts.buildWeb ?? false,
     webDist: opts.webDist,
+    oidc: opts.oidc,
     log: opts.log ?? (process.env.PARLEY_TEST_LOG as LogLevel | undefined) ?? 'error',
   });
   previous = {
