@@ -74,7 +74,11 @@ export class WsClient {
    * client); `origin: ''` sends none (a non-browser client). A refused handshake rejects with HandshakeError.
    */
   static async open(stack: TestStack, userId: string, opts: { name?: string; origin?: string } = {}): Promise<WsClient> {
-    const token = await stack.token(userId, opts.name);
+    return WsClient.openWithToken(stack, userId, await stack.token(userId, opts.name), opts);
+  }
+
+  /** Connect with a token from anywhere (a real OpenID Provider, say); `userId` only names the client in messages. */
+  static async openWithToken(stack: TestStack, userId: string, token: string, opts: { origin?: string } = {}): Promise<WsClient> {
     const origin = opts.origin ?? stack.url;
     const socket = new WebSocket(`${stack.wsUrl}?token=${encodeURIComponent(token)}`, origin ? { origin } : {});
     const client = new WsClient(socket, userId);
