@@ -26,6 +26,10 @@ Options
                           (env PARLEY_DYNAMO_ENDPOINT)
   --table-prefix <p>      physical table names <p>Main, <p>Connections (default "parley-")
   --no-build-web          don't build web/dist when it is missing
+  --oidc-issuer <url>     sign users in with your own OpenID Provider instead of the dev issuer: its issuer exactly
+                          as its tokens spell iss (env PARLEY_OIDC_ISSUER); keys and endpoints from its discovery doc
+  --oidc-client-id <id>   the web client's client id there, also the accepted aud (env PARLEY_OIDC_CLIENT_ID;
+                          register http://127.0.0.1:<port>/ as its redirect and post-logout URL)
   --log <level>           silent | error | warn | info | debug (env PARLEY_LOG; default info)
   -h, --help              this help
 
@@ -46,6 +50,8 @@ function parseArgs(argv: string[]): StackOptions & { help?: boolean } {
     extraOrigins: (env.PARLEY_ALLOWED_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     seed: true,
   };
+  let oidcIssuer = env.PARLEY_OIDC_ISSUER || undefined;
+  let oidcClientId = env.PARLEY_OIDC_CLIENT_ID || undefined;
   let level = parseLogLevel(env.PARLEY_LOG, 'info');
   const value = (i: number, flag: string) => {
     const v = argv[i + 1];
@@ -80,6 +86,12 @@ function parseArgs(argv: string[]): StackOptions & { help?: boolean } {
       case '--no-build-web':
         opts.buildWeb = false;
         break;
+      case '--oidc-issuer':
+        oidcIssuer = value(i++, arg);
+        break;
+      case '--oidc-client-id':
+        oidcClientId = value(i++, arg);
+        break;
       case '--log':
         level = parseLogLevel(value(i++, arg), level);
         break;
@@ -88,6 +100,10 @@ function parseArgs(argv: string[]): StackOptions & { help?: boolean } {
     }
   }
   if (!Number.isInteger(opts.port) || (opts.port as number) < 0 || (opts.port as number) > 65535) throw new Error('the port must be 0-65535');
+  if (oidcIssuer || oidcClientId) {
+    if (!oidcIssuer || !oidcClientId) throw new Error('--oidc-issuer and --oidc-client-id go together');
+    opts.oidc = { issuer: oidcIssuer, audience: [oidcClientId] };
+  }
   opts.log = level;
   return opts;
 }
