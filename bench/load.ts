@@ -398,7 +398,7 @@ async function main(): Promise<void> {
       Array.from({ length: CLIENTS / 2 }, (_, i) => [`${prefix}-${i}-a`, `${prefix}-${i}-b`]);
     const wsPairs = pairsOf('load');
     const boundPairs = pairsOf('bound');
-    await mapLimit([...wsPairs, ...boundPairs], 16, ([a, b]) => friends.befriend(a, b, {}));
+    await mapLimit([...wsPairs, ...boundPairs], 16, ([a, b]) => friends.befriend(a, b, new Map()));
 
     // DynamoDB Local (a JVM) and this process's SDK code run slowly until JIT-warm: a discarded first round.
     console.error('warming DynamoDB Local up ...');

@@ -42,7 +42,7 @@ const S = (name: string): KeyDef => ({ name, type: 'S' });
 /**
  * Main table (PITR on). Item shapes — see docs/DATA.md for the full list:
  *  - message        pk CONV#<a>#<b> (sorted pair) | SYS#<user>   sk MSG#<ulid>
- *                   gsi1pk UNREAD#<to>#<from|SYS> (only while unread), gsi1sk <ulid>; id <ulid>
+ *                   gsi1pk UNREAD#<to>#CHAT#<from> | UNREAD#<to>#SYSTEM (only while unread), gsi1sk <ulid>; id <ulid>
  *  - conversation   pk USER#<u>  sk CONV#<peer>   gsi2pk USER#<u>, gsi2sk <lastMessageId>
  *  - counters       pk USER#<u>  sk COUNTS        chat, system
  *  - profile        pk USER#<u>  sk PROFILE       name

@@ -25,6 +25,7 @@ import { createJwtAuthorizer } from './jwt-authorizer';
 import { createWsGateway, type WsLimits } from './gateway-ws';
 import { sendError, sendJson } from './http-util';
 import { createLog, errorMessage, type Log, type LogLevel } from './log';
+import { migrateUnreadKeys } from './migrations';
 import { handleManagement, type ManagementCounters } from './management-api';
 import { demoUsers, seedDemoData } from './seed';
 import { createStaticSite, prepareWeb } from './static';
@@ -185,6 +186,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     cleanups.push(() => admin.destroy());
     const { names: tables, created } = await ensureTables(admin, prefix);
     if (created.length) log.debug(`created tables ${created.join(', ')}`);
+    else {
+      const migrated = await migrateUnreadKeys(admin, tables.main);
+      if (migrated) log.info(`rewrote the unread keys of ${migrated} message(s) kept by an earlier version (docs/DATA.md)`);
+    }
 
     let proxy: CountingProxy | undefined;
     if (options.countCalls) {

@@ -92,12 +92,14 @@ async function draftsFor(deps: Deps, type: EventDetailType, d: Details[EventDeta
       return [{ to: userId, type: 'SYSTEM_FOLLOW', content: `${follower.name ?? follower.id} started following you`, metadata: { follower } }];
     }
     case 'FriendshipCreated': {
-      const { userIds, names = {} } = d as Details['FriendshipCreated'];
+      const { userIds } = d as Details['FriendshipCreated'];
       const [a, b] = userIds;
       if (a === b) throw new InvalidEventError('FriendshipCreated needs two different users');
-      await deps.friends.befriend(a, b, names);
+      // A Map of the detail's OWN entries: a user id like "constructor" must not find Object.prototype's members.
+      const given = new Map(Object.entries((d as Details['FriendshipCreated']).names ?? {}).filter(([u]) => u === a || u === b));
+      await deps.friends.befriend(a, b, given);
       const known = await deps.friends.names([a, b]);
-      const nameOf = (u: string) => names[u] ?? known.get(u) ?? u;
+      const nameOf = (u: string) => given.get(u) ?? known.get(u) ?? u;
       return [a, b].map((me) => {
         const other = me === a ? b : a;
         return {

@@ -52,7 +52,7 @@ export interface FriendStore {
   ids(me: string): Promise<string[]>;
   /** Friend ids with the names we know for them (friendship name, else profile name, else the id). */
   list(me: string): Promise<Array<{ userId: string; name: string }>>;
-  befriend(a: string, b: string, names: Record<string, string>): Promise<void>;
+  befriend(a: string, b: string, names: ReadonlyMap<string, string>): Promise<void>;
   unfriend(a: string, b: string): Promise<void>;
   saveProfile(userId: string, name: string): Promise<void>;
   names(userIds: string[]): Promise<Map<string, string>>;

@@ -50,12 +50,12 @@ export class DynamoFriendStore implements FriendStore {
     });
   }
 
-  async befriend(a: string, b: string, names: Record<string, string>): Promise<void> {
+  async befriend(a: string, b: string, names: ReadonlyMap<string, string>): Promise<void> {
     const since = new Date().toISOString();
     const row = (owner: string, friend: string) => ({
       Put: {
         TableName: this.table,
-        Item: { pk: userPk(owner), sk: friendSk(friend), friendId: friend, since, ...(names[friend] ? { name: names[friend] } : {}) },
+        Item: { pk: userPk(owner), sk: friendSk(friend), friendId: friend, since, ...(names.has(friend) ? { name: names.get(friend) } : {}) },
       },
     });
     const profile = (u: string) => ({
@@ -64,10 +64,10 @@ export class DynamoFriendStore implements FriendStore {
         Key: { pk: userPk(u), sk: PROFILE_SK },
         UpdateExpression: 'SET #n = if_not_exists(#n, :n)',
         ExpressionAttributeNames: { '#n': 'name' },
-        ExpressionAttributeValues: { ':n': names[u] },
+        ExpressionAttributeValues: { ':n': names.get(u) },
       },
     });
-    const result = await transact([row(a, b), row(b, a), ...[a, b].filter((u) => names[u]).map(profile)]);
+    const result = await transact([row(a, b), row(b, a), ...[a, b].filter((u) => names.has(u)).map(profile)]);
     if (!result.ok) throw new Error('friendship write was refused');
   }
 

@@ -1,16 +1,35 @@
-/** Key layout of the main table (lib/wiring.ts documents the item shapes). */
-export const userPk = (u: string) => `USER#${u}`;
-export const convPk = (a: string, b: string) => (a < b ? `CONV#${a}#${b}` : `CONV#${b}#${a}`);
-export const sysPk = (u: string) => `SYS#${u}`;
-export const msgSk = (id: string) => `MSG#${id}`;
-export const convSk = (peer: string) => `CONV#${peer}`;
-export const friendSk = (v: string) => `FRIEND#${v}`;
+/**
+ * Key layout of the main table (lib/wiring.ts documents the item shapes).
+ *
+ * Collision-free by construction: every key is `KIND#` followed by `#`-separated parts, and no part that comes from
+ * users can contain `#` (user ids, message ids and clientMessageIds are validated without it, and the builders below
+ * refuse one anyway). So each key splits into its parts one way only, and the fixed words in it (`CHAT`, `SYSTEM`)
+ * stand at positions a user id can never take — there is no reserved user name to forbid. A user named `SYS` or
+ * `SYSTEM` has unread-chat key `UNREAD#<me>#CHAT#SYSTEM`, never the system key `UNREAD#<me>#SYSTEM`.
+ */
+
+/** A key part from user data: never `#` (which would let it pose as more than one part). */
+function part(value: string): string {
+  if (value.includes('#')) throw new Error('a key part may not contain "#"');
+  return value;
+}
+
+export const userPk = (u: string) => `USER#${part(u)}`;
+export const convPk = (a: string, b: string) => (a < b ? `CONV#${part(a)}#${part(b)}` : `CONV#${part(b)}#${part(a)}`);
+export const sysPk = (u: string) => `SYS#${part(u)}`;
+export const msgSk = (id: string) => `MSG#${part(id)}`;
+export const convSk = (peer: string) => `CONV#${part(peer)}`;
+export const friendSk = (v: string) => `FRIEND#${part(v)}`;
 export const COUNTS_SK = 'COUNTS';
 export const PROFILE_SK = 'PROFILE';
-export const unreadPk = (to: string, from: string | null) => `UNREAD#${to}#${from ?? 'SYS'}`;
-export const cmidPk = (sender: string) => `CMID#${sender}`;
+/** Sparse read-state index: unread chat messages from one peer (4 parts) vs unread system messages (3 parts). */
+export const unreadChatPk = (to: string, from: string) => `UNREAD#${part(to)}#CHAT#${part(from)}`;
+export const unreadSystemPk = (to: string) => `UNREAD#${part(to)}#SYSTEM`;
+/** The unread key of a message: chat by its sender, system (no sender) by kind. */
+export const unreadPk = (to: string, from: string | null) => (from === null ? unreadSystemPk(to) : unreadChatPk(to, from));
+export const cmidPk = (sender: string) => `CMID#${part(sender)}`;
 export const eventPk = (eventId: string) => `EVT#${eventId}`;
-export const ratePk = (u: string) => `RATE#${u}`;
+export const ratePk = (u: string) => `RATE#${part(u)}`;
 
 export const INDEX = { unread: 'unread', recent: 'recent', byId: 'byId' } as const;
 

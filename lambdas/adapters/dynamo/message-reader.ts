@@ -7,7 +7,7 @@ import type { ConversationSummary, Message, MessageType, Page, UnreadCounts } fr
 import type { StoredMessage } from '../../core/ports';
 import { batchGetAll } from './batch';
 import { documentClient } from './client';
-import { COUNTS_SK, INDEX, convPk, convSk, msgSk, sysPk, unreadPk, userPk, type Key } from './keys';
+import { COUNTS_SK, INDEX, convPk, convSk, msgSk, sysPk, unreadSystemPk, userPk, type Key } from './keys';
 
 /** Queries that skip soft-deleted items stop after this many pages (bounds the cost of a page). */
 const MAX_PAGES = 10;
@@ -150,7 +150,7 @@ export class DynamoMessageReader {
     if (q.unreadOnly) {
       input.IndexName = INDEX.unread;
       condition = 'gsi1pk = :k';
-      values[':k'] = unreadPk(me, null);
+      values[':k'] = unreadSystemPk(me);
       if (q.before) {
         condition += ' AND gsi1sk < :b';
         values[':b'] = q.before;

@@ -8,7 +8,7 @@
 import { chunk } from '../../core/concurrency';
 import type { Message } from '../../core/model';
 import type { StoredMessage } from '../../core/ports';
-import { COUNTS_SK, INDEX, convPk, convSk, msgSk, sysPk, unreadPk, userPk, type Key } from './keys';
+import { COUNTS_SK, INDEX, convPk, convSk, msgSk, sysPk, unreadChatPk, unreadSystemPk, userPk, type Key } from './keys';
 import { DynamoMessageReader, publicMessage, toMessage, type Item } from './message-reader';
 import { commitEntries, transact, type TxItem } from './transact';
 
@@ -58,7 +58,7 @@ export class DynamoMessageUpdater extends DynamoMessageReader {
       const { items, last } = await this.query({
         IndexName: INDEX.unread,
         KeyConditionExpression: 'gsi1pk = :u',
-        ExpressionAttributeValues: { ':u': unreadPk(me, peer) },
+        ExpressionAttributeValues: { ':u': unreadChatPk(me, peer) },
         Limit: 96,
       });
       if (items.length === 0) break;
@@ -104,7 +104,7 @@ export class DynamoMessageUpdater extends DynamoMessageReader {
       const { items, last } = await this.query({
         IndexName: INDEX.unread,
         KeyConditionExpression: 'gsi1pk = :k',
-        ExpressionAttributeValues: { ':k': unreadPk(me, null) },
+        ExpressionAttributeValues: { ':k': unreadSystemPk(me) },
         Limit: 99,
       });
       if (items.length === 0) break;
