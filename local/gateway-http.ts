@@ -6,11 +6,12 @@
  * are answered by the gateway's CORS configuration; bodies over 1 MB -> 413.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { HTTP_ROUTES, type HttpRouteDef } from '../lib/wiring';
 import { answerPreflight, corsHeaders, type OriginCheck } from './cors';
+import { clientRequestOf, httpApiEvent } from './events-apigw';
 import type { FunctionRegistry } from './functions';
-import { ACCOUNT_ID, BodyTooLargeError, gatewayId, readBody, sendError, sourceIp } from './http-util';
+import { BodyTooLargeError, gatewayId, readBody, sendError } from './http-util';
 import type { Log } from './log';
 
 export const API_PREFIX = '/api';
@@ -66,29 +67,6 @@ export function matchRoute(
     if (ok && (!best || score > best.score)) best = { route, params, score };
   }
   return best && { route: best.route, params: best.params };
-}
-
-const TEXT_TYPES = /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded|graphql)|[^;]*\+(json|xml))/i;
-
-function lowerCaseHeaders(req: IncomingMessage): { headers: Record<string, string>; cookies: string[] } {
-  const headers: Record<string, string> = {};
-  let cookies: string[] = [];
-  for (let i = 0; i < req.rawHeaders.length; i += 2) {
-    const name = req.rawHeaders[i].toLowerCase();
-    const value = req.rawHeaders[i + 1];
-    if (name === 'cookie') {
-      cookies = cookies.concat(value.split(';').map((c) => c.trim()).filter(Boolean));
-      continue;
-    }
-    headers[name] = headers[name] === undefined ? value : `${headers[name]},${value}`;
-  }
-  return { headers, cookies };
-}
-
-function queryParameters(url: URL): Record<string, string> | undefined {
-  const out: Record<string, string> = {};
-  for (const [k, v] of url.searchParams) out[k] = out[k] === undefined ? v : `${out[k]},${v}`;
-  return Object.keys(out).length ? out : undefined;
 }
 
 interface Reply {
@@ -151,41 +129,17 @@ export function createHttpGateway(opts: HttpGatewayOptions): HttpGateway {
         else sendError(res, 400, 'BAD_REQUEST', 'could not read the request body', cors);
         return true;
       }
-      const { headers, cookies } = lowerCaseHeaders(req);
-      const isText = TEXT_TYPES.test(headers['content-type'] ?? '');
-      const now = new Date();
-      const host = headers.host ?? '127.0.0.1';
-      const qs = queryParameters(url);
-      const event: APIGatewayProxyEventV2 = {
-        version: '2.0',
+      const event = httpApiEvent({
+        client: clientRequestOf(req),
+        method,
+        url,
+        httpVersion: req.httpVersion,
         routeKey: match.route.routeKey,
-        rawPath: url.pathname,
-        rawQueryString: url.search.replace(/^\?/, ''),
-        ...(cookies.length ? { cookies } : {}),
-        headers,
-        ...(qs ? { queryStringParameters: qs } : {}),
-        ...(Object.keys(match.params).length ? { pathParameters: match.params } : {}),
-        requestContext: {
-          accountId: ACCOUNT_ID,
-          apiId,
-          domainName: host,
-          domainPrefix: host.split('.')[0],
-          http: {
-            method,
-            path: url.pathname,
-            protocol: `HTTP/${req.httpVersion}`,
-            sourceIp: sourceIp(req),
-            userAgent: headers['user-agent'] ?? '',
-          },
-          requestId,
-          routeKey: match.route.routeKey,
-          stage: '$default',
-          time: now.toISOString(),
-          timeEpoch: now.getTime(),
-        },
-        ...(raw.length ? { body: isText ? raw.toString('utf8') : raw.toString('base64') } : {}),
-        isBase64Encoded: raw.length > 0 && !isText,
-      };
+        pathParameters: match.params,
+        body: raw,
+        requestId,
+        apiId,
+      });
       let reply: Reply;
       try {
         reply = toReply(await functions.invoke(match.route.def.function, event));
