@@ -77,7 +77,8 @@ export async function handleManagement(
         sendJson(res, 200, {
           connectedAt: conn.connectedAt.toISOString(),
           lastActiveAt: conn.lastActiveAt.toISOString(),
-          identity: { sourceIp: conn.sourceIp, userAgent: conn.userAgent },
+          // Identity.UserAgent is a required member in the Management API's model: empty when the client sent none.
+          identity: { sourceIp: conn.sourceIp, userAgent: conn.userAgent ?? '' },
         });
       }
       return true;
