@@ -237,13 +237,14 @@ describe('disconnect', () => {
     expect(event.requestContext.disconnectStatusCode).toBe(1000);
   });
 
-  it('calls $disconnect when the gateway closes the socket (1009)', async () => {
+  it("calls $disconnect with the gateway's own close code when the gateway closes the socket (1009), not the client's echo", async () => {
     const user = uid('bye');
     const c = await connect(user);
     const id = await connectionIdOf(user);
     c.send('q'.repeat(40 * 1024));
     await c.closed;
-    await waitFor(() => (eventsFor(id, '$disconnect').length ? true : undefined));
+    const [event] = await waitFor(() => (eventsFor(id, '$disconnect').length ? eventsFor(id, '$disconnect') : undefined));
+    expect(event.requestContext.disconnectStatusCode).toBe(1009);
   });
 });
 
