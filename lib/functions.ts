@@ -12,7 +12,7 @@ import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-n
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { MAIN_FIELDS, aliasEsbuildArgs } from './bundling';
-import { FUNCTIONS, type FunctionDef, type FunctionKey, type TableAccess, type TableKey } from './wiring';
+import { DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS, FUNCTIONS, type FunctionDef, type FunctionKey, type TableAccess, type TableKey } from './wiring';
 
 export const RUNTIME = lambda.Runtime.NODEJS_22_X;
 export const ARCHITECTURE = lambda.Architecture.ARM_64;
@@ -89,8 +89,8 @@ export class Functions extends Construct {
         description: def.description,
         runtime: RUNTIME,
         architecture: ARCHITECTURE,
-        memorySize: def.memoryMb ?? 256,
-        timeout: Duration.seconds(def.timeoutSeconds ?? 10),
+        memorySize: def.memoryMb ?? DEFAULT_MEMORY_MB,
+        timeout: Duration.seconds(def.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS),
         role,
         logGroup,
         loggingFormat: lambda.LoggingFormat.JSON,

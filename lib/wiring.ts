@@ -85,6 +85,14 @@ export type TableKey = keyof typeof TABLES;
 /** What a function may do to a table (least privilege in CDK). */
 export type TableAccess = 'read' | 'write' | 'readWrite';
 
+/**
+ * What a function gets when its FunctionDef names no timeout or memory: read by the CDK functions (lib/functions.ts)
+ * and by the local stack's function runner (local/functions.ts), so a handler times out locally exactly when it would
+ * on Lambda.
+ */
+export const DEFAULT_TIMEOUT_SECONDS = 10;
+export const DEFAULT_MEMORY_MB = 256;
+
 export interface FunctionDef {
   /** Path of the handler module from the repository root; it exports `handler`. */
   entry: string;

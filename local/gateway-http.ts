@@ -12,9 +12,10 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructured
 import { assertHttpRoutes } from '../lib/route-rules';
 import { HTTP_ROUTES, type HttpRouteDef } from '../lib/wiring';
 import { answerPreflight, corsHeaders, type OriginCheck } from './cors';
-import type { FunctionRegistry } from './functions';
+import { clientRequestOf, httpApiEvent } from './events-apigw';
+import { HTTP_INTEGRATION_TIMEOUT_MS, IntegrationTimeoutError, withIntegrationTimeout, type FunctionRegistry } from './functions';
 import type { JwtAuthorizer } from './jwt-authorizer';
-import { ACCOUNT_ID, BodyTooLargeError, gatewayId, readBody, sendError, sourceIp } from './http-util';
+import { BodyTooLargeError, gatewayId, readBody, sendError } from './http-util';
 import type { Log } from './log';
 
 export const API_PREFIX = '/api';
@@ -70,29 +71,6 @@ export function matchRoute(
     if (ok && (!best || score > best.score)) best = { route, params, score };
   }
   return best && { route: best.route, params: best.params };
-}
-
-const TEXT_TYPES = /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded|graphql)|[^;]*\+(json|xml))/i;
-
-function lowerCaseHeaders(req: IncomingMessage): { headers: Record<string, string>; cookies: string[] } {
-  const headers: Record<string, string> = {};
-  let cookies: string[] = [];
-  for (let i = 0; i < req.rawHeaders.length; i += 2) {
-    const name = req.rawHeaders[i].toLowerCase();
-    const value = req.rawHeaders[i + 1];
-    if (name === 'cookie') {
-      cookies = cookies.concat(value.split(';').map((c) => c.trim()).filter(Boolean));
-      continue;
-    }
-    headers[name] = headers[name] === undefined ? value : `${headers[name]},${value}`;
-  }
-  return { headers, cookies };
-}
-
-function queryParameters(url: URL): Record<string, string> | undefined {
-  const out: Record<string, string> = {};
-  for (const [k, v] of url.searchParams) out[k] = out[k] === undefined ? v : `${out[k]},${v}`;
-  return Object.keys(out).length ? out : undefined;
 }
 
 interface Reply {
@@ -151,8 +129,7 @@ export function createHttpGateway(opts: HttpGatewayOptions): HttpGateway {
         sendError(res, 404, 'NOT_FOUND', `no route for ${method} ${url.pathname}`, { ...cors, 'apigw-requestid': requestId });
         return true;
       }
-      const { headers, cookies } = lowerCaseHeaders(req);
-      const auth = await authorizer.authorize(headers);
+      const auth = await authorizer.authorize(Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v])));
       if (!auth.ok) {
         req.resume();
         log.debug(`http ${match.route.routeKey} refused by the JWT authorizer: ${auth.reason}`);
@@ -169,47 +146,28 @@ export function createHttpGateway(opts: HttpGatewayOptions): HttpGateway {
         else sendError(res, 400, 'BAD_REQUEST', 'could not read the request body', cors);
         return true;
       }
-      const isText = TEXT_TYPES.test(headers['content-type'] ?? '');
-      const now = new Date();
-      const host = headers.host ?? '127.0.0.1';
-      const qs = queryParameters(url);
-      const event: APIGatewayProxyEventV2WithJWTAuthorizer = {
-        version: '2.0',
+      const event = httpApiEvent({
+        client: clientRequestOf(req),
+        method,
+        url,
+        httpVersion: req.httpVersion,
         routeKey: match.route.routeKey,
-        rawPath: url.pathname,
-        rawQueryString: url.search.replace(/^\?/, ''),
-        ...(cookies.length ? { cookies } : {}),
-        headers,
-        ...(qs ? { queryStringParameters: qs } : {}),
-        ...(Object.keys(match.params).length ? { pathParameters: match.params } : {}),
-        requestContext: {
-          accountId: ACCOUNT_ID,
-          apiId,
-          domainName: host,
-          domainPrefix: host.split('.')[0],
-          http: {
-            method,
-            path: url.pathname,
-            protocol: `HTTP/${req.httpVersion}`,
-            sourceIp: sourceIp(req),
-            userAgent: headers['user-agent'] ?? '',
-          },
-          requestId,
-          routeKey: match.route.routeKey,
-          authorizer: auth.authorizer,
-          stage: '$default',
-          time: now.toISOString(),
-          timeEpoch: now.getTime(),
-        },
-        ...(raw.length ? { body: isText ? raw.toString('utf8') : raw.toString('base64') } : {}),
-        isBase64Encoded: raw.length > 0 && !isText,
-      };
+        pathParameters: match.params,
+        body: raw,
+        requestId,
+        apiId,
+      });
+      const authorized: APIGatewayProxyEventV2WithJWTAuthorizer = { ...event, requestContext: { ...event.requestContext, authorizer: auth.authorizer } };
       let reply: Reply;
       try {
-        reply = toReply(await functions.invoke(match.route.def.function, event));
+        reply = toReply(await withIntegrationTimeout(functions.invoke(match.route.def.function, authorized), HTTP_INTEGRATION_TIMEOUT_MS));
       } catch (err) {
         log.error(`http ${match.route.routeKey} failed`, err);
-        reply = { status: 500, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify({ message: 'Internal Server Error' })) };
+        // API Gateway's own answers: its integration timeout is 503, a failed function 500.
+        reply =
+          err instanceof IntegrationTimeoutError
+            ? { status: 503, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify({ message: 'Service Unavailable' })) }
+            : { status: 500, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify({ message: 'Internal Server Error' })) };
       }
       if (!Number.isInteger(reply.status) || reply.status < 100 || reply.status > 599) {
         log.error(`http ${match.route.routeKey} returned an invalid statusCode ${reply.status}`);

@@ -1,49 +1,45 @@
 /**
- * The WebSocket API with API Gateway semantics, at `/ws?token=JWT`:
- *  - handshake: no token -> 401 without calling the authorizer; the REQUEST authorizer (wiring WS_AUTHORIZER) is
- *    called with an `APIGatewayRequestAuthorizerEvent`; "Unauthorized" thrown -> 401, Deny -> 403, Allow -> the
- *    `$connect` route, whose non-2xx status refuses the handshake;
+ * The WebSocket API with API Gateway semantics, at `/ws?token=JWT` (stage LOCAL_STAGE, events from events-apigw.ts):
+ *  - handshake: no token -> 401 without calling the authorizer; the REQUEST authorizer (wiring WS_AUTHORIZER) gets an
+ *    `APIGatewayRequestAuthorizerEvent`; "Unauthorized" thrown -> 401; an answer API Gateway would refuse (no IAM
+ *    policy, a nested context value, a throw, a timeout) -> 500 AuthorizerConfigurationException (ws-authorizer.ts);
+ *    a policy that doesn't allow the method ARN -> 403; else the `$connect` route, whose non-2xx status refuses the
+ *    handshake with that status and whose failure (throw, timeout) refuses it with 502, as API Gateway does;
  *  - frames route by `$request.body.action` to the declared routes, else `$default`; two-way routes send the
- *    handler's `body` back; a handler failure never crashes the process;
- *  - close (either side) -> `$disconnect`, with the same authorizer context;
+ *    handler's `body` back; a failed invocation (throw, Lambda timeout) sends two-way callers API Gateway's
+ *    `{"message": "Internal server error", ...}` frame and keeps the socket; nothing crashes the process;
+ *  - close (either side) -> `$disconnect`, with the same authorizer context and AWS's code and reason;
  *  - limits from WS_LIMITS: a frame over 32 KB or a message over 128 KB closes with 1009; binary frames close with
- *    1003 (API Gateway doesn't take them); idle and lifetime limits close with 1001.
+ *    1003 (API Gateway doesn't take them); idle and lifetime limits close with 1001 "Going away"; API Gateway's
+ *    29 s integration timeout caps how long a route's caller waits.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type {
-  APIGatewayAuthorizerResult,
-  APIGatewayEventWebsocketRequestContextV2,
-  APIGatewayProxyWebsocketEventV2,
-  APIGatewayProxyWebsocketEventV2WithRequestContext,
-  APIGatewayRequestAuthorizerEvent,
-} from 'aws-lambda';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { WS_AUTHORIZER, WS_LIMITS, WS_ROUTES, type WsRouteDef } from '../lib/wiring';
-import { ConnectionRegistry, sendText, type LocalConnection } from './connections';
+import { WS_AUTHORIZER, WS_LIMITS, WS_ROUTES, type FunctionKey, type WsRouteDef } from '../lib/wiring';
+import { closeConnection, ConnectionRegistry, sendText, type LocalConnection } from './connections';
+import {
+  clientRequestOf,
+  LOCAL_API_ID,
+  LOCAL_STAGE,
+  v1Query,
+  wsAuthorizerEvent,
+  wsConnectEvent,
+  wsDisconnectEvent,
+  wsIntegrationErrorFrame,
+  wsMessageEvent,
+  type LocalWebsocketEvent,
+  type WsConnectionFacts,
+} from './events-apigw';
 import { frameSizeWatcher } from './frame-limit';
-import type { FunctionRegistry } from './functions';
-import { ACCOUNT_ID, clfTime, gatewayId, requestId, sourceIp } from './http-util';
+import { IntegrationTimeoutError, withIntegrationTimeout, WS_INTEGRATION_TIMEOUT_MS, type FunctionRegistry } from './functions';
 import { errorMessage, type Log } from './log';
+import { authorizerContextOf, judgeAuthorizerAnswer } from './ws-authorizer';
 
-export const INTERNAL_ERROR_FRAME = JSON.stringify({ type: 'error', code: 'INTERNAL', message: 'internal error' });
+export type { LocalWebsocketEvent, LocalWebsocketRequestContext } from './events-apigw';
 
-export type WsLimits = typeof WS_LIMITS;
-
-/** What the gateway puts in `requestContext`: the typed V2 context plus what API Gateway also sends. */
-export type LocalWebsocketRequestContext = APIGatewayEventWebsocketRequestContextV2 & {
-  authorizer: Record<string, unknown>;
-  identity: { sourceIp: string; userAgent: string };
-  disconnectStatusCode?: number;
-  disconnectReason?: string;
-};
-export type LocalWebsocketEvent = APIGatewayProxyWebsocketEventV2WithRequestContext<LocalWebsocketRequestContext> & {
-  headers?: Record<string, string>;
-  multiValueHeaders?: Record<string, string[]>;
-};
-// The events satisfy the type the handlers take.
-const _typecheck: (e: LocalWebsocketEvent) => APIGatewayProxyWebsocketEventV2 = (e) => e;
-void _typecheck;
+/** WS_LIMITS plus API Gateway's integration timeout (configurable per integration on AWS; tests shorten it). */
+export type WsLimits = typeof WS_LIMITS & { integrationTimeoutMs: number };
 
 export interface WsGatewayOptions {
   functions: FunctionRegistry;
@@ -77,49 +73,24 @@ const STATUS_TEXT: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   500: 'Internal Server Error',
+  502: 'Bad Gateway',
   503: 'Service Unavailable',
 };
 
-function refuse(socket: Duplex, status: number, body: string): void {
+function refuse(socket: Duplex, status: number, body: string, headers: Record<string, string> = {}): void {
   if (socket.destroyed) return;
   const text = STATUS_TEXT[status] ?? 'Error';
+  const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
   socket.once('finish', () => socket.destroy());
   socket.end(
-    `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}Connection: close\r\n\r\n${body}`,
   );
 }
 
-function headersOf(req: IncomingMessage): { single: Record<string, string>; multi: Record<string, string[]> } {
-  const single: Record<string, string> = {};
-  const multi: Record<string, string[]> = {};
-  for (let i = 0; i < req.rawHeaders.length; i += 2) {
-    const name = req.rawHeaders[i];
-    const value = req.rawHeaders[i + 1];
-    (multi[name] ??= []).push(value);
-    single[name] = multi[name].join(',');
-  }
-  return { single, multi };
-}
-
-function queryOf(url: URL): { single: Record<string, string>; multi: Record<string, string[]> } | undefined {
-  const multi: Record<string, string[]> = {};
-  for (const [k, v] of url.searchParams) (multi[k] ??= []).push(v);
-  if (!Object.keys(multi).length) return undefined;
-  const single = Object.fromEntries(Object.entries(multi).map(([k, v]) => [k, v[v.length - 1]]));
-  return { single, multi };
-}
-
-/** Allow only when some statement allows execute-api:Invoke and none denies it. */
-function policyAllows(result: APIGatewayAuthorizerResult): boolean {
-  const statements = result?.policyDocument?.Statement;
-  if (!Array.isArray(statements) || typeof result.principalId !== 'string') throw new Error('authorizer returned a malformed policy');
-  const invoke = statements.filter((s) => {
-    const action = (s as { Action?: string | string[] }).Action;
-    const actions = Array.isArray(action) ? action : [action];
-    return actions.some((a) => a === 'execute-api:Invoke' || a === 'execute-api:*' || a === '*');
-  });
-  return invoke.some((s) => s.Effect === 'Allow') && !invoke.some((s) => s.Effect === 'Deny');
-}
+const message = (text: string) => JSON.stringify({ message: text });
+/** API Gateway's AUTHORIZER_CONFIGURATION_ERROR gateway response (500, `{"message":null}`). */
+const refuseAuthorizerConfiguration = (socket: Duplex) =>
+  refuse(socket, 500, JSON.stringify({ message: null }), { 'x-amzn-ErrorType': 'AuthorizerConfigurationException' });
 
 /** A route result's `body` to send back (two-way routes), if any. */
 function responseBody(result: unknown): string | undefined {
@@ -137,12 +108,24 @@ function statusOf(result: unknown): number {
   return 200;
 }
 
+/**
+ * `$disconnect`'s code and reason for a close the client started, as API Gateway writes them: a close frame without a
+ * status is 1005 "Client-side close frame status not set" (the AWS docs' $disconnect sample); with a status, its code
+ * and the client's own reason text (real samples: 1001 with "" from browsers leaving a page); no close frame at all
+ * is 1006 (no real sample seen; the reason is left empty).
+ */
+function clientClose(code: number, reason: string): { code: number; reason: string } {
+  if (code === 1005) return { code, reason: 'Client-side close frame status not set' };
+  if (code === 1006) return { code, reason: '' };
+  return { code, reason };
+}
+
 export function createWsGateway(opts: WsGatewayOptions): WsGateway {
   const { functions, connections, log, region } = opts;
-  const apiId = opts.apiId ?? 'local';
-  const stage = opts.stage ?? 'local';
+  const apiId = opts.apiId ?? LOCAL_API_ID;
+  const stage = opts.stage ?? LOCAL_STAGE;
   const wsPath = opts.path ?? '/ws';
-  const limits: WsLimits = { ...WS_LIMITS, ...opts.limits };
+  const limits: WsLimits = { ...WS_LIMITS, integrationTimeoutMs: WS_INTEGRATION_TIMEOUT_MS, ...opts.limits };
   const routes = new Map<string, WsRouteDef>(WS_ROUTES.map((r) => [r.routeKey, r]));
   const route = (key: string) => {
     const r = routes.get(key);
@@ -158,38 +141,23 @@ export function createWsGateway(opts: WsGatewayOptions): WsGateway {
     p.finally(() => running.delete(p)).catch(() => undefined);
     return p;
   };
+  /** Invoke a function the way API Gateway's integration does: the caller waits at most the integration timeout. */
+  const integrate = (key: FunctionKey, event: unknown) => withIntegrationTimeout(track(functions.invoke(key, event)), limits.integrationTimeoutMs);
+  const facts = (conn: LocalConnection): WsConnectionFacts => ({
+    connectionId: conn.id,
+    connectedAt: conn.connectedAt.getTime(),
+    sourceIp: conn.sourceIp,
+    userAgent: conn.userAgent,
+    domainName: conn.domainName,
+    stage,
+    apiId,
+  });
 
-  function context(
-    conn: Pick<LocalConnection, 'id' | 'connectedAt' | 'sourceIp' | 'userAgent' | 'authorizer'>,
-    routeKey: string,
-    eventType: 'CONNECT' | 'MESSAGE' | 'DISCONNECT',
-    domainName: string,
-  ): LocalWebsocketRequestContext {
-    const now = new Date();
-    return {
-      routeKey,
-      messageId: gatewayId(),
-      eventType,
-      extendedRequestId: gatewayId(),
-      requestTime: clfTime(now),
-      messageDirection: 'IN',
-      stage,
-      connectedAt: conn.connectedAt.getTime(),
-      requestTimeEpoch: now.getTime(),
-      requestId: requestId(),
-      domainName,
-      connectionId: conn.id,
-      apiId,
-      authorizer: conn.authorizer,
-      identity: { sourceIp: conn.sourceIp, userAgent: conn.userAgent },
-    };
-  }
-
-  async function invokeRoute(conn: LocalConnection, domainName: string, r: WsRouteDef, body: string): Promise<void> {
-    const event: LocalWebsocketEvent = { requestContext: context(conn, r.routeKey, 'MESSAGE', domainName), body, isBase64Encoded: false };
+  async function invokeRoute(conn: LocalConnection, r: WsRouteDef, body: string): Promise<void> {
+    const event = wsMessageEvent(facts(conn), r.routeKey, body, conn.authorizer);
     const started = Date.now();
     try {
-      const result = await functions.invoke(r.function, event);
+      const result = await integrate(r.function, event);
       if (r.returnResponse) {
         const reply = responseBody(result);
         if (reply !== undefined) sendText(conn, reply);
@@ -197,15 +165,14 @@ export function createWsGateway(opts: WsGatewayOptions): WsGateway {
       log.debug(`ws ${conn.id} ${r.routeKey} -> ${statusOf(result)} ${Date.now() - started}ms`);
     } catch (err) {
       log.error(`ws route ${r.routeKey} failed (connection ${conn.id})`, err);
-      if (r.returnResponse) sendText(conn, INTERNAL_ERROR_FRAME);
+      const text = err instanceof IntegrationTimeoutError ? 'Endpoint request timed out' : 'Internal server error';
+      if (r.returnResponse) sendText(conn, wsIntegrationErrorFrame(text, conn.id, event.requestContext.requestId));
     }
   }
 
-  async function invokeDisconnect(conn: LocalConnection, domainName: string, code: number, reason: string): Promise<void> {
-    const r = route('$disconnect');
-    const requestContext = { ...context(conn, '$disconnect', 'DISCONNECT', domainName), disconnectStatusCode: code, disconnectReason: reason };
+  async function invokeDisconnect(conn: LocalConnection, code: number, reason: string): Promise<void> {
     try {
-      await functions.invoke(r.function, { requestContext, isBase64Encoded: false } satisfies LocalWebsocketEvent);
+      await integrate(route('$disconnect').function, wsDisconnectEvent(facts(conn), code, reason, conn.authorizer));
       log.debug(`ws ${conn.id} $disconnect (${code})`);
     } catch (err) {
       log.error(`ws route $disconnect failed (connection ${conn.id})`, err);
@@ -224,36 +191,31 @@ export function createWsGateway(opts: WsGatewayOptions): WsGateway {
     return route('$default');
   }
 
-  function accept(conn: LocalConnection, domainName: string): void {
+  function accept(conn: LocalConnection): void {
     const ws = conn.socket;
     connections.add(conn);
     let idleTimer: NodeJS.Timeout | undefined;
-    const closeWith = (code: number, reason: string) => {
-      if (conn.closing) return;
-      conn.closing = true;
-      ws.close(code, reason);
-      // A peer that never answers the close handshake is dropped.
-      setTimeout(() => ws.terminate(), 5000).unref();
-    };
+    // API Gateway's idle timeout and connection lifetime: 1001 "Going away" (a real $disconnect 10 minutes after its
+    // $connect says exactly that).
     const touch = () => {
       clearTimeout(idleTimer);
-      idleTimer = setTimeout(() => closeWith(1001, 'Going away'), limits.idleTimeoutSeconds * 1000);
+      idleTimer = setTimeout(() => closeConnection(conn, 1001, 'Going away'), limits.idleTimeoutSeconds * 1000);
       idleTimer.unref();
     };
     touch();
-    const lifeTimer = setTimeout(() => closeWith(1001, 'Going away'), limits.maxConnectionSeconds * 1000);
+    const lifeTimer = setTimeout(() => closeConnection(conn, 1001, 'Going away'), limits.maxConnectionSeconds * 1000);
     lifeTimer.unref();
 
     ws.on('message', (data: RawData, isBinary: boolean) => {
       if (conn.closing) return;
       if (isBinary) {
-        closeWith(1003, 'Binary frames are not supported');
+        closeConnection(conn, 1003, 'Binary frames are not supported');
         return;
       }
       conn.lastActiveAt = new Date();
       touch();
       const text = (Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)).toString('utf8');
-      track(invokeRoute(conn, domainName, selectRoute(text), text));
+      track(invokeRoute(conn, selectRoute(text), text));
     });
     ws.on('error', (err) => log.debug(`ws ${conn.id} error: ${errorMessage(err)}`));
     ws.on('close', (code: number, reason: Buffer) => {
@@ -261,124 +223,63 @@ export function createWsGateway(opts: WsGatewayOptions): WsGateway {
       clearTimeout(lifeTimer);
       conn.closing = true;
       connections.delete(conn.id);
-      track(invokeDisconnect(conn, domainName, code, reason.toString()));
+      const why = conn.closedBy ?? clientClose(code, reason.toString());
+      track(invokeDisconnect(conn, why.code, why.reason));
     });
   }
 
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://local');
-    if (url.pathname !== wsPath && url.pathname !== `${wsPath}/`) return refuse(socket, 404, JSON.stringify({ message: 'Not Found' }));
+    if (url.pathname !== wsPath && url.pathname !== `${wsPath}/`) return refuse(socket, 404, message('Not Found'));
     if (String(req.headers.upgrade).toLowerCase() !== 'websocket' || !req.headers['sec-websocket-key']) {
-      return refuse(socket, 400, JSON.stringify({ message: 'Bad Request' }));
+      return refuse(socket, 400, message('Bad Request'));
     }
-    const query = queryOf(url);
+    const query = v1Query(url);
     // Identity source route.request.querystring.token: API Gateway answers 401 itself when it is missing.
     const tokenParam = WS_AUTHORIZER.identitySource.replace(/^route\.request\.querystring\./, '');
-    if (!query?.single[tokenParam]) return refuse(socket, 401, JSON.stringify({ message: 'Unauthorized' }));
+    if (!query?.queryStringParameters[tokenParam]) return refuse(socket, 401, message('Unauthorized'));
 
-    const headers = headersOf(req);
-    const domainName = req.headers.host ?? '127.0.0.1';
+    const client = clientRequestOf(req);
     const connectedAt = new Date();
-    const base = {
-      id: connections.newId(),
-      connectedAt,
-      sourceIp: sourceIp(req),
-      userAgent: String(req.headers['user-agent'] ?? ''),
-    };
-    const reqId = requestId();
-    const authEvent: APIGatewayRequestAuthorizerEvent = {
-      type: 'REQUEST',
-      methodArn: `arn:aws:execute-api:${region}:${ACCOUNT_ID}:${apiId}/${stage}/$connect`,
-      resource: '$connect',
-      path: wsPath,
-      httpMethod: 'GET',
-      headers: headers.single,
-      multiValueHeaders: headers.multi,
-      pathParameters: null,
-      queryStringParameters: query.single,
-      multiValueQueryStringParameters: query.multi,
-      stageVariables: null,
-      requestContext: {
-        accountId: ACCOUNT_ID,
-        apiId,
-        authorizer: undefined,
-        connectedAt: connectedAt.getTime(),
-        connectionId: base.id,
-        domainName,
-        domainPrefix: domainName.split('.')[0],
-        eventType: 'CONNECT',
-        extendedRequestId: reqId,
-        protocol: 'HTTP/1.1',
-        httpMethod: 'GET',
-        identity: {
-          accessKey: null,
-          accountId: null,
-          apiKey: null,
-          apiKeyId: null,
-          caller: null,
-          clientCert: null,
-          cognitoAuthenticationProvider: null,
-          cognitoAuthenticationType: null,
-          cognitoIdentityId: null,
-          cognitoIdentityPoolId: null,
-          principalOrgId: null,
-          sourceIp: base.sourceIp,
-          user: null,
-          userAgent: base.userAgent,
-          userArn: null,
-        },
-        messageDirection: 'IN',
-        messageId: null,
-        path: wsPath,
-        stage,
-        requestId: reqId,
-        requestTime: clfTime(connectedAt),
-        requestTimeEpoch: connectedAt.getTime(),
-        resourceId: '$connect',
-        resourcePath: '$connect',
-        routeKey: '$connect',
-      },
-    };
+    const userAgent = req.headers['user-agent'];
+    const base = { id: connections.newId(), connectedAt, sourceIp: client.sourceIp, userAgent, domainName: req.headers.host ?? `127.0.0.1:${client.port}` };
+    const connFacts: WsConnectionFacts = { connectionId: base.id, connectedAt: connectedAt.getTime(), sourceIp: base.sourceIp, userAgent, domainName: base.domainName, stage, apiId };
+    const authEvent = wsAuthorizerEvent(connFacts, client, query, region, wsPath);
 
-    let policy: APIGatewayAuthorizerResult;
+    let answer: unknown;
+    const authStarted = Date.now();
     try {
-      policy = (await functions.invoke(WS_AUTHORIZER.function, authEvent)) as APIGatewayAuthorizerResult;
+      answer = await integrate(WS_AUTHORIZER.function, authEvent);
     } catch (err) {
-      if (errorMessage(err) === 'Unauthorized') return refuse(socket, 401, JSON.stringify({ message: 'Unauthorized' }));
-      log.error('ws authorizer failed', err);
-      return refuse(socket, 500, JSON.stringify({ message: 'Internal Server Error' }));
+      if (errorMessage(err) === 'Unauthorized') return refuse(socket, 401, message('Unauthorized'));
+      log.error('ws authorizer failed (API Gateway answers 500 AuthorizerConfigurationException)', err);
+      return refuseAuthorizerConfiguration(socket);
     }
-    let allowed: boolean;
+    let verdict: ReturnType<typeof judgeAuthorizerAnswer>;
     try {
-      allowed = policyAllows(policy);
+      verdict = judgeAuthorizerAnswer(answer, authEvent.methodArn);
     } catch (err) {
-      log.error('ws authorizer result refused', err);
-      return refuse(socket, 500, JSON.stringify({ message: 'Internal Server Error' }));
+      log.error('ws authorizer answer refused', err);
+      return refuseAuthorizerConfiguration(socket);
     }
-    if (!allowed) return refuse(socket, 403, JSON.stringify({ message: 'Forbidden' }));
-    if (inOutage(policy.principalId)) return refuse(socket, 503, JSON.stringify({ message: 'Service Unavailable' }));
+    if (!verdict.allowed) return refuse(socket, 403, message('Forbidden'));
+    if (inOutage(verdict.principalId)) return refuse(socket, 503, message('Service Unavailable'));
 
-    const authorizer: Record<string, unknown> = { ...(policy.context ?? {}), principalId: policy.principalId };
+    const authorizer = authorizerContextOf(verdict, Date.now() - authStarted);
     const conn: LocalConnection = { ...base, socket: undefined as unknown as WebSocket, lastActiveAt: connectedAt, authorizer, closing: false };
-    const connectEvent: LocalWebsocketEvent = {
-      requestContext: context(conn, '$connect', 'CONNECT', domainName),
-      headers: headers.single,
-      multiValueHeaders: headers.multi,
-      queryStringParameters: query.single,
-      multiValueQueryStringParameters: query.multi,
-      isBase64Encoded: false,
-    };
+    const connectEvent: LocalWebsocketEvent = wsConnectEvent(connFacts, client, query, authorizer);
     let status: number;
     let result: unknown;
     try {
-      result = await functions.invoke(route('$connect').function, connectEvent);
+      result = await integrate(route('$connect').function, connectEvent);
       status = statusOf(result);
     } catch (err) {
+      // A $connect integration that throws or times out refuses the handshake with 502 on AWS.
       log.error(`ws route $connect failed (connection ${conn.id})`, err);
-      return refuse(socket, 500, JSON.stringify({ message: 'Internal server error' }));
+      return refuse(socket, 502, message('Internal server error'));
     }
     if (status < 200 || status > 299) {
-      return refuse(socket, status, responseBody(result) ?? JSON.stringify({ message: STATUS_TEXT[status] ?? 'Error' }));
+      return refuse(socket, status, responseBody(result) ?? message(STATUS_TEXT[status] ?? 'Error'));
     }
 
     let accepted = false;
@@ -391,16 +292,14 @@ export function createWsGateway(opts: WsGatewayOptions): WsGateway {
           'data',
           frameSizeWatcher(limits.maxFrameBytes, (bytes) => {
             log.debug(`ws ${conn.id} frame of ${bytes} bytes is over ${limits.maxFrameBytes}: closing with 1009`);
-            conn.closing = true;
-            ws.close(1009, 'Message too big');
-            setTimeout(() => ws.terminate(), 5000).unref();
+            closeConnection(conn, 1009, 'Message too big');
           }),
         );
-        accept(conn, domainName);
+        accept(conn);
       });
     }
     // The client left while $connect ran: $connect succeeded, so $disconnect follows, as in the cloud.
-    if (!accepted) track(invokeDisconnect(conn, domainName, 1006, 'Connection closed during $connect'));
+    if (!accepted) track(invokeDisconnect(conn, 1006, ''));
   }
 
   async function idle(): Promise<void> {
@@ -413,7 +312,7 @@ export function createWsGateway(opts: WsGatewayOptions): WsGateway {
       track(
         upgrade(req, socket, head).catch((err) => {
           log.error('ws handshake failed', err);
-          refuse(socket, 500, JSON.stringify({ message: 'Internal Server Error' }));
+          refuse(socket, 500, message('Internal Server Error'));
         }),
       );
     },
@@ -444,8 +343,7 @@ export function createWsGateway(opts: WsGatewayOptions): WsGateway {
             new Promise<void>((resolve) => {
               if (conn.socket.readyState === conn.socket.CLOSED) return resolve();
               conn.socket.once('close', () => resolve());
-              conn.closing = true;
-              conn.socket.close(1001, 'Going away');
+              closeConnection(conn, 1001, 'Going away');
               setTimeout(() => conn.socket.terminate(), 2000).unref();
             }),
         ),

@@ -1,17 +1,23 @@
 /**
- * The API Gateway Management API at `/_aws/ws/@connections/{id}`, for the stock
- * `@aws-sdk/client-apigatewaymanagementapi` client (endpoint `http://127.0.0.1:<port>/_aws/ws`):
+ * The API Gateway Management API for the stock `@aws-sdk/client-apigatewaymanagementapi` client, at two places:
+ *  - `/_aws/ws/@connections/{id}` (endpoint `http://127.0.0.1:<port>/_aws/ws`, what the stack gives the handlers), and
+ *  - `/<stage>/@connections/{id}`, so the endpoint handlers commonly build from their own event,
+ *    `https://${requestContext.domainName}/${requestContext.stage}`, reaches it as it reaches AWS's (the port also
+ *    speaks TLS: local/tls.ts).
  * POST sends the body as a text frame (200), GET describes the connection (200; the SDK reads it as
- * `{ConnectedAt, LastActiveAt, Identity:{SourceIp, UserAgent}}`), DELETE closes it (204).
- * An unknown or closed id answers 410 with `x-amzn-errortype: GoneException`, which the SDK raises as
- * `GoneException`. No signature check: any credentials work, as with any local AWS endpoint.
+ * `{ConnectedAt, LastActiveAt, Identity:{SourceIp, UserAgent}}`), DELETE closes it (204; its `$disconnect` says
+ * 1000 "Connection Closed Normally", as AWS's does). An unknown or closed id answers 410 with
+ * `x-amzn-errortype: GoneException`, which the SDK raises as `GoneException`. No signature check: any credentials
+ * work, as with any local AWS endpoint.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WS_LIMITS } from '../lib/wiring';
-import { sendText, type ConnectionRegistry } from './connections';
+import { closeConnection, sendText, type ConnectionRegistry } from './connections';
+import { LOCAL_STAGE } from './events-apigw';
 import { BodyTooLargeError, readBody, requestId, send, sendJson } from './http-util';
 
 export const MANAGEMENT_PREFIX = '/_aws/ws';
+export const STAGE_PREFIX = `/${LOCAL_STAGE}`;
 
 export interface ManagementCounters {
   postToConnection: number;
@@ -21,7 +27,7 @@ function awsError(res: ServerResponse, status: number, type: string, message: st
   sendJson(res, status, { message }, { 'x-amzn-errortype': type, 'x-amzn-requestid': requestId() });
 }
 
-/** Handles the request when its path is under /_aws/ws; returns false otherwise. */
+/** Handles the request when its path is under /_aws/ws or is /<stage>/@connections/...; returns false otherwise. */
 export async function handleManagement(
   req: IncomingMessage,
   res: ServerResponse,
@@ -29,8 +35,11 @@ export async function handleManagement(
   connections: ConnectionRegistry,
   counters: ManagementCounters,
 ): Promise<boolean> {
-  if (!pathname.startsWith(`${MANAGEMENT_PREFIX}/`)) return false;
-  const m = /^\/_aws\/ws\/@connections\/([^/]+)\/?$/.exec(pathname);
+  const prefix = [MANAGEMENT_PREFIX, STAGE_PREFIX].find((p) => pathname.startsWith(`${p}/`));
+  if (!prefix) return false;
+  // Under the stage, only @connections is the Management API; anything else there is not ours to answer.
+  if (prefix === STAGE_PREFIX && !pathname.startsWith(`${STAGE_PREFIX}/@connections/`)) return false;
+  const m = /^\/@connections\/([^/]+)\/?$/.exec(pathname.slice(prefix.length));
   if (!m) {
     awsError(res, 404, 'NotFoundException', 'No such Management API resource');
     return true;
@@ -68,7 +77,8 @@ export async function handleManagement(
         sendJson(res, 200, {
           connectedAt: conn.connectedAt.toISOString(),
           lastActiveAt: conn.lastActiveAt.toISOString(),
-          identity: { sourceIp: conn.sourceIp, userAgent: conn.userAgent },
+          // Identity.UserAgent is a required member in the Management API's model: empty when the client sent none.
+          identity: { sourceIp: conn.sourceIp, userAgent: conn.userAgent ?? '' },
         });
       }
       return true;
@@ -77,9 +87,8 @@ export async function handleManagement(
       const conn = connections.live(id);
       if (!conn) gone();
       else {
-        conn.closing = true;
-        conn.socket.close(1000, '');
-        setTimeout(() => conn.socket.terminate(), 5000).unref();
+        // The close frame's reason is left empty; the reason is what $disconnect reports (boto3#3789's gateway log).
+        closeConnection(conn, 1000, 'Connection Closed Normally', '');
         send(res, 204, undefined);
       }
       return true;

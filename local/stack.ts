@@ -30,6 +30,7 @@ import { handleManagement, type ManagementCounters } from './management-api';
 import { demoUsers, seedDemoData } from './seed';
 import { createStaticSite, prepareWeb } from './static';
 import { DEFAULT_TABLE_PREFIX, ensureTables, type TableNames } from './tables';
+import { acceptTlsOnSamePort } from './tls';
 
 export const DEFAULT_PORT = 3000;
 export const DEFAULT_DATA_DIR = path.join(REPO_ROOT, '.parley', 'data');
@@ -215,12 +216,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       });
     });
     server.on('clientError', (_err, socket) => socket.destroy());
+    // The same port speaks TLS too, so `https://${domainName}/${stage}` from a handler's event reaches @connections.
+    const localTls = await acceptTlsOnSamePort(server);
     const sockets = new Set<import('node:net').Socket>();
     server.on('connection', (s) => {
       sockets.add(s);
       s.on('close', () => sockets.delete(s));
     });
     const port = await listen(server, options.port ?? DEFAULT_PORT);
+    cleanups.push(localTls.trustInProcess(port));
     cleanups.push(
       () =>
         new Promise<void>((resolve) => {

@@ -178,11 +178,18 @@ describe('frames', () => {
     expect(order).toEqual(['fast one', 'slow one']);
   });
 
-  it('answers INTERNAL when a handler throws, keeps the socket open and leaks nothing', async () => {
-    const c = await connect();
+  it("answers a handler that throws with API Gateway's own error frame, keeps the socket open and leaks nothing", async () => {
+    const user = uid('boom');
+    const c = await connect(user);
+    const id = await connectionIdOf(user);
+    const raw: string[] = [];
+    c.socket.on('message', (data) => raw.push(data.toString()));
     c.send('boom');
-    const err = await c.next('error');
-    expect(err).toEqual({ type: 'error', code: 'INTERNAL', message: 'internal error' });
+    const text = await waitFor(() => raw.find((t) => t.includes('Internal server error')));
+    const [event] = await waitFor(() => (eventsFor(id, '$default').length ? eventsFor(id, '$default') : undefined));
+    // Byte for byte what API Gateway sends (its spacing included); the requestId is the failed invocation's.
+    expect(text).toBe(`{"message": "Internal server error", "connectionId":"${id}", "requestId":"${event.requestContext.requestId}"}`);
+    expect(JSON.stringify(c.frames)).not.toContain('secret');
     c.send({ action: 'ping' });
     await c.next('pong');
   });
@@ -230,13 +237,14 @@ describe('disconnect', () => {
     expect(event.requestContext.disconnectStatusCode).toBe(1000);
   });
 
-  it('calls $disconnect when the gateway closes the socket (1009)', async () => {
+  it("calls $disconnect with the gateway's own close code when the gateway closes the socket (1009), not the client's echo", async () => {
     const user = uid('bye');
     const c = await connect(user);
     const id = await connectionIdOf(user);
     c.send('q'.repeat(40 * 1024));
     await c.closed;
-    await waitFor(() => (eventsFor(id, '$disconnect').length ? true : undefined));
+    const [event] = await waitFor(() => (eventsFor(id, '$disconnect').length ? eventsFor(id, '$disconnect') : undefined));
+    expect(event.requestContext.disconnectStatusCode).toBe(1009);
   });
 });
 
