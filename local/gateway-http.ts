@@ -104,6 +104,8 @@ export interface HttpGatewayOptions {
   apiId?: string;
   /** The route table (default: the wiring's HTTP_ROUTES). */
   routes?: readonly HttpRouteDef[];
+  /** API Gateway's integration timeout (30 s; tests shorten it). */
+  integrationTimeoutMs?: number;
 }
 
 export interface HttpGateway {
@@ -160,7 +162,7 @@ export function createHttpGateway(opts: HttpGatewayOptions): HttpGateway {
       const authorized: APIGatewayProxyEventV2WithJWTAuthorizer = { ...event, requestContext: { ...event.requestContext, authorizer: auth.authorizer } };
       let reply: Reply;
       try {
-        reply = toReply(await withIntegrationTimeout(functions.invoke(match.route.def.function, authorized), HTTP_INTEGRATION_TIMEOUT_MS));
+        reply = toReply(await withIntegrationTimeout(functions.invoke(match.route.def.function, authorized), opts.integrationTimeoutMs ?? HTTP_INTEGRATION_TIMEOUT_MS));
       } catch (err) {
         log.error(`http ${match.route.routeKey} failed`, err);
         // API Gateway's own answers: its integration timeout is 503, a failed function 500.

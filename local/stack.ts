@@ -77,6 +77,8 @@ export interface StackOptions {
   oidc?: OidcOptions;
   /** The HTTP API's route table (default: the wiring's); tests pass a bad one to see it refused. */
   httpRoutes?: readonly HttpRouteDef[];
+  /** Override the HTTP API's 30 s integration timeout (tests). */
+  httpIntegrationTimeoutMs?: number;
   log?: Log | LogLevel;
 }
 
@@ -285,7 +287,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       audience: env[ENV.jwtAudience].split(',').filter(Boolean),
       jwksUri: env[ENV.jwksUri] || undefined,
     });
-    const httpGateway = createHttpGateway({ functions, log, allowedOrigin, authorizer, routes: httpRoutes });
+    const httpGateway = createHttpGateway({ functions, log, allowedOrigin, authorizer, routes: httpRoutes, integrationTimeoutMs: options.httpIntegrationTimeoutMs });
     const notes: string[] = [];
     const web = await prepareWeb({ build: options.buildWeb ?? true, log, distDir: options.webDist });
     if (web.note) notes.push(web.note);

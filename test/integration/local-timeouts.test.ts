@@ -33,6 +33,7 @@ beforeAll(async () => {
   stack = await startTestStack({
     // API Gateway's WebSocket integration timeout, shortened: longer than wsDefault's own timeout, shorter than wsTyping's.
     wsLimits: { integrationTimeoutMs: 500 },
+    httpIntegrationTimeoutMs: 500,
     log: 'silent',
     functions: {
       wsAuthorizer: allowAll,
@@ -44,6 +45,7 @@ beforeAll(async () => {
       wsDefault: { handler: remember(never), timeoutSeconds: 0.02 },
       wsTyping: { handler: remember(never), timeoutSeconds: 60 },
       httpFriends: { handler: never, timeoutSeconds: 0.02 },
+      httpConversations: { handler: never, timeoutSeconds: 60 },
       eventsNotify: { handler: never, timeoutSeconds: 0.02 },
     },
   });
@@ -86,10 +88,18 @@ it("a WebSocket route slower than API Gateway's integration timeout: the caller 
   ws.close();
 });
 
+const withToken = async () => ({ headers: { authorization: `Bearer ${await stack.token('u-1')}` } });
+
 it('an HTTP route past its timeout: 500 {"message":"Internal Server Error"}', async () => {
-  const res = await fetch(`${stack.url}/api/friends`);
+  const res = await fetch(`${stack.url}/api/friends`, await withToken());
   expect(res.status).toBe(500);
   expect(await res.json()).toEqual({ message: 'Internal Server Error' });
+});
+
+it("an HTTP route slower than API Gateway's integration timeout: 503 {\"message\":\"Service Unavailable\"}", async () => {
+  const res = await fetch(`${stack.url}/api/messages/conversations/list`, await withToken());
+  expect(res.status).toBe(503);
+  expect(await res.json()).toEqual({ message: 'Service Unavailable' });
 });
 
 it('an EventBridge target past its timeout is retried, then dead-lettered with Lambda’s reason', async () => {

@@ -53,6 +53,8 @@ export interface TestStackOptions {
   log?: LogLevel;
   /** Sign in with a real OpenID Provider (test/support/oidc-provider.ts) instead of the dev issuer. */
   oidc?: OidcOptions;
+  /** API Gateway's HTTP integration timeout, shortened. */
+  httpIntegrationTimeoutMs?: number;
 }
 
 // jest.config.js sets testTimeout: 30000 on the integration/e2e projects, but jest only honours testTimeout at the
@@ -93,6 +95,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     buildWeb: opts.buildWeb ?? false,
     webDist: opts.webDist,
     oidc: opts.oidc,
+    httpIntegrationTimeoutMs: opts.httpIntegrationTimeoutMs,
     log: opts.log ?? (process.env.PARLEY_TEST_LOG as LogLevel | undefined) ?? 'error',
   });
   previous = {
