@@ -16,23 +16,58 @@ export interface SendInput {
 }
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/**
+ * What renders as nothing: white space, control characters, Unicode's default-ignorable code points (zero-width
+ * spaces and joiners, word joiner, BOM, soft hyphen, Hangul fillers U+115F/U+1160/U+3164/U+FFA0, variation
+ * selectors, tags, bidi marks …) and the blank Braille pattern U+2800. Content made only of these is empty.
+ */
+const INVISIBLE = /[\p{White_Space}\p{Cc}\p{Default_Ignorable_Code_Point}\u2800]/gu;
 
-/** Content is trimmed and must be 1–4,000 characters (Unicode code points). */
+/** Content is trimmed, must show something, and must be 1–4,000 characters (Unicode code points). */
 export function normaliseContent(raw: string): string {
   const content = raw.trim();
-  if (content.length === 0) throw badRequest('"content" must not be empty');
+  if (content.length === 0 || content.replace(INVISIBLE, '').length === 0) throw badRequest('"content" must not be empty');
   if (LONE_SURROGATE.test(content)) throw badRequest('"content" is not well-formed Unicode');
   // Cheap bound first: more than 2×limit UTF-16 units is certainly over the limit.
   if (content.length > LIMITS.contentChars * 2 || [...content].length > LIMITS.contentChars) throw tooLarge();
   return content;
 }
 
+/**
+ * Depth of a JSON value, walked iteratively so no input can overflow the stack; stops as soon as it passes `max`.
+ * (A frame is at most 32 KB, so the walk is bounded too.)
+ */
+function depthOver(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > max) return true;
+    for (const child of Object.values(v as object)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 function checkMetadata(metadata: Metadata | null | undefined): Metadata | null {
   if (metadata === undefined || metadata === null) return null;
+  // The depth first: everything after it (JSON.stringify, storage, pushes) recurses.
+  if (depthOver(metadata, LIMITS.metadataDepth)) throw new AppError('TOO_LARGE', `"metadata" must be nested at most ${LIMITS.metadataDepth} levels deep`);
   if (Buffer.byteLength(JSON.stringify(metadata), 'utf8') > LIMITS.metadataBytes) {
     throw new AppError('TOO_LARGE', `"metadata" must be at most ${LIMITS.metadataBytes} bytes of JSON`);
   }
   return metadata;
+}
+
+/** JSON with object keys sorted, so equal metadata compares equal whatever its key order. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as object).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
+}
+
+/** A resend is the same message: same recipient, content and metadata. */
+function sameMessage(original: Message, resend: Message): boolean {
+  return original.toUserId === resend.toUserId && original.content === resend.content && canonical(original.metadata) === canonical(resend.metadata);
 }
 
 /**
@@ -56,6 +91,11 @@ export async function sendChat(deps: Deps, input: SendInput): Promise<{ message:
     clientMessageId: input.clientMessageId,
   };
   const result = await deps.messages.appendChat(draft, deps.settings.sendRate);
+  // A clientMessageId is an idempotency key: reused for a different message, it is refused, never silently acked
+  // with the old one (nothing new was stored: the claim on the key failed).
+  if (result.status === 'duplicate' && !sameMessage(result.message, draft)) {
+    throw badRequest('"clientMessageId" was already used for a different message; use a new one for each message');
+  }
   if (result.status === 'stored') {
     await deliver(deps, [input.to, input.from], { type: 'message', message: result.message }, { exceptConnectionId: input.connectionId });
   }

@@ -75,6 +75,8 @@ export const LIMITS = {
   /** User ids are JWT subjects; '#' and '/' would break keys and paths. */
   userId: /^[A-Za-z0-9_.@:|+=-]{1,128}$/,
   metadataBytes: 4096,
+  /** Nesting levels of metadata (an object holding a value is 1). */
+  metadataDepth: 16,
   pageDefault: 50,
   pageMax: 100,
   markReadIds: 100,
