@@ -96,9 +96,21 @@ describe('sendMessage', () => {
     ddb.on(GetCommand).resolves({});
     connections({ bob: ['b1'] });
 
-    const reply = await send(frame({ content: 'a different text this time' }));
+    const reply = await send(frame({ content: 'hi bob' }));
 
     expect(reply).toMatchObject({ type: 'ack', clientMessageId: 'c-1', message: { id: original.id, content: 'hi bob' } });
+    expect(posted()).toEqual([]);
+  });
+
+  it('a repeat clientMessageId with other content is BAD_REQUEST (contract v1.1), not the old ack', async () => {
+    const original = { ...frame(), id: '01JAAAAAAAAAAAAAAAAAAAAAAA', fromUserId: 'alice', toUserId: 'bob', messageType: 'CHAT', content: 'hi bob', metadata: null, isRead: false, createdAt: '2026-11-24T10:00:00.000Z', clientMessageId: 'c-1' };
+    ddb.on(TransactWriteCommand).rejects(cancelled(['None', 'None', { code: 'ConditionalCheckFailed', item: { pk: 'CMID#alice', sk: 'c-1', message: JSON.stringify(original) } }, 'None', 'None', 'None', 'None']));
+    ddb.on(GetCommand).resolves({});
+    connections({ bob: ['b1'] });
+
+    const reply = await send(frame({ content: 'a different text this time' }));
+
+    expect(reply).toMatchObject({ type: 'error', code: 'BAD_REQUEST', clientMessageId: 'c-1' });
     expect(posted()).toEqual([]);
   });
 
