@@ -25,6 +25,7 @@ import { createJwtAuthorizer } from './jwt-authorizer';
 import { createWsGateway, type WsLimits } from './gateway-ws';
 import { sendError, sendJson } from './http-util';
 import { createLog, errorMessage, type Log, type LogLevel } from './log';
+import { FOREIGN_HOST_MESSAGE, requestHostAllowed } from './host-check';
 import { migrateUnreadKeys } from './migrations';
 import { handleManagement, type ManagementCounters } from './management-api';
 import { demoUsers, seedDemoData } from './seed';
@@ -210,6 +211,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         const quiet = url.pathname.startsWith('/_aws/ws/') || url.pathname.startsWith('/assets/');
         (quiet ? log.debug : log.info)(`${req.method} ${url.pathname} ${res.statusCode} ${Date.now() - started}ms`);
       });
+      if (!requestHostAllowed(req, port)) {
+        req.resume();
+        return sendError(res, 403, 'FORBIDDEN', FOREIGN_HOST_MESSAGE);
+      }
       if (!route) return sendJson(res, 503, { message: 'the local stack is starting' });
       route(req, res, url).catch((err) => {
         log.error(`${req.method} ${url.pathname} failed`, err);
@@ -217,7 +222,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         else res.destroy();
       });
     });
-    server.on('clientError', (_err, socket) => socket.destroy());
+    // What Node's parser refuses gets an HTTP answer, as from a real gateway, not a reset: headers over Node's 16 KB
+    // limit (a 17 KB Authorization header) are 431, anything else malformed 400.
+    server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      if (socket.writable && !(socket as { _httpMessage?: unknown })._httpMessage) {
+        const [status, text] = err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : [400, 'Bad Request'];
+        const body = JSON.stringify({ message: text });
+        socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+      } else socket.destroy();
+    });
     // The same port speaks TLS too, so `https://${domainName}/${stage}` from a handler's event reaches @connections.
     const localTls = await acceptTlsOnSamePort(server);
     const sockets = new Set<import('node:net').Socket>();
@@ -298,7 +311,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         : { mode: 'dev', tokenUrl: `${origin}/dev/token` };
     const site = createStaticSite({ distDir: web.distDir, port: () => port, auth });
 
-    server.on('upgrade', (req, socket, head) => wsGateway.handleUpgrade(req, socket, head));
+    server.on('upgrade', (req, socket, head) => {
+      if (requestHostAllowed(req, port)) return wsGateway.handleUpgrade(req, socket, head);
+      const body = JSON.stringify({ message: FOREIGN_HOST_MESSAGE });
+      socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    });
     cleanups.push(async () => {
       await wsGateway.closeAll();
       await Promise.race([events.drain(), new Promise((r) => setTimeout(r, 30000).unref())]);
