@@ -11,7 +11,8 @@ import type { WebConfig } from '../../web/src/types';
 import { at, fakeProvider } from './oidc-fakes';
 
 type OidcConfig = Extract<WebConfig['auth'], { mode: 'oidc' }>;
-const APP = 'https://chat.example.com/';
+/** The app's own origin (jsdom's), so that the provider's answer can be put in the address bar as in a browser. */
+const APP = 'http://localhost/';
 const config = (issuer: string, more: Partial<OidcConfig> = {}): OidcConfig => ({ mode: 'oidc', issuer, clientId: 'parley-web', scopes: ['openid', 'profile'], redirectUri: APP, ...more });
 
 const realFetch = globalThis.fetch;
@@ -22,13 +23,17 @@ function use(p: ReturnType<typeof fakeProvider>) {
   return p;
 }
 
-/** The user clicks "Sign in", signs in on the provider's pages and is sent back: a fresh Auth (a new page load) finishes. */
+/**
+ * The user clicks "Sign in", signs in on the provider's pages and is sent back: the answer is in the address bar and
+ * a fresh Auth (a new page load) finishes from `window.location`, as the app does.
+ */
 async function signIn(cfg: OidcConfig) {
   const gone: string[] = [];
   await new Auth(cfg, sessionStorage, undefined, (u) => gone.push(u)).startOidcSignIn();
   const back = provider.authorize(gone[0]!);
+  history.replaceState(null, '', back.slice(new URL(back).origin.length));
   const auth = new Auth(cfg, sessionStorage, undefined, (u) => gone.push(u));
-  const me = await auth.restore(at(back));
+  const me = await auth.restore();
   return { auth, me, gone, back };
 }
 

@@ -74,9 +74,10 @@ export class Auth {
     if (this.oidc) {
       const params = new URLSearchParams(location.search);
       if (params.has('code') || params.has('error')) {
+        const answer = location.href; // (a live Location changes with the next line)
         // Off the address bar first (a reload must not replay a used code), whatever happens next.
         history.replaceState(null, '', location.pathname + location.hash);
-        const t = await this.oidc.finish(location.href);
+        const t = await this.oidc.finish(answer);
         this.save({ token: t.idToken, refreshToken: t.refreshToken, scope: t.scope, ...this.expiry(t.idToken) });
         if (t.data.hash) history.replaceState(null, '', location.pathname + t.data.hash);
         return this.identity;
