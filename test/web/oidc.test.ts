@@ -219,11 +219,15 @@ describe('renewal', () => {
     await expect(auth.token()).rejects.toThrow(AuthError);
   });
 
-  test('a renewal that cannot reach the provider is tried again, and the still-valid token is used meanwhile', async () => {
+  test.each([
+    ['cannot reach the provider', null],
+    ['gets a 500 without an OAuth error', { status: 500, body: {} }],
+    ['gets temporarily_unavailable', { status: 503, body: { error: 'temporarily_unavailable' } }],
+  ])('a renewal that %s is tried again, and the still-valid token is used meanwhile', async (_what, answer) => {
     use(fakeProvider({ issuer, ttl: 300 }));
     const { auth } = await signIn(config(issuer));
     const first = await auth.token();
-    provider.tokenAnswers(() => null); // network failure
+    provider.tokenAnswers(() => answer);
     const lost: AuthError[] = [];
     auth.keepFresh((e) => lost.push(e));
     await jest.advanceTimersByTimeAsync(241_000);

@@ -53,12 +53,15 @@ function randomNonce(): string {
 
 /**
  * The library's errors as ours: the provider's OAuth error (`invalid_grant`: the refresh token expired or was
- * revoked) and any validation failure are refusals (AuthError); no answer, a timeout or a 5xx is not.
+ * revoked) and any validation failure are refusals (AuthError); no answer, a timeout, a 5xx or the provider's own
+ * `server_error` / `temporarily_unavailable` are not (try again later).
  */
 function asOurs(err: unknown, what: string): Error {
   if (err instanceof AuthError || err instanceof ProviderUnavailable) return err;
-  if (err instanceof ErrorResponse) return new AuthError(`${what}: ${err.error_description || err.error || 'refused'}`, { cause: err });
-  if (err instanceof TypeError || err instanceof ErrorTimeout || (err instanceof Error && /\(5\d\d\)/.test(err.message))) {
+  if (err instanceof ErrorResponse && !/^(server_error|temporarily_unavailable)$/.test(err.error ?? '')) {
+    return new AuthError(`${what}: ${err.error_description || err.error || 'refused'}`, { cause: err });
+  }
+  if (err instanceof ErrorResponse || err instanceof TypeError || err instanceof ErrorTimeout || (err instanceof Error && /\(5\d\d\)/.test(err.message))) {
     return new ProviderUnavailable('The sign-in provider cannot be reached. Please try again.', { cause: err });
   }
   return new AuthError(`${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
