@@ -7,6 +7,7 @@
  *   'bare'  -> http://127.0.0.1:<port>
  * `signIn` walks the authorization code + PKCE flow through those pages with plain HTTP, the way a browser would;
  * `rotateKeys` publishes a new signing key in front of the old one (a key rotation: new tokens carry the new kid).
+ * `events()` lists what the provider granted (code exchanges, refreshes) and the sign-outs users confirmed there.
  * The test holds the private keys, so it can also mint a token the provider's key signs but with bad claims
  * (expired), which the provider itself would never issue.
  */
@@ -40,6 +41,14 @@ export interface Tokens {
   expires_in: number;
 }
 
+/** One event at the provider: a granted token request, or a confirmed sign-out (end session). */
+export interface ProviderEvent {
+  type: 'grant' | 'endSession';
+  /** For grants: 'authorization_code' or 'refresh_token'. */
+  grantType?: string;
+  clientId?: string;
+}
+
 export interface OidcProvider {
   issuer: string;
   port: number;
@@ -58,6 +67,8 @@ export interface OidcProvider {
   refresh(opts: { clientId: string; refreshToken: string }): Promise<Tokens>;
   /** A JWT signed with the provider's current key, with these claims (for claims it would never issue). */
   mint(claims: Record<string, unknown>): string;
+  /** Granted token requests and confirmed sign-outs so far, oldest first (reported by the provider's own events). */
+  events(): readonly ProviderEvent[];
   stop(): Promise<void>;
 }
 
@@ -93,6 +104,12 @@ export async function startOidcProvider(shape: IssuerShape = 'slash'): Promise<O
   const child: ChildProcess = fork(SERVER, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env: { ...process.env, NODE_OPTIONS: '' } });
   let stderr = '';
   child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+  const events: ProviderEvent[] = [];
+  child.on('message', (msg: Record<string, unknown>) => {
+    if (msg?.type === 'grant' || msg?.type === 'endSession') {
+      events.push({ type: msg.type, grantType: msg.grantType as string | undefined, clientId: msg.clientId as string | undefined });
+    }
+  });
   const next = (type: string) =>
     new Promise<Record<string, unknown>>((resolve, reject) => {
       const onMessage = (msg: Record<string, unknown>) => {
@@ -159,6 +176,7 @@ export async function startOidcProvider(shape: IssuerShape = 'slash'): Promise<O
       return keys[0].kid;
     },
     keys: () => keys,
+    events: () => events,
     async signIn({ clientId, redirectUri, login, scope = 'openid profile' }) {
       const jar = new CookieJar();
       const verifier = b64url(randomBytes(32));

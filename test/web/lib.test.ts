@@ -7,14 +7,29 @@ import { system } from './fakes';
 describe('config.json', () => {
   const dev = { wsUrl: 'ws://127.0.0.1:3000/ws', apiUrl: 'http://127.0.0.1:3000', auth: { mode: 'dev', tokenUrl: 'http://127.0.0.1:3000/dev/token' } };
 
-  test('accepts the local stack config and a Cognito/OIDC one', () => {
+  const cloud = { wsUrl: 'wss://abc.execute-api.eu-west-1.amazonaws.com/prod', apiUrl: 'https://xyz.execute-api.eu-west-1.amazonaws.com' };
+
+  test('accepts the local stack config, a Cognito one (endpoints given) and an OIDC one (issuer kept exactly, trailing "/" included)', () => {
     expect(parseConfig(dev)).toEqual(dev);
-    const oidc = {
-      wsUrl: 'wss://abc.execute-api.eu-west-1.amazonaws.com/prod',
-      apiUrl: 'https://xyz.execute-api.eu-west-1.amazonaws.com',
-      auth: { mode: 'oidc', authorizeUrl: 'https://a.auth/oauth2/authorize', tokenUrl: 'https://a.auth/oauth2/token', clientId: 'cid', scopes: ['openid'], redirectUri: 'https://d.cloudfront.net/' },
+    const cognito = {
+      ...cloud,
+      auth: {
+        mode: 'oidc',
+        issuer: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC',
+        clientId: 'cid',
+        scopes: ['openid', 'email', 'profile'],
+        redirectUri: 'https://d.cloudfront.net/',
+        endpoints: { authorization: 'https://a.auth/oauth2/authorize', token: 'https://a.auth/oauth2/token', endSession: 'https://a.auth/logout' },
+      },
     };
-    expect(parseConfig(oidc)).toEqual(oidc);
+    expect(parseConfig(cognito)).toEqual(cognito);
+    const auth0 = { ...cloud, auth: { mode: 'oidc', issuer: 'https://tenant.eu.auth0.com/', clientId: 'cid', scopes: ['openid', 'profile'], redirectUri: 'https://d.cloudfront.net/' } };
+    expect(parseConfig(auth0)).toEqual(auth0);
+  });
+
+  test('an OIDC config without "openid" among its scopes gets it (no ID token otherwise); empty endpoints are dropped', () => {
+    const raw = { ...cloud, auth: { mode: 'oidc', issuer: 'https://sso.example.com/realms/parley', clientId: 'cid', scopes: ['profile'], redirectUri: 'https://d/', endpoints: { token: '' } } };
+    expect(parseConfig(raw).auth).toEqual({ mode: 'oidc', issuer: 'https://sso.example.com/realms/parley', clientId: 'cid', scopes: ['openid', 'profile'], redirectUri: 'https://d/' });
   });
 
   test.each([
@@ -23,7 +38,8 @@ describe('config.json', () => {
     ['http wsUrl', { ...dev, wsUrl: 'http://x' }, /wsUrl/],
     ['no apiUrl', { ...dev, apiUrl: '' }, /apiUrl/],
     ['unknown auth mode', { ...dev, auth: { mode: 'magic' } }, /auth.mode/],
-    ['oidc without client id', { ...dev, auth: { mode: 'oidc', authorizeUrl: 'https://a', tokenUrl: 'https://t', redirectUri: 'https://r' } }, /clientId/],
+    ['oidc without client id', { ...dev, auth: { mode: 'oidc', issuer: 'https://i/', redirectUri: 'https://r' } }, /clientId/],
+    ['oidc without issuer (the old authorizeUrl/tokenUrl shape)', { ...dev, auth: { mode: 'oidc', authorizeUrl: 'https://a', tokenUrl: 'https://t', clientId: 'c', redirectUri: 'https://r' } }, /issuer/],
   ])('refuses %s with a message that says what is wrong', (_name, raw, msg) => {
     expect(() => parseConfig(raw)).toThrow(msg);
   });

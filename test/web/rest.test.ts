@@ -46,22 +46,28 @@ test('routes, query strings and the bearer token follow the contract', async () 
 });
 
 test('a 401 renews the token once and retries with the new one', async () => {
-  const { rest, calls } = client([{ status: 401, body: { error: { code: 'UNAUTHORIZED', message: 'expired' } } }, { status: 200, body: { items: [] } }]);
+  // API Gateway's JWT authorizer answers an expired token itself, with its own body (no contract error object).
+  const { rest, calls } = client([{ status: 401, body: { message: 'Unauthorized' } }, { status: 200, body: { items: [] } }]);
   expect(await rest.friends()).toEqual({ items: [] });
   expect(calls.map((c) => c.auth)).toEqual(['Bearer t1', 'Bearer t2']);
 });
 
 test('a second 401 is an error, not a loop', async () => {
-  const { rest, calls } = client([{ status: 401 }, { status: 401, body: { error: { code: 'UNAUTHORIZED', message: 'no' } } }]);
-  await expect(rest.friends()).rejects.toMatchObject({ status: 401, code: 'UNAUTHORIZED' });
+  const { rest, calls } = client([{ status: 401, body: { message: 'Unauthorized' } }, { status: 401, body: { message: 'Unauthorized' } }]);
+  await expect(rest.friends()).rejects.toMatchObject({ status: 401, code: 'UNAUTHORIZED', message: 'Unauthorized' });
   expect(calls).toHaveLength(2);
 });
 
-test("errors carry the contract's code; a network failure is NETWORK; a non-JSON error still has its status", async () => {
-  const { rest } = client([{ status: 404, body: { error: { code: 'NOT_FOUND', message: 'no such message' } } }, { status: 502, body: '<html>bad gateway</html>' }]);
+test("errors carry the contract's code (API Gateway's own answers: by status); a network failure is NETWORK; a non-JSON error still has its status", async () => {
+  const { rest } = client([
+    { status: 404, body: { error: { code: 'NOT_FOUND', message: 'no such message' } } },
+    { status: 429, body: { message: 'Too Many Requests' } },
+    { status: 502, body: '<html>bad gateway</html>' },
+  ]);
   const e = await rest.deleteMessage('x').catch((err: unknown) => err);
   expect(e).toBeInstanceOf(ApiError);
   expect(e).toMatchObject({ status: 404, code: 'NOT_FOUND', message: 'no such message' });
+  await expect(rest.friends()).rejects.toMatchObject({ status: 429, code: 'RATE_LIMITED', message: 'Too Many Requests' });
   await expect(rest.friends()).rejects.toMatchObject({ status: 502, code: 'INTERNAL' });
   await expect(rest.friends()).rejects.toMatchObject({ status: 0, code: 'NETWORK' });
 });

@@ -15,12 +15,14 @@ import type { Message, WebConfig } from '../../web/src/types';
 import { chat, FakeRest, FakeWebSocket, flush, system } from './fakes';
 
 const b64url = (s: string) => Buffer.from(s).toString('base64url');
-const jwt = (sub: string) => `${b64url('{"alg":"RS256"}')}.${b64url(JSON.stringify({ sub, name: sub.toUpperCase() }))}.sig`;
+let issued = 0;
+/** Every token is a new one (`n`), as a real issuer's are (their iat/exp differ). */
+const jwt = (sub: string) => `${b64url('{"alg":"RS256"}')}.${b64url(JSON.stringify({ sub, name: sub.toUpperCase(), n: ++issued }))}.sig`;
 
 const CONFIG: WebConfig = { wsUrl: 'ws://stack.test/ws', apiUrl: 'http://stack.test', auth: { mode: 'dev', tokenUrl: 'http://stack.test/dev/token' } };
 
 /** A fake HTTP API over FakeRest (routes as in the contract), plus the dev token endpoint. */
-function fakeApi(rest: FakeRest, opts: { tokenStatus?: () => number; apiStatus?: () => number } = {}) {
+function fakeApi(rest: FakeRest, opts: { tokenStatus?: () => number; apiStatus?: () => number; expiresIn?: number } = {}) {
   const requests: string[] = [];
   const f = async (input: string, init?: RequestInit) => {
     const url = new URL(input);
@@ -28,10 +30,11 @@ function fakeApi(rest: FakeRest, opts: { tokenStatus?: () => number; apiStatus?:
     const reply = (status: number, body: unknown) => ({ ok: status < 400, status, json: async () => body, text: async () => JSON.stringify(body) });
     if (url.pathname === '/dev/token') {
       const status = opts.tokenStatus?.() ?? 200;
-      return status === 200 ? reply(200, { token: jwt('alice'), expiresIn: 3600 }) : reply(status, { error: { code: 'X', message: 'issuer down' } });
+      return status === 200 ? reply(200, { token: jwt('alice'), expiresIn: opts.expiresIn ?? 3600 }) : reply(status, { error: { code: 'X', message: 'issuer down' } });
     }
     const apiStatus = opts.apiStatus?.() ?? 200;
-    if (apiStatus !== 200) return reply(apiStatus, { error: { code: 'UNAUTHORIZED', message: 'no' } });
+    // API Gateway's JWT authorizer refuses before any function runs, with its own body.
+    if (apiStatus !== 200) return reply(apiStatus, { message: 'Unauthorized' });
     const p = url.pathname;
     const q = Object.fromEntries(url.searchParams);
     const num = (v?: string) => (v ? Number(v) : undefined);
@@ -88,7 +91,7 @@ test('connects with the token in the URL; on open, friends, conversations and bo
 
   const ws = FakeWebSocket.last;
   expect(new URL(ws.url).origin + new URL(ws.url).pathname).toBe('ws://stack.test/ws');
-  expect(new URL(ws.url).searchParams.get('token')).toBe(jwt('alice'));
+  expect(new URL(ws.url).searchParams.get('token')).toBe(JSON.parse(sessionStorage.getItem('parley.session')!).token);
   expect(session.connection).toBe('connecting');
   ws.open();
   await settle();
@@ -189,6 +192,44 @@ test('a REST 401 renews the token; if renewing fails the app is sent back to sig
   await settle();
   expect(api.requests.filter((r) => r === 'POST /dev/token')).toHaveLength(2); // sign-in, then the renewal attempt
   expect(expired).toEqual([1]);
+});
+
+test('the token is renewed in the background before it expires and the next connect uses the new one; a refused renewal leads back to sign-in', async () => {
+  jest.useFakeTimers({ doNotFake: ['queueMicrotask'] }); // the session reports expiry in a microtask
+  try {
+    const rest = new FakeRest('alice');
+    let tokenStatus = 200;
+    const { api, expired } = await start(rest, { expiresIn: 60, tokenStatus: () => tokenStatus });
+    const tokenIn = (ws: FakeWebSocket) => new URL(ws.url).searchParams.get('token');
+    const first = FakeWebSocket.last;
+    first.open();
+    await settle();
+    const signIns = () => api.requests.filter((r) => r === 'POST /dev/token').length;
+
+    jest.advanceTimersByTime(44_000); // a 60 s token is due 15 s (a quarter of its life) before it expires
+    await settle();
+    expect(signIns()).toBe(1);
+    jest.advanceTimersByTime(2_000);
+    await settle();
+    expect(signIns()).toBe(2); // renewed without any request needing it
+
+    first.drop();
+    jest.advanceTimersByTime(2_000);
+    await settle();
+    const second = FakeWebSocket.last;
+    expect(second).not.toBe(first);
+    expect(tokenIn(second)).not.toBe(tokenIn(first));
+    expect(tokenIn(second)).toBe(JSON.parse(sessionStorage.getItem('parley.session')!).token);
+    second.open();
+    await settle();
+
+    tokenStatus = 400; // the issuer now refuses: the session is over
+    jest.advanceTimersByTime(60_000);
+    await settle();
+    expect(expired).toEqual([1]);
+  } finally {
+    jest.useRealTimers();
+  }
 });
 
 test('sign-out closes the socket for good and clears the stores', async () => {

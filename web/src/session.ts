@@ -45,14 +45,20 @@ export function startSession(config: WebConfig, auth: Auth, pinia: Pinia, opts: 
   session.me = me;
 
   let expired = false;
+  const lost = (err: unknown) => {
+    if (err instanceof AuthError && !expired) {
+      expired = true;
+      queueMicrotask(() => opts.onExpired?.());
+    }
+  };
   const renew = () =>
     auth.renew().catch((err: unknown) => {
-      if (err instanceof AuthError && !expired) {
-        expired = true;
-        queueMicrotask(() => opts.onExpired?.());
-      }
+      lost(err);
       throw err;
     });
+  // Renew each token shortly before it expires, in the background: the socket needs a valid one for its next
+  // (re)connect, and REST calls then never wait for a renewal.
+  const stopRenewing = auth.keepFresh(lost);
   const rest = new RestClient({ apiUrl: config.apiUrl, token: () => auth.token(), onUnauthorized: renew });
   const socket = new SocketClient({
     url: async () => {
@@ -148,6 +154,7 @@ export function startSession(config: WebConfig, auth: Auth, pinia: Pinia, opts: 
     socket,
     stop() {
       clearTimeout(fallback);
+      stopRenewing();
       for (const off of offs) off();
       window.removeEventListener('online', onOnline);
       window.removeEventListener('offline', onOffline);

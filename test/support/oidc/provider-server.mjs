@@ -5,6 +5,8 @@
 //   parent -> child  {type:'configure', issuer, clients, jwks, ttl}
 //   child -> parent  {type:'ready'}                    the provider answers at `issuer`
 //   parent -> child  {type:'configure', ...}            again: a new provider (new keys = key rotation) in place
+//   child -> parent  {type:'grant', grantType, clientId} a token request was granted (authorization_code, refresh_token)
+//   child -> parent  {type:'endSession', clientId}       a user confirmed sign-out at the end-session endpoint
 // The issuer may end in "/" (Auth0-style) or carry a path (Keycloak-style /realms/<name>): requests under the
 // issuer's path are handed to the provider with that prefix stripped, as when it is mounted in an app.
 import * as http from 'node:http';
@@ -52,6 +54,11 @@ function build({ issuer, clients, jwks, ttl }) {
   provider.proxy = false;
   // The provider's own warnings (dev interactions, default TTLs) are for humans running it, not for test output.
   provider.on('server_error', (_ctx, err) => process.send?.({ type: 'log', message: `server_error: ${err.message}` }));
+  // What reached the token and end-session endpoints, for tests to assert on (e.g. that a client really renewed).
+  provider.on('grant.success', (ctx) =>
+    process.send?.({ type: 'grant', grantType: ctx.oidc.params?.grant_type, clientId: ctx.oidc.client?.clientId }),
+  );
+  provider.on('end_session.success', (ctx) => process.send?.({ type: 'endSession', clientId: ctx.oidc.client?.clientId }));
   const prefix = new URL(issuer).pathname.replace(/\/$/, '');
   return { provider, prefix };
 }

@@ -1,77 +1,56 @@
 /**
- * Sign-in. Locally: the dev issuer (`POST tokenUrl {"userId","name"}`). On AWS: OIDC authorization code + PKCE
- * against the configured provider (Cognito hosted UI); the `id_token` is the bearer token for REST and the
- * `?token=` of the WebSocket URL. Tokens live in sessionStorage (per tab) and are renewed before they expire.
+ * Sign-in. Locally: the dev issuer (`POST tokenUrl {"userId","name"}`). In the cloud (or against a real provider
+ * locally): OpenID Connect, authorization code + PKCE, through ./oidc.ts (oidc-client-ts). Either way the ID token
+ * is the bearer token for REST and the `?token=` of the WebSocket URL (its `aud` is the client id, which the
+ * stack's authorizers check).
+ *
+ * Tokens live in sessionStorage: per tab (two tabs can be two people), kept across a reload. A token is renewed
+ * shortly before it expires — in the background while a session runs (`keepFresh`), and on use — and whenever the
+ * server refuses it (the REST client's 401). Renewal: the dev issuer is simply asked again; OIDC uses the refresh
+ * token. A renewal the provider refuses ends the session (AuthError); one that can't reach it is tried again.
  */
 import type { WebConfig } from '../types';
+import { AuthError, decodeJwt, identityOf, type Identity } from './identity';
+import { OidcFlow, ProviderUnavailable } from './oidc';
 
-export interface Identity {
-  userId: string;
-  name: string;
-}
+export { AuthError, decodeJwt, identityOf, type Identity } from './identity';
 
 interface StoredSession {
   token: string;
-  /** Epoch ms. */
+  /** Epoch ms: the token's own `exp` (OIDC), or now + expiresIn (dev issuer). */
   expiresAt: number;
+  /** Epoch ms, when we got it: with expiresAt, the token's lifetime as this browser's clock sees it. */
+  obtainedAt?: number;
   refreshToken?: string;
+  /** The scopes granted (OIDC), sent again with a refresh. */
+  scope?: string;
   /** Dev mode: what to ask the dev issuer for again. */
   dev?: { userId: string; name?: string };
 }
 
 const SESSION_KEY = 'parley.session';
-const PKCE_KEY = 'parley.pkce';
-/** Renew a token this long before it expires. */
+/** Renew a token this long before it expires — or a quarter of its lifetime before, for short-lived tokens. */
 const RENEW_MARGIN_MS = 60_000;
-
-export class AuthError extends Error {}
-
-/** The payload of a JWT (no verification: the server verifies; the client only reads its own identity). */
-export function decodeJwt(token: string): Record<string, unknown> {
-  const part = token.split('.')[1];
-  if (!part) throw new AuthError('not a JWT');
-  const b64 = part.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(part.length / 4) * 4, '=');
-  const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-  return JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
-}
-
-/** The contract's display name rule: name → preferred_username → cognito:username → sub. */
-export function identityOf(token: string): Identity {
-  const c = decodeJwt(token);
-  const sub = String(c.sub ?? '');
-  const pick = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
-  return { userId: sub, name: pick(c.name) ?? pick(c.preferred_username) ?? pick(c['cognito:username']) ?? sub };
-}
-
-function b64url(bytes: Uint8Array): string {
-  let s = '';
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
-function randomString(bytes = 32): string {
-  const a = new Uint8Array(bytes);
-  crypto.getRandomValues(a);
-  return b64url(a);
-}
-
-async function s256(verifier: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier));
-  return b64url(new Uint8Array(digest));
-}
+/** After a renewal that could not reach the issuer, try again this much later (if the token is still valid). */
+const RETRY_RENEW_MS = 10_000;
 
 export class Auth {
   identity: Identity | null = null;
   private session: StoredSession | null = null;
   private renewing: Promise<void> | undefined;
+  private readonly oidc: OidcFlow | undefined;
+  private fresh: { onLost: (err: AuthError) => void; timer?: ReturnType<typeof setTimeout> } | undefined;
 
   constructor(
     private readonly config: WebConfig['auth'],
     private readonly storage: Storage = sessionStorage,
+    /** The dev issuer's fetch (the OIDC library uses the global fetch). */
     private readonly doFetch: typeof fetch = (...a) => globalThis.fetch(...a),
     /** Leave the app for the provider's pages (a test passes a recorder). */
     private readonly go: (url: string) => void = (url) => window.location.assign(url),
-  ) {}
+  ) {
+    this.oidc = config.mode === 'oidc' ? new OidcFlow(config, storage) : undefined;
+  }
 
   get mode(): 'dev' | 'oidc' {
     return this.config.mode;
@@ -90,14 +69,17 @@ export class Auth {
     }
   }
 
-  /** Restore a session from this tab, or finish an OIDC redirect (`?code=&state=`). */
+  /** Restore a session from this tab, or finish an OIDC redirect (`?code=&state=` or `?error=`). */
   async restore(location: Location = window.location): Promise<Identity | null> {
-    if (this.config.mode === 'oidc') {
+    if (this.oidc) {
       const params = new URLSearchParams(location.search);
-      if (params.get('code') || params.get('error')) {
+      if (params.has('code') || params.has('error')) {
+        const answer = location.href; // (a live Location changes with the next line)
+        // Off the address bar first (a reload must not replay a used code), whatever happens next.
         history.replaceState(null, '', location.pathname + location.hash);
-        if (params.get('error')) throw new AuthError(params.get('error_description') ?? params.get('error') ?? 'sign-in failed');
-        await this.finishOidc(params.get('code') ?? '', params.get('state') ?? '');
+        const t = await this.oidc.finish(answer);
+        this.save({ token: t.idToken, refreshToken: t.refreshToken, scope: t.scope, ...this.expiry(t.idToken) });
+        if (t.data.hash) history.replaceState(null, '', location.pathname + t.data.hash);
         return this.identity;
       }
     }
@@ -108,7 +90,8 @@ export class Auth {
       this.identity = identityOf(this.session.token);
       await this.token(); // renew now if it has expired
       return this.identity;
-    } catch {
+    } catch (err) {
+      if (err instanceof ProviderUnavailable) throw err; // signed in still; the provider is down
       this.clear();
       return null;
     }
@@ -123,67 +106,43 @@ export class Auth {
     });
     const body = (await res.json().catch(() => ({}))) as { token?: string; expiresIn?: number; error?: { message?: string } };
     if (!res.ok || !body.token) throw new AuthError(body.error?.message ?? `sign-in failed (HTTP ${res.status})`);
-    this.save({ token: body.token, expiresAt: Date.now() + (body.expiresIn ?? 3600) * 1000, dev: { userId, name } });
+    const now = Date.now();
+    this.save({ token: body.token, expiresAt: now + (body.expiresIn ?? 3600) * 1000, obtainedAt: now, dev: { userId, name } });
     return this.identity!;
   }
 
-  /** Go to the provider's sign-in page (authorization code + PKCE). */
+  /** Go to the provider's sign-in page. After it, the provider sends the browser back here (see `restore`). */
   async startOidcSignIn(): Promise<void> {
-    if (this.config.mode !== 'oidc') throw new AuthError('no OIDC provider configured');
-    const verifier = randomString(48);
-    const state = randomString(16);
-    this.storage.setItem(PKCE_KEY, JSON.stringify({ verifier, state, hash: location.hash }));
-    const url = new URL(this.config.authorizeUrl);
-    url.searchParams.set('response_type', 'code');
-    url.searchParams.set('client_id', this.config.clientId);
-    url.searchParams.set('redirect_uri', this.config.redirectUri);
-    url.searchParams.set('scope', this.config.scopes.join(' '));
-    url.searchParams.set('state', state);
-    url.searchParams.set('code_challenge', await s256(verifier));
-    url.searchParams.set('code_challenge_method', 'S256');
-    this.go(url.toString());
+    if (!this.oidc) throw new AuthError('no OIDC provider configured');
+    // The page the user was on comes back with them (the redirect URI itself has no hash).
+    const hash = typeof location !== 'undefined' && location.hash.length > 2 ? location.hash : undefined;
+    this.go(await this.oidc.signInUrl(hash ? { hash } : {}));
   }
 
-  private async finishOidc(code: string, state: string): Promise<void> {
-    if (this.config.mode !== 'oidc') return;
-    const saved = JSON.parse(this.storage.getItem(PKCE_KEY) ?? 'null') as { verifier: string; state: string; hash?: string } | null;
-    this.storage.removeItem(PKCE_KEY);
-    if (!saved || saved.state !== state) throw new AuthError('sign-in answer does not match this tab; please sign in again');
-    await this.tokenRequest({
-      grant_type: 'authorization_code',
-      client_id: this.config.clientId,
-      code,
-      redirect_uri: this.config.redirectUri,
-      code_verifier: saved.verifier,
-    });
-    if (saved.hash) history.replaceState(null, '', location.pathname + saved.hash);
+  /** When the current token is due for renewal (epoch ms), or undefined when signed out. */
+  get renewDueAt(): number | undefined {
+    const s = this.session;
+    if (!s) return undefined;
+    const lifetime = s.expiresAt - (s.obtainedAt ?? s.expiresAt - 3_600_000);
+    return s.expiresAt - Math.min(RENEW_MARGIN_MS, Math.max(0, lifetime) / 4);
   }
 
-  private async tokenRequest(form: Record<string, string>): Promise<void> {
-    if (this.config.mode !== 'oidc') return;
-    const res = await this.doFetch(this.config.tokenUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams(form).toString(),
-    });
-    const body = (await res.json().catch(() => ({}))) as { id_token?: string; refresh_token?: string; expires_in?: number; error?: string };
-    if (!res.ok || !body.id_token) throw new AuthError(body.error ?? `token request failed (HTTP ${res.status})`);
-    const exp = Number(decodeJwt(body.id_token).exp);
-    this.save({
-      token: body.id_token,
-      expiresAt: Number.isFinite(exp) ? exp * 1000 : Date.now() + (body.expires_in ?? 3600) * 1000,
-      refreshToken: body.refresh_token ?? this.session?.refreshToken,
-    });
-  }
-
-  /** A valid token, renewed first when it is about to expire. */
+  /** A valid token, renewed first when it is due. */
   async token(): Promise<string> {
-    if (!this.session) throw new AuthError('not signed in');
-    if (Date.now() > this.session.expiresAt - RENEW_MARGIN_MS) await this.renew();
-    return this.session.token;
+    const s = this.session;
+    if (!s) throw new AuthError('not signed in');
+    if (Date.now() >= this.renewDueAt!) {
+      try {
+        await this.renew();
+      } catch (err) {
+        // The issuer is out of reach but the token has a little time left: use it.
+        if (err instanceof AuthError || !this.session || Date.now() >= this.session.expiresAt) throw err;
+      }
+    }
+    return this.session!.token;
   }
 
-  /** Get a new token now (dev: ask the issuer again; OIDC: the refresh token). */
+  /** Get a new token now (dev: ask the issuer again; OIDC: the refresh token). Concurrent callers share one. */
   renew(): Promise<void> {
     this.renewing ??= this.doRenew().finally(() => (this.renewing = undefined));
     return this.renewing;
@@ -192,36 +151,102 @@ export class Auth {
   private async doRenew(): Promise<void> {
     const s = this.session;
     if (!s) throw new AuthError('not signed in');
-    if (s.dev) {
-      await this.devSignIn(s.dev.userId, s.dev.name);
-    } else if (s.refreshToken && this.config.mode === 'oidc') {
-      await this.tokenRequest({ grant_type: 'refresh_token', client_id: this.config.clientId, refresh_token: s.refreshToken });
-    } else {
-      this.clear();
-      throw new AuthError('session expired; please sign in again');
+    try {
+      if (s.dev) {
+        await this.devSignIn(s.dev.userId, s.dev.name);
+      } else if (s.refreshToken && this.oidc) {
+        const t = await this.oidc.refresh({ idToken: s.token, refreshToken: s.refreshToken, scope: s.scope });
+        if (this.session !== s) return; // signed out meanwhile
+        this.save({ token: t.idToken, refreshToken: t.refreshToken, scope: t.scope, ...this.expiry(t.idToken) });
+      } else {
+        throw new AuthError('Your session has expired. Please sign in again.');
+      }
+    } catch (err) {
+      if (err instanceof AuthError && this.session === s) this.clear();
+      throw err;
     }
   }
 
-  signOut(): void {
+  /**
+   * While a session runs: renew each token when it is due, without waiting for a request to need it (the WebSocket
+   * uses its token only to connect). `onLost` hears of a renewal that was refused (the session is over).
+   * Returns stop().
+   */
+  keepFresh(onLost: (err: AuthError) => void): () => void {
+    this.stopFresh();
+    const fresh: NonNullable<Auth['fresh']> = { onLost };
+    this.fresh = fresh;
+    this.schedule();
+    return () => {
+      if (this.fresh === fresh) this.stopFresh();
+    };
+  }
+
+  private schedule(delayMs?: number): void {
+    const f = this.fresh;
+    const due = this.renewDueAt;
+    if (!f) return;
+    clearTimeout(f.timer);
+    f.timer = undefined;
+    if (due === undefined) return;
+    f.timer = setTimeout(
+      () => {
+        f.timer = undefined;
+        this.renew().then(
+          () => undefined, // save() scheduled the next one
+          (err: unknown) => {
+            if (this.fresh !== f) return;
+            if (err instanceof AuthError) f.onLost(err);
+            else this.schedule(RETRY_RENEW_MS);
+          },
+        );
+      },
+      delayMs ?? Math.max(0, due - Date.now()),
+    );
+  }
+
+  private stopFresh(): void {
+    clearTimeout(this.fresh?.timer);
+    this.fresh = undefined;
+  }
+
+  /**
+   * Sign out: forget the tab's session, then (OIDC) end the session at the provider too, through its end-session
+   * endpoint, which sends the browser back to the app. Without one (or when it can't be found) only this tab forgets.
+   */
+  async signOut(): Promise<void> {
+    const idToken = this.session?.token;
+    this.forget();
+    if (!this.oidc) return;
+    const url = await this.oidc.signOutUrl(idToken).catch(() => undefined);
+    if (url) this.go(url);
+  }
+
+  /** Forget this tab's session only (e.g. it expired: the provider's own session may still sign the user straight in). */
+  forget(): void {
     this.clear();
-    if (this.config.mode === 'oidc' && this.config.logoutUrl) {
-      const url = new URL(this.config.logoutUrl);
-      url.searchParams.set('client_id', this.config.clientId);
-      url.searchParams.set('logout_uri', this.config.redirectUri); // Cognito's name
-      url.searchParams.set('post_logout_redirect_uri', this.config.redirectUri); // OIDC RP-initiated logout's
-      this.go(url.toString());
-    }
+  }
+
+  private expiry(idToken: string): Pick<StoredSession, 'expiresAt' | 'obtainedAt'> {
+    const now = Date.now();
+    const exp = Number(decodeJwt(idToken).exp);
+    return { expiresAt: Number.isFinite(exp) && exp > 0 ? exp * 1000 : now + 3_600_000, obtainedAt: now };
   }
 
   private save(s: StoredSession): void {
     this.session = s;
     this.identity = identityOf(s.token);
     this.storage.setItem(SESSION_KEY, JSON.stringify(s));
+    this.schedule();
   }
 
   private clear(): void {
     this.session = null;
     this.identity = null;
     this.storage.removeItem(SESSION_KEY);
+    if (this.fresh) {
+      clearTimeout(this.fresh.timer);
+      this.fresh.timer = undefined;
+    }
   }
 }

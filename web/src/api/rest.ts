@@ -21,6 +21,9 @@ export interface RestClientOptions {
   fetch?: typeof fetch;
 }
 
+/** The contract's error codes for API Gateway's own answers, which carry no code. */
+const GATEWAY_CODES: Partial<Record<number, string>> = { 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 413: 'TOO_LARGE', 429: 'RATE_LIMITED' };
+
 type Query = Record<string, string | number | boolean | undefined>;
 
 function qs(query: Query): string {
@@ -99,8 +102,12 @@ export class RestClient {
       parsed = undefined;
     }
     if (!res.ok) {
-      const err = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
-      throw new ApiError(res.status, err?.code ?? 'INTERNAL', err?.message ?? `HTTP ${res.status}`);
+      // Our functions answer {"error":{code,message}}; API Gateway itself (its JWT authorizer, throttling) answers
+      // {"message":"Unauthorized"} and the like: the status says which contract code it is.
+      const body = parsed as { error?: { code?: string; message?: string }; message?: unknown } | undefined;
+      const err = body?.error;
+      const gatewayMessage = typeof body?.message === 'string' ? body.message : undefined;
+      throw new ApiError(res.status, err?.code ?? GATEWAY_CODES[res.status] ?? 'INTERNAL', err?.message ?? gatewayMessage ?? `HTTP ${res.status}`);
     }
     return parsed as T;
   }

@@ -15,21 +15,31 @@ export function parseConfig(raw: unknown): WebConfig {
     if (!isStr(a.tokenUrl)) throw new Error('config.json auth (dev) needs tokenUrl.');
     return { wsUrl: c.wsUrl, apiUrl: c.apiUrl, auth: { mode: 'dev', tokenUrl: a.tokenUrl } };
   }
-  for (const k of ['authorizeUrl', 'tokenUrl', 'clientId', 'redirectUri'] as const) {
+  for (const k of ['issuer', 'clientId', 'redirectUri'] as const) {
     if (!isStr(a[k])) throw new Error(`config.json auth (oidc) needs ${k}.`);
   }
-  const scopes = Array.isArray(a.scopes) && a.scopes.every(isStr) && a.scopes.length ? a.scopes : ['openid', 'email', 'profile'];
+  if (!/^https?:\/\//.test(a.issuer)) throw new Error('config.json auth (oidc) issuer is not an http(s) URL.');
+  const listed = Array.isArray(a.scopes) && a.scopes.every(isStr) && a.scopes.length ? a.scopes : ['openid', 'email', 'profile'];
+  // Without "openid" there is no ID token, and the ID token is what the app signs its requests with.
+  const scopes = listed.includes('openid') ? listed : ['openid', ...listed];
+  // Only the endpoints that are there (the others come from the issuer's discovery document).
+  const given = (a.endpoints ?? {}) as Record<string, unknown>;
+  const endpoints: { authorization?: string; token?: string; endSession?: string } = {};
+  for (const k of ['authorization', 'token', 'endSession'] as const) {
+    const v = given[k];
+    if (isStr(v)) endpoints[k] = v;
+  }
   return {
     wsUrl: c.wsUrl,
     apiUrl: c.apiUrl,
     auth: {
       mode: 'oidc',
-      authorizeUrl: a.authorizeUrl,
-      tokenUrl: a.tokenUrl,
+      // Exactly as given: the issuer is compared with tokens' `iss` character for character (trailing "/" included).
+      issuer: a.issuer,
       clientId: a.clientId,
       redirectUri: a.redirectUri,
       scopes,
-      ...(isStr(a.logoutUrl) ? { logoutUrl: a.logoutUrl } : {}),
+      ...(Object.keys(endpoints).length ? { endpoints } : {}),
     },
   };
 }
