@@ -30,6 +30,8 @@ export function buildWebClient(projectRoot: string, wanted: boolean): 'built' | 
   process.stderr.write(`parley: npm run ${WEB_BUILD_SCRIPT} (skip with -c buildWeb=false)\n`);
   execFileSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', '--silent', WEB_BUILD_SCRIPT], {
     cwd: projectRoot,
+    // The production build whatever NODE_ENV the caller has (a CI job's "test" would ship Vue's development build).
+    env: { ...process.env, NODE_ENV: 'production' },
     stdio: ['ignore', process.stderr, process.stderr],
   });
   return 'built';

@@ -55,7 +55,9 @@ function hasBuildScript(): boolean {
 function runBuild(log: Log): Promise<boolean> {
   return new Promise((resolve) => {
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-    const child = spawn(npm, ['run', 'build:web'], { cwd: REPO_ROOT, stdio: log.level === 'silent' ? 'ignore' : 'inherit' });
+    // Always the production build, whatever NODE_ENV this process has (jest sets "test", which gives Vue's dev build).
+    const env = { ...process.env, NODE_ENV: 'production' };
+    const child = spawn(npm, ['run', 'build:web'], { cwd: REPO_ROOT, env, stdio: log.level === 'silent' ? 'ignore' : 'inherit' });
     child.on('error', () => resolve(false));
     child.on('exit', (code) => resolve(code === 0));
   });
