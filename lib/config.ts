@@ -53,7 +53,11 @@ export interface ParleyConfig {
   /** Stage-wide API Gateway throttling (both APIs). */
   throttleRateLimit: number;
   throttleBurstLimit: number;
-  /** Apply wiring's reservedConcurrency (off for accounts whose concurrency quota is still 10). */
+  /**
+   * Apply wiring's reservedConcurrency. Opt-in: Lambda refuses a reservation that leaves the account fewer than 100
+   * unreserved executions, so reserving 10 fails the deploy on any account whose concurrency quota is under 110
+   * (https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html).
+   */
   reservedConcurrency: boolean;
   /** Hours a connection row lives without a $disconnect. */
   connectionTtlHours: number;
@@ -137,7 +141,10 @@ function httpsUrl(key: string, value: string): string {
   return value.replace(/\/+$/, '');
 }
 
-/** A browser origin: scheme://host[:port], no path. http is allowed for local development origins. */
+/**
+ * A browser origin: scheme://host[:port], no path. http is allowed for development origins (with Cognito only
+ * http://localhost, see cognitoRedirect).
+ */
 function origin(key: string, value: string): string {
   let u: URL;
   try {
@@ -149,6 +156,18 @@ function origin(key: string, value: string): string {
     throw new ConfigError(`${key}: "${value}" is not an origin like https://app.example.com (no path)`);
   }
   return u.origin;
+}
+
+/**
+ * Cognito takes a callback or logout URL over plain http only for localhost ("Amazon Cognito requires HTTPS over HTTP
+ * except for http://localhost for testing purposes only", CreateUserPoolClient CallbackURLs): anything else fails
+ * the deploy, so it fails the synth here. 127.0.0.1 is not localhost to Cognito.
+ */
+function cognitoRedirect(key: string, url: string): string {
+  if (new URL(url).protocol === 'http:' && new URL(url).hostname !== 'localhost') {
+    throw new ConfigError(`${key}: "${url}" is not allowed: Cognito accepts http:// only for localhost (use https://, or http://localhost[:port])`);
+  }
+  return url;
 }
 
 function authSettings(get: Lookup): AuthSettings {
@@ -165,11 +184,13 @@ function authSettings(get: Lookup): AuthSettings {
       domainPrefix,
       selfSignUp: bool(get, 'cognitoSelfSignUp', false),
       extraCallbackUrls: list(get, 'extraCallbackUrls').map((u) => {
+        let url: string;
         try {
-          return new URL(u).toString();
+          url = new URL(u).toString();
         } catch {
           throw new ConfigError(`extraCallbackUrls: "${u}" is not a URL`);
         }
+        return cognitoRedirect('extraCallbackUrls', url);
       }),
     };
   }
@@ -237,11 +258,16 @@ export function parseConfig(get: Lookup, projectRoot = PROJECT_ROOT): ParleyConf
   const throttleBurstLimit = int(get, 'throttleBurstLimit', 2000, 1, 100000);
   const connectionTtlHours = int(get, 'connectionTtlHours', 3, 3, 48);
 
+  const auth = authSettings(get);
+  const extraOrigins = [...new Set(list(get, 'extraOrigins').map((o) => origin('extraOrigins', o)))];
+  // With Cognito every extra origin is also a callback and logout URL of the app client (lib/parley-stack.ts).
+  if (auth.mode === 'cognito') extraOrigins.forEach((o) => cognitoRedirect('extraOrigins', o));
+
   return {
     stage,
     eventBusName,
-    auth: authSettings(get),
-    extraOrigins: [...new Set(list(get, 'extraOrigins').map((o) => origin('extraOrigins', o)))],
+    auth,
+    extraOrigins,
     alarmEmail,
     rateLimitSend: rateLimitSend.replace(/\s+/g, ''),
     rateLimitTyping: rateLimitTyping.replace(/\s+/g, ''),
@@ -253,7 +279,7 @@ export function parseConfig(get: Lookup, projectRoot = PROJECT_ROOT): ParleyConf
     buildWeb: str(get, 'webBuildDir') === undefined && bool(get, 'buildWeb', true),
     throttleRateLimit,
     throttleBurstLimit,
-    reservedConcurrency: bool(get, 'reservedConcurrency', true),
+    reservedConcurrency: bool(get, 'reservedConcurrency', false),
     connectionTtlHours,
     apiGatewayLogsRole: bool(get, 'apiGatewayLogsRole', true),
   };

@@ -3,7 +3,7 @@
  * web origins, stage-wide throttling and JSON access logs. Authentication happens inside the handlers (the same
  * verifier as the WebSocket authorizer) so every refusal carries the contract's `{"error":{...}}` body.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -50,6 +50,7 @@ export class RestApi extends Construct {
   constructor(scope: Construct, id: string, props: RestApiProps) {
     super(scope, id);
     this.api = new apigwv2.HttpApi(this, 'Api', {
+      apiName: `${Stack.of(this).stackName.toLowerCase()}-http`, // parley-<stage>-http beside parley-<stage>-ws
       description: 'Parley REST API (history, conversations, unread counts, system messages, friends)',
       createDefaultStage: false,
       corsPreflight: {

@@ -54,8 +54,16 @@ export class ParleyStack extends Stack {
     const cfg: ParleyConfig = { ...configFromContext(this.node), ...props.config };
     this.config = cfg;
     const projectRoot = props.projectRoot ?? PROJECT_ROOT;
-    const durable = cfg.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
-    const logRemoval = durable;
+    const retain = cfg.removalPolicy === 'retain';
+    // What outlives `cdk destroy` and replacements. RetainExceptOnCreate (RETAIN_ON_UPDATE_OR_DELETE) also deletes it
+    // when the create that made it rolls back, so a failed first deploy leaves no copies behind for each retry.
+    // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-deletionpolicy.html
+    const kept = retain ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE : RemovalPolicy.DESTROY;
+    // Except what carries its own deletion protection (the Main table, the user pool): a rollback could not delete it
+    // and the stack would end in ROLLBACK_FAILED, so it stays plain Retain; docs/DEPLOY.md ("Rollback") says how to
+    // remove the empty copy a failed first deploy leaves.
+    const durable = retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const logRemoval = kept;
     const logRetention = cfg.logRetentionDays as logs.RetentionDays;
     const throttle = { rateLimit: cfg.throttleRateLimit, burstLimit: cfg.throttleBurstLimit };
 
@@ -76,7 +84,7 @@ export class ParleyStack extends Stack {
         executeApiOrigin('https'),
         ...this.auth.browserOrigins,
       ],
-      removalPolicy: durable,
+      removalPolicy: kept,
       logRetention,
     });
     const webOrigins = [this.web.url, ...cfg.extraOrigins];

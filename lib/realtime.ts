@@ -3,7 +3,7 @@
  * REQUEST authorizer on the `token` query string, two-way routes answering the caller, stage-wide throttling and
  * JSON access logs.
  */
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
@@ -52,6 +52,8 @@ export class RealtimeApi extends Construct {
   constructor(scope: Construct, id: string, props: RealtimeApiProps) {
     super(scope, id);
     this.api = new apigwv2.WebSocketApi(this, 'Api', {
+      // parley-<stage>-ws, beside the HTTP API's parley-<stage>-http: names an operator can find in the console.
+      apiName: `${Stack.of(this).stackName.toLowerCase()}-ws`,
       description: 'Parley real-time chat (frames route by their "action")',
       routeSelectionExpression: WS_ROUTE_SELECTION_EXPRESSION,
     });
@@ -66,7 +68,8 @@ export class RealtimeApi extends Construct {
         description: 'API Gateway account setting: lets API Gateway write access logs to CloudWatch Logs (this region)',
         managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonAPIGatewayPushToCloudWatchLogs')],
       });
-      // The setting outlives the stack (other APIs in the account may rely on it), so the role does too.
+      // The setting outlives the stack (other APIs in the account may rely on it), so the role does too: plain Retain,
+      // not RetainExceptOnCreate, because a rolled-back first create may already have pointed the setting at it.
       role.applyRemovalPolicy(RemovalPolicy.RETAIN);
       Validations.of(role).acknowledge({
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
@@ -75,7 +78,14 @@ export class RealtimeApi extends Construct {
           'AmazonAPIGatewayPushToCloudWatchLogs for exactly this purpose and it grants CloudWatch Logs actions only.',
       });
       account = new apigw.CfnAccount(this, 'ApiGatewayAccount', { cloudWatchRoleArn: role.roleArn });
-      account.applyRemovalPolicy(RemovalPolicy.RETAIN);
+      // Ordered as CDK's own RestApi orders its CfnAccount (aws-apigateway/lib/restapi.ts): after the API and the role.
+      // Created right after the role, API Gateway can find the role's trust policy not yet propagated and fail the
+      // first deploy with "The role ARN does not have required permissions set to API Gateway" (aws/aws-cdk#2194).
+      account.node.addDependency(this.api.node.defaultChild!, role.node.defaultChild!);
+      // Deleting an Account resource leaves the setting as it is, so only the role must be kept for sure: once the
+      // setting points at it, deleting it (even on a rolled-back first create) would break every API's access logs in
+      // the region. The Account itself may go with a failed create.
+      account.applyRemovalPolicy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
     }
     this.stage = new apigwv2.WebSocketStage(this, 'Stage', {
       webSocketApi: this.api,

@@ -106,7 +106,7 @@ describe('the other context options', () => {
     }
   });
 
-  test('reservedConcurrency=false leaves every function in the account pool (new accounts have a quota of 10)', () => {
+  test('reservedConcurrency=false leaves every function in the account pool', () => {
     for (const key of fnKeys) expect(fnProps(key).ReservedConcurrentExecutions).toBeUndefined();
   });
 
@@ -170,7 +170,7 @@ describe('context validation fails the synth on a typo, naming the option', () =
       buildWeb: true,
       logRetentionDays: 30,
       removalPolicy: 'retain',
-      reservedConcurrency: true,
+      reservedConcurrency: false,
       extraOrigins: [],
     });
     // A build dir of one's own is used as it is, never rebuilt.
