@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path';
 import type { Node } from 'constructs';
+import { DEFAULT_STAGE, defaultEventBusName } from './names';
 import { DEFAULT_EVENT_BUS_NAME } from './wiring';
 
 /** Repository root: lib/.. */
@@ -18,6 +19,8 @@ export type AuthSettings =
       selfSignUp: boolean;
       /** Callback/logout URLs beyond the CloudFront URL and the extra origins. */
       extraCallbackUrls: string[];
+      /** Send the pool's e-mail through Amazon SES (lib/user-pool-email.ts) instead of Cognito's 50-a-day default. */
+      ses?: { fromEmail: string; verifiedDomain?: string };
     }
   | {
       mode: 'oidc';
@@ -34,6 +37,7 @@ export type AuthSettings =
 export interface ParleyConfig {
   /** Stage name: API Gateway stage, part of the stack name and of the Cognito domain. */
   stage: string;
+  /** Default "parley" for the default stage, "parley-<stage>" for others. */
   eventBusName: string;
   auth: AuthSettings;
   /** Browser origins allowed besides the CloudFront URL (HTTP API CORS, WebSocket Origin allowlist). */
@@ -71,6 +75,7 @@ export const VALID_RETENTION_DAYS = [
 ] as const;
 
 const RATE = /^\s*[1-9]\d*\s*\/\s*[1-9]\d*\s*$/;
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -179,10 +184,19 @@ function authSettings(get: Lookup): AuthSettings {
         `cognitoDomainPrefix must be lowercase letters, digits and hyphens without "aws", "amazon" or "cognito", got "${domainPrefix}"`,
       );
     }
+    const sesFromEmail = str(get, 'cognitoSesFromEmail');
+    if (sesFromEmail !== undefined && !EMAIL.test(sesFromEmail)) {
+      throw new ConfigError(`cognitoSesFromEmail is not an e-mail address: "${sesFromEmail}"`);
+    }
+    const sesVerifiedDomain = str(get, 'cognitoSesVerifiedDomain')?.toLowerCase();
+    if (sesVerifiedDomain !== undefined && sesFromEmail?.split('@')[1].toLowerCase() !== sesVerifiedDomain) {
+      throw new ConfigError(`cognitoSesVerifiedDomain must be the domain of cognitoSesFromEmail, got "${sesVerifiedDomain}"`);
+    }
     return {
       mode,
       domainPrefix,
       selfSignUp: bool(get, 'cognitoSelfSignUp', false),
+      ses: sesFromEmail ? { fromEmail: sesFromEmail, verifiedDomain: sesVerifiedDomain } : undefined,
       extraCallbackUrls: list(get, 'extraCallbackUrls').map((u) => {
         let url: string;
         try {
@@ -219,10 +233,12 @@ function authSettings(get: Lookup): AuthSettings {
 
 /** Build the configuration from a lookup (a construct node's tryGetContext, or a plain object in tests). */
 export function parseConfig(get: Lookup, projectRoot = PROJECT_ROOT): ParleyConfig {
-  const stage = str(get, 'stage') ?? 'prod';
+  const stage = str(get, 'stage') ?? DEFAULT_STAGE;
   if (!/^[a-z][a-z0-9-]{0,19}$/.test(stage)) throw new ConfigError(`stage must match [a-z][a-z0-9-]{0,19}, got "${stage}"`);
 
-  const eventBusName = str(get, 'eventBusName') ?? DEFAULT_EVENT_BUS_NAME;
+  // The contract's bus is "parley" unless configured; a second stage in the same account and region must not claim
+  // the same bus, so stages other than the default one get "parley-<stage>" (docs/DEPLOY.md, "Several stages").
+  const eventBusName = str(get, 'eventBusName') ?? defaultEventBusName(stage, DEFAULT_EVENT_BUS_NAME);
   if (!/^[A-Za-z0-9._-]{1,256}$/.test(eventBusName) || eventBusName === 'default') {
     throw new ConfigError(`eventBusName must be 1-256 of [A-Za-z0-9._-] and not "default", got "${eventBusName}"`);
   }
@@ -250,7 +266,7 @@ export function parseConfig(get: Lookup, projectRoot = PROJECT_ROOT): ParleyConf
   }
 
   const alarmEmail = str(get, 'alarmEmail');
-  if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail)) {
+  if (alarmEmail !== undefined && !EMAIL.test(alarmEmail)) {
     throw new ConfigError(`alarmEmail is not an e-mail address: "${alarmEmail}"`);
   }
 

@@ -47,6 +47,8 @@ export class RealtimeApi extends Construct {
   readonly api: apigwv2.WebSocketApi;
   readonly stage: apigwv2.WebSocketStage;
   readonly accessLogs: logs.LogGroup;
+  /** The role API Gateway's regional account setting points at (when this stack sets it). */
+  readonly logsRole?: iam.Role;
   readonly routes: Record<string, apigwv2.WebSocketRoute> = {};
 
   constructor(scope: Construct, id: string, props: RealtimeApiProps) {
@@ -68,6 +70,7 @@ export class RealtimeApi extends Construct {
         description: 'API Gateway account setting: lets API Gateway write access logs to CloudWatch Logs (this region)',
         managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonAPIGatewayPushToCloudWatchLogs')],
       });
+      this.logsRole = role;
       // The setting outlives the stack (other APIs in the account may rely on it), so the role does too: plain Retain,
       // not RetainExceptOnCreate, because a rolled-back first create may already have pointed the setting at it.
       role.applyRemovalPolicy(RemovalPolicy.RETAIN);
