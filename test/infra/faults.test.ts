@@ -1,6 +1,7 @@
 /**
- * Day-one faults a careful read of the template finds (issue 9, part 8): each test here failed on the code before its
- * fix. What AWS would refuse or silently not do at deploy or run time, the template test refuses first.
+ * Day-one faults a careful read of the template finds (issue 9, part 8). Each fault has a test here that failed on the
+ * code before its fix (commit 52fb650 lists them); the others pin what each fix must keep working. What AWS would
+ * refuse, or silently not do, at deploy or run time, the template test refuses first.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
