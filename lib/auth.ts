@@ -8,6 +8,7 @@ import { Aws, Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-li
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
 import type { AuthSettings } from './config';
+import { cognitoDomainPrefixParts } from './names';
 import type { WebConfig } from './wiring';
 
 export type WebAuthConfig = Extract<WebConfig['auth'], { mode: 'oidc' }>;
@@ -83,8 +84,7 @@ export class Auth extends Construct {
     );
 
     // A hosted-UI prefix must be unique per region: by default "parley-<stage>-<stack uuid>".
-    const domainPrefix =
-      s.domainPrefix ?? Fn.join('-', ['parley', props.stage, Fn.select(2, Fn.split('/', Stack.of(this).stackId))]);
+    const domainPrefix = s.domainPrefix ?? Fn.join('-', cognitoDomainPrefixParts(props.stage, Stack.of(this).stackId));
     this.domain = this.userPool.addDomain('Domain', { cognitoDomain: { domainPrefix } });
     this.issuer = `https://cognito-idp.${Aws.REGION}.amazonaws.com/${this.userPool.userPoolId}`;
     this.jwksUri = `${this.issuer}/.well-known/jwks.json`;

@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path';
 import type { Node } from 'constructs';
+import { DEFAULT_STAGE, defaultEventBusName } from './names';
 import { DEFAULT_EVENT_BUS_NAME } from './wiring';
 
 /** Repository root: lib/.. */
@@ -18,6 +19,8 @@ export type AuthSettings =
       selfSignUp: boolean;
       /** Callback/logout URLs beyond the CloudFront URL and the extra origins. */
       extraCallbackUrls: string[];
+      /** Send the pool's e-mail through Amazon SES (lib/user-pool-email.ts) instead of Cognito's 50-a-day default. */
+      ses?: { fromEmail: string; verifiedDomain?: string };
     }
   | {
       mode: 'oidc';
@@ -35,6 +38,7 @@ export type AuthSettings =
 export interface ParleyConfig {
   /** Stage name: API Gateway stage, part of the stack name and of the Cognito domain. */
   stage: string;
+  /** Default "parley" for the default stage, "parley-<stage>" for others. */
   eventBusName: string;
   auth: AuthSettings;
   /** Browser origins allowed besides the CloudFront URL (HTTP API CORS, WebSocket Origin allowlist). */
@@ -54,7 +58,11 @@ export interface ParleyConfig {
   /** Stage-wide API Gateway throttling (both APIs). */
   throttleRateLimit: number;
   throttleBurstLimit: number;
-  /** Apply wiring's reservedConcurrency (off for accounts whose concurrency quota is still 10). */
+  /**
+   * Apply wiring's reservedConcurrency. Opt-in: Lambda refuses a reservation that leaves the account fewer than 100
+   * unreserved executions, so reserving 10 fails the deploy on any account whose concurrency quota is under 110
+   * (https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html).
+   */
   reservedConcurrency: boolean;
   /** Hours a connection row lives without a $disconnect. */
   connectionTtlHours: number;
@@ -68,6 +76,7 @@ export const VALID_RETENTION_DAYS = [
 ] as const;
 
 const RATE = /^\s*[1-9]\d*\s*\/\s*[1-9]\d*\s*$/;
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -140,7 +149,10 @@ function httpsUrl(key: string, value: string): string {
   return value;
 }
 
-/** A browser origin: scheme://host[:port], no path. http is allowed for local development origins. */
+/**
+ * A browser origin: scheme://host[:port], no path. http is allowed for development origins (with Cognito only
+ * http://localhost, see cognitoRedirect).
+ */
 function origin(key: string, value: string): string {
   let u: URL;
   try {
@@ -154,6 +166,18 @@ function origin(key: string, value: string): string {
   return u.origin;
 }
 
+/**
+ * Cognito takes a callback or logout URL over plain http only for localhost ("Amazon Cognito requires HTTPS over HTTP
+ * except for http://localhost for testing purposes only", CreateUserPoolClient CallbackURLs): anything else fails
+ * the deploy, so it fails the synth here. 127.0.0.1 is not localhost to Cognito.
+ */
+function cognitoRedirect(key: string, url: string): string {
+  if (new URL(url).protocol === 'http:' && new URL(url).hostname !== 'localhost') {
+    throw new ConfigError(`${key}: "${url}" is not allowed: Cognito accepts http:// only for localhost (use https://, or http://localhost[:port])`);
+  }
+  return url;
+}
+
 function authSettings(get: Lookup): AuthSettings {
   const mode = str(get, 'authMode') ?? 'cognito';
   if (mode === 'cognito') {
@@ -163,16 +187,27 @@ function authSettings(get: Lookup): AuthSettings {
         `cognitoDomainPrefix must be lowercase letters, digits and hyphens without "aws", "amazon" or "cognito", got "${domainPrefix}"`,
       );
     }
+    const sesFromEmail = str(get, 'cognitoSesFromEmail');
+    if (sesFromEmail !== undefined && !EMAIL.test(sesFromEmail)) {
+      throw new ConfigError(`cognitoSesFromEmail is not an e-mail address: "${sesFromEmail}"`);
+    }
+    const sesVerifiedDomain = str(get, 'cognitoSesVerifiedDomain')?.toLowerCase();
+    if (sesVerifiedDomain !== undefined && sesFromEmail?.split('@')[1].toLowerCase() !== sesVerifiedDomain) {
+      throw new ConfigError(`cognitoSesVerifiedDomain must be the domain of cognitoSesFromEmail, got "${sesVerifiedDomain}"`);
+    }
     return {
       mode,
       domainPrefix,
       selfSignUp: bool(get, 'cognitoSelfSignUp', false),
+      ses: sesFromEmail ? { fromEmail: sesFromEmail, verifiedDomain: sesVerifiedDomain } : undefined,
       extraCallbackUrls: list(get, 'extraCallbackUrls').map((u) => {
+        let url: string;
         try {
-          return new URL(u).toString();
+          url = new URL(u).toString();
         } catch {
           throw new ConfigError(`extraCallbackUrls: "${u}" is not a URL`);
         }
+        return cognitoRedirect('extraCallbackUrls', url);
       }),
     };
   }
@@ -203,10 +238,12 @@ function authSettings(get: Lookup): AuthSettings {
 
 /** Build the configuration from a lookup (a construct node's tryGetContext, or a plain object in tests). */
 export function parseConfig(get: Lookup, projectRoot = PROJECT_ROOT): ParleyConfig {
-  const stage = str(get, 'stage') ?? 'prod';
+  const stage = str(get, 'stage') ?? DEFAULT_STAGE;
   if (!/^[a-z][a-z0-9-]{0,19}$/.test(stage)) throw new ConfigError(`stage must match [a-z][a-z0-9-]{0,19}, got "${stage}"`);
 
-  const eventBusName = str(get, 'eventBusName') ?? DEFAULT_EVENT_BUS_NAME;
+  // The contract's bus is "parley" unless configured; a second stage in the same account and region must not claim
+  // the same bus, so stages other than the default one get "parley-<stage>" (docs/DEPLOY.md, "Several stages").
+  const eventBusName = str(get, 'eventBusName') ?? defaultEventBusName(stage, DEFAULT_EVENT_BUS_NAME);
   if (!/^[A-Za-z0-9._-]{1,256}$/.test(eventBusName) || eventBusName === 'default') {
     throw new ConfigError(`eventBusName must be 1-256 of [A-Za-z0-9._-] and not "default", got "${eventBusName}"`);
   }
@@ -234,7 +271,7 @@ export function parseConfig(get: Lookup, projectRoot = PROJECT_ROOT): ParleyConf
   }
 
   const alarmEmail = str(get, 'alarmEmail');
-  if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail)) {
+  if (alarmEmail !== undefined && !EMAIL.test(alarmEmail)) {
     throw new ConfigError(`alarmEmail is not an e-mail address: "${alarmEmail}"`);
   }
 
@@ -242,11 +279,16 @@ export function parseConfig(get: Lookup, projectRoot = PROJECT_ROOT): ParleyConf
   const throttleBurstLimit = int(get, 'throttleBurstLimit', 2000, 1, 100000);
   const connectionTtlHours = int(get, 'connectionTtlHours', 3, 3, 48);
 
+  const auth = authSettings(get);
+  const extraOrigins = [...new Set(list(get, 'extraOrigins').map((o) => origin('extraOrigins', o)))];
+  // With Cognito every extra origin is also a callback and logout URL of the app client (lib/parley-stack.ts).
+  if (auth.mode === 'cognito') extraOrigins.forEach((o) => cognitoRedirect('extraOrigins', o));
+
   return {
     stage,
     eventBusName,
-    auth: authSettings(get),
-    extraOrigins: [...new Set(list(get, 'extraOrigins').map((o) => origin('extraOrigins', o)))],
+    auth,
+    extraOrigins,
     alarmEmail,
     rateLimitSend: rateLimitSend.replace(/\s+/g, ''),
     rateLimitTyping: rateLimitTyping.replace(/\s+/g, ''),
@@ -258,7 +300,7 @@ export function parseConfig(get: Lookup, projectRoot = PROJECT_ROOT): ParleyConf
     buildWeb: str(get, 'webBuildDir') === undefined && bool(get, 'buildWeb', true),
     throttleRateLimit,
     throttleBurstLimit,
-    reservedConcurrency: bool(get, 'reservedConcurrency', true),
+    reservedConcurrency: bool(get, 'reservedConcurrency', false),
     connectionTtlHours,
     apiGatewayLogsRole: bool(get, 'apiGatewayLogsRole', true),
   };

@@ -6,7 +6,7 @@
  * The route table is checked against API Gateway's rules first (lib/route-rules.ts): synth fails, naming the routes,
  * where CreateRoute would fail the deployment.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -60,6 +60,7 @@ export class RestApi extends Construct {
     super(scope, id);
     const routes = assertHttpRoutes(props.routes ?? HTTP_ROUTES);
     this.api = new apigwv2.HttpApi(this, 'Api', {
+      apiName: `${Stack.of(this).stackName.toLowerCase()}-http`, // parley-<stage>-http beside parley-<stage>-ws
       description: 'Parley REST API (history, conversations, unread counts, system messages, friends)',
       createDefaultStage: false,
       corsPreflight: {

@@ -2,17 +2,19 @@
  * Alarms (dead letters, function errors and throttles, API server errors, DynamoDB throttling), an optional SNS
  * topic that e-mails them, and one CloudWatch dashboard. docs/DEPLOY.md ("Alarms") says what each one means.
  */
-import { Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { constructIdOf } from './functions';
+import { accountUniqueName } from './names';
 import { FUNCTIONS, type FunctionKey, type TableKey } from './wiring';
 
 export interface ObservabilityProps {
@@ -42,8 +44,32 @@ export class Observability extends Construct {
       // Alarm state changes only (no user data). Not KMS-encrypted: CloudWatch cannot publish to a topic under the
       // AWS-managed SNS key, and a customer-managed key would cost more than the topic.
       this.topic = new sns.Topic(this, 'AlarmTopic', { displayName: `Parley alarms (${stackName})`, enforceSSL: true });
+      // A topic policy replaces SNS's default one, so the TLS-only Deny above would leave CloudWatch without any
+      // Allow and no alarm could publish. CloudWatch publishes as its service principal; the conditions keep that to
+      // this account's alarms of this stack (confused deputy). https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html
+      const stack = Stack.of(this);
+      this.topic.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'CloudWatchAlarmsOfThisStack',
+          principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+          actions: ['sns:Publish'],
+          resources: [this.topic.topicArn],
+          conditions: {
+            StringEquals: { 'aws:SourceAccount': stack.account },
+            ArnLike: {
+              'aws:SourceArn': stack.formatArn({
+                service: 'cloudwatch',
+                resource: 'alarm',
+                resourceName: `${stackName}-*`,
+                arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+              }),
+            },
+          },
+        }),
+      );
       this.topic.addSubscription(new subs.EmailSubscription(props.alarmEmail));
     }
+    // Every alarm name starts with "<stack name>-": the topic policy above allows exactly those.
     const alarm = (cid: string, props2: cloudwatch.AlarmProps) => {
       const a = new cloudwatch.Alarm(this, cid, {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
@@ -159,7 +185,8 @@ export class Observability extends Construct {
     const perFn = (m: (fn: lambda.IFunction) => cloudwatch.Metric, key: FunctionKey, fn: lambda.IFunction) =>
       m(fn).with({ label: key, period: FIVE_MINUTES });
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
-      dashboardName: `${stackName}`.replace(/[^A-Za-z0-9_-]/g, '-'),
+      // Dashboards are global per account: "<stack>-<region>" so a second region's stage does not overwrite this one.
+      dashboardName: accountUniqueName(this),
       defaultInterval: Duration.hours(6),
     });
     this.dashboard.addWidgets(

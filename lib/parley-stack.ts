@@ -22,6 +22,7 @@ import { acknowledgeFindings } from './nag';
 import { Notifications } from './notifications';
 import { Observability } from './observability';
 import { RealtimeApi } from './realtime';
+import { sendUserPoolEmailWithSes } from './user-pool-email';
 import { executeApiOrigin, WebHosting } from './web-hosting';
 import { ENV, FUNCTIONS, type FunctionKey, type WebConfig } from './wiring';
 
@@ -54,8 +55,16 @@ export class ParleyStack extends Stack {
     const cfg: ParleyConfig = { ...configFromContext(this.node), ...props.config };
     this.config = cfg;
     const projectRoot = props.projectRoot ?? PROJECT_ROOT;
-    const durable = cfg.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
-    const logRemoval = durable;
+    const retain = cfg.removalPolicy === 'retain';
+    // What outlives `cdk destroy` and replacements. RetainExceptOnCreate (RETAIN_ON_UPDATE_OR_DELETE) also deletes it
+    // when the create that made it rolls back, so a failed first deploy leaves no copies behind for each retry.
+    // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-deletionpolicy.html
+    const kept = retain ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE : RemovalPolicy.DESTROY;
+    // Except what carries its own deletion protection (the Main table, the user pool): a rollback could not delete it
+    // and the stack would end in ROLLBACK_FAILED, so it stays plain Retain; docs/DEPLOY.md ("Rollback") says how to
+    // remove the empty copy a failed first deploy leaves.
+    const durable = retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const logRemoval = kept;
     const logRetention = cfg.logRetentionDays as logs.RetentionDays;
     const throttle = { rateLimit: cfg.throttleRateLimit, burstLimit: cfg.throttleBurstLimit };
 
@@ -68,6 +77,7 @@ export class ParleyStack extends Stack {
       setAccountLogsRole: cfg.apiGatewayLogsRole,
     });
     this.auth = new Auth(this, 'Auth', { settings: cfg.auth, stage: cfg.stage, removalPolicy: durable });
+    if (cfg.auth.mode === 'cognito' && cfg.auth.ses && this.auth.userPool) sendUserPoolEmailWithSes(this.auth.userPool, cfg.auth.ses);
 
     this.web = new WebHosting(this, 'Web', {
       webBuildDir: cfg.webBuildDir,
@@ -76,7 +86,7 @@ export class ParleyStack extends Stack {
         executeApiOrigin('https'),
         ...this.auth.browserOrigins,
       ],
-      removalPolicy: durable,
+      removalPolicy: kept,
       logRetention,
     });
     const webOrigins = [this.web.url, ...cfg.extraOrigins];
@@ -143,23 +153,36 @@ export class ParleyStack extends Stack {
       tables: this.data.tables,
     });
 
+    // Every name docs/DEPLOY.md asks the operator to look up is an output (test/infra/docs.test.ts checks both ways).
     const out = (id2: string, value: string, description: string) => new CfnOutput(this, id2, { value, description });
+    const dlq = this.notifications.deadLetterQueue;
     out('WebUrl', this.web.url, 'The web client (CloudFront)');
     out('WebSocketUrl', this.realtime.url, 'WebSocket API: connect with ?token=<JWT>');
     out('HttpApiUrl', this.rest.url, 'REST API base URL (paths start with /api/)');
     out('EventBusName', this.notifications.bus.eventBusName, 'EventBridge bus publishers send to');
     out('EventBusArn', this.notifications.bus.eventBusArn, 'EventBridge bus ARN (publisher IAM resource)');
     out('PublisherPolicyArn', this.notifications.publisherPolicy.managedPolicyArn, 'Managed policy to attach to publishers');
-    out('DeadLetterQueueUrl', this.notifications.deadLetterQueue.queueUrl, 'Events Parley gave up on');
+    out('DeadLetterQueueUrl', dlq.queueUrl, 'Events Parley gave up on (read them with aws sqs receive-message)');
+    out('DeadLetterQueueName', dlq.queueName, 'Dead-letter queue name (SQS console)');
+    out('DeadLetterQueueArn', dlq.queueArn, 'Dead-letter queue ARN (IAM policies, redrive)');
+    out('NotificationFunctionName', functions.eventsNotify.functionName, 'Function that turns events into notifications (replay dead letters to it)');
+    out('NotificationLogGroupName', this.compute.logGroups.eventsNotify.logGroupName, 'Logs of the notification function');
+    out('MainTableName', this.data.tables.main.tableName, 'DynamoDB table with all messages and friendships (kept by cdk destroy)');
+    out('ConnectionsTableName', this.data.tables.connections.tableName, 'DynamoDB table of live WebSocket connections');
     out('DashboardName', this.observability.dashboard.dashboardName, 'CloudWatch dashboard');
     out('WebBucketName', this.web.bucket.bucketName, 'S3 bucket of the web client');
+    out('AccessLogBucketName', this.web.logBucket.bucketName, 'S3 bucket of the web bucket and CloudFront access logs');
     out('JwtIssuer', this.auth.issuer, 'Issuer the functions accept tokens from');
     if (this.auth.userPool && this.auth.userPoolClient && this.auth.domain) {
       out('UserPoolId', this.auth.userPool.userPoolId, 'Cognito user pool (create users here)');
       out('UserPoolClientId', this.auth.userPoolClient.userPoolClientId, 'Cognito app client of the web client');
       out('CognitoDomainUrl', this.auth.domain.baseUrl(), 'Cognito hosted UI');
+      out('CognitoDomainPrefix', this.auth.domain.domainName, 'Cognito hosted UI domain prefix');
     }
     if (this.observability.topic) out('AlarmTopicArn', this.observability.topic.topicArn, 'SNS topic alarms publish to');
+    if (this.realtime.logsRole) {
+      out('ApiGatewayLogsRoleName', this.realtime.logsRole.roleName, "Role of API Gateway's regional logging setting (kept by cdk destroy)");
+    }
 
     acknowledgeFindings(this, {
       functions: this.compute,

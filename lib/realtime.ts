@@ -3,7 +3,7 @@
  * REQUEST authorizer on the `token` query string, two-way routes answering the caller, stage-wide throttling and
  * JSON access logs.
  */
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
@@ -13,6 +13,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { constructIdOf } from './functions';
+import { assertWsRoutes } from './route-rules';
 import { WS_AUTHORIZER, WS_ROUTES, WS_ROUTE_SELECTION_EXPRESSION, type FunctionKey } from './wiring';
 
 export interface RealtimeApiProps {
@@ -47,11 +48,15 @@ export class RealtimeApi extends Construct {
   readonly api: apigwv2.WebSocketApi;
   readonly stage: apigwv2.WebSocketStage;
   readonly accessLogs: logs.LogGroup;
+  /** The role API Gateway's regional account setting points at (when this stack sets it). */
+  readonly logsRole?: iam.Role;
   readonly routes: Record<string, apigwv2.WebSocketRoute> = {};
 
   constructor(scope: Construct, id: string, props: RealtimeApiProps) {
     super(scope, id);
     this.api = new apigwv2.WebSocketApi(this, 'Api', {
+      // parley-<stage>-ws, beside the HTTP API's parley-<stage>-http: names an operator can find in the console.
+      apiName: `${Stack.of(this).stackName.toLowerCase()}-ws`,
       description: 'Parley real-time chat (frames route by their "action")',
       routeSelectionExpression: WS_ROUTE_SELECTION_EXPRESSION,
     });
@@ -66,7 +71,9 @@ export class RealtimeApi extends Construct {
         description: 'API Gateway account setting: lets API Gateway write access logs to CloudWatch Logs (this region)',
         managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonAPIGatewayPushToCloudWatchLogs')],
       });
-      // The setting outlives the stack (other APIs in the account may rely on it), so the role does too.
+      this.logsRole = role;
+      // The setting outlives the stack (other APIs in the account may rely on it), so the role does too: plain Retain,
+      // not RetainExceptOnCreate, because a rolled-back first create may already have pointed the setting at it.
       role.applyRemovalPolicy(RemovalPolicy.RETAIN);
       Validations.of(role).acknowledge({
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
@@ -75,7 +82,14 @@ export class RealtimeApi extends Construct {
           'AmazonAPIGatewayPushToCloudWatchLogs for exactly this purpose and it grants CloudWatch Logs actions only.',
       });
       account = new apigw.CfnAccount(this, 'ApiGatewayAccount', { cloudWatchRoleArn: role.roleArn });
-      account.applyRemovalPolicy(RemovalPolicy.RETAIN);
+      // Ordered as CDK's own RestApi orders its CfnAccount (aws-apigateway/lib/restapi.ts): after the API and the role.
+      // Created right after the role, API Gateway can find the role's trust policy not yet propagated and fail the
+      // first deploy with "The role ARN does not have required permissions set to API Gateway" (aws/aws-cdk#2194).
+      account.node.addDependency(this.api.node.defaultChild!, role.node.defaultChild!);
+      // Deleting an Account resource leaves the setting as it is, so only the role must be kept for sure: once the
+      // setting points at it, deleting it (even on a rolled-back first create) would break every API's access logs in
+      // the region. The Account itself may go with a failed create.
+      account.applyRemovalPolicy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
     }
     this.stage = new apigwv2.WebSocketStage(this, 'Stage', {
       webSocketApi: this.api,
@@ -105,7 +119,8 @@ export class RealtimeApi extends Construct {
     const authorizer = new WebSocketLambdaAuthorizer('TokenAuthorizer', functions[WS_AUTHORIZER.function], {
       identitySource: [WS_AUTHORIZER.identitySource],
     });
-    for (const route of WS_ROUTES) {
+    // API Gateway refuses duplicate route keys (and reserved-looking ones): fail the synth, naming them.
+    for (const route of assertWsRoutes(WS_ROUTES)) {
       const integration = new WebSocketLambdaIntegration(`${constructIdOf(route.function)}Integration`, functions[route.function]);
       this.routes[route.routeKey] = this.api.addRoute(route.routeKey, {
         integration,

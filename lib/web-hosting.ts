@@ -11,6 +11,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
+import { accountUniqueName } from './names';
 import type { WebConfig } from './wiring';
 
 export interface WebHostingProps {
@@ -84,7 +85,10 @@ export class WebHosting extends Construct {
       "frame-ancestors 'none'",
     ].join('; ');
 
+    // CloudFront policy and origin access control names are unique per account, not per region: include the region
+    // so the same stage can run in a second region (lib/names.ts).
     this.responseHeadersPolicy = new cloudfront.ResponseHeadersPolicy(this, 'SecurityHeaders', {
+      responseHeadersPolicyName: accountUniqueName(this, 'security-headers'),
       comment: 'Parley web client security headers',
       securityHeadersBehavior: {
         contentSecurityPolicy: { contentSecurityPolicy: csp, override: true },
@@ -104,7 +108,11 @@ export class WebHosting extends Construct {
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: `Parley web client (${Stack.of(this).stackName})`,
       defaultBehavior: {
-        origin: origins.S3BucketOrigin.withOriginAccessControl(this.bucket),
+        origin: origins.S3BucketOrigin.withOriginAccessControl(this.bucket, {
+          originAccessControl: new cloudfront.S3OriginAccessControl(this, 'SiteAccess', {
+            originAccessControlName: accountUniqueName(this, 'site'),
+          }),
+        }),
         viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
         allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
         cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
@@ -166,7 +174,9 @@ export class WebHosting extends Construct {
       // Vite content-hashes everything under assets/; the other files are few and cheap to revalidate daily.
       staticFiles = new s3deploy.BucketDeployment(this, 'DeployStatic', {
         ...common,
-        sources: [s3deploy.Source.asset(this.props.webBuildDir, { exclude: ['index.html', 'config.json'] })],
+        // Source maps stay out of the bucket: they would publish the client's whole source (web/vite.config.mts builds
+        // them 'hidden', i.e. without a reference in the bundle). Patterns match at any depth (CDK's glob matchBase).
+        sources: [s3deploy.Source.asset(this.props.webBuildDir, { exclude: ['index.html', 'config.json', '*.map'] })],
         cacheControl: [s3deploy.CacheControl.setPublic(), s3deploy.CacheControl.maxAge(Duration.days(1))],
       });
     } else {

@@ -14,7 +14,9 @@ export default defineConfig({
     outDir: 'dist',
     emptyOutDir: true,
     target: 'es2022',
-    sourcemap: true,
+    // 'hidden': maps are written (to symbolicate a stack trace by hand) but the bundle does not reference them, and
+    // the deployment leaves *.map out of the bucket (lib/web-hosting.ts): the published client carries no source.
+    sourcemap: 'hidden',
   },
   // `npx vite --config web/vite.config.mts` (hot reload on :5173): /config.json comes from a running local stack
   // (PARLEY_STACK, default http://127.0.0.1:3000), which must allow this origin:

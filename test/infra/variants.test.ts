@@ -121,7 +121,7 @@ describe('the other context options', () => {
     }
   });
 
-  test('reservedConcurrency=false leaves every function in the account pool (new accounts have a quota of 10)', () => {
+  test('reservedConcurrency=false leaves every function in the account pool', () => {
     for (const key of fnKeys) expect(fnProps(key).ReservedConcurrentExecutions).toBeUndefined();
   });
 
@@ -171,6 +171,9 @@ describe('context validation fails the synth on a typo, naming the option', () =
     [{ cognitoDomainPrefix: 'my-cognito-app' }, /cognitoDomainPrefix/],
     [{ alarmEmail: 'ops' }, /alarmEmail/],
     [{ removalPolicy: 'keep' }, /removalPolicy must be "retain" or "destroy"/],
+    [{ cognitoSesFromEmail: 'no-reply' }, /cognitoSesFromEmail is not an e-mail address/],
+    [{ cognitoSesFromEmail: 'no-reply@example.com', cognitoSesVerifiedDomain: 'example.org' }, /cognitoSesVerifiedDomain must be the domain of cognitoSesFromEmail/],
+    [{ cognitoSesVerifiedDomain: 'example.com' }, /cognitoSesVerifiedDomain must be the domain of cognitoSesFromEmail/],
   ])('%j', (ctx, message) => {
     expect(parse(ctx)).toThrow(ConfigError);
     expect(parse(ctx)).toThrow(message);
@@ -185,12 +188,34 @@ describe('context validation fails the synth on a typo, naming the option', () =
       buildWeb: true,
       logRetentionDays: 30,
       removalPolicy: 'retain',
-      reservedConcurrency: true,
+      reservedConcurrency: false,
       extraOrigins: [],
     });
     // A build dir of one's own is used as it is, never rebuilt.
     expect(parseConfig((k) => (k === 'webBuildDir' ? 'somewhere/dist' : undefined)).buildWeb).toBe(false);
     expect(parseConfig((k) => (k === 'buildWeb' ? 'false' : undefined)).buildWeb).toBe(false);
+  });
+});
+
+describe("Cognito's e-mail through Amazon SES (cognitoSesFromEmail)", () => {
+  const poolEmail = (ctx: Record<string, string>) => {
+    const x = synth({ webBuildDir: '/nonexistent', ...ctx }, { account: '123456789012', region: 'eu-west-1' });
+    return x.json.Resources[logicalIdOf(x.stack.auth.userPool!)].Properties.EmailConfiguration;
+  };
+
+  test('by default the pool uses Cognito’s own (50 a day) sender', () => {
+    const cfg = parseConfig(() => undefined);
+    expect(cfg.auth.mode === 'cognito' && cfg.auth.ses).toBeUndefined();
+  });
+
+  test('the pool sends from the verified address (or its verified domain) through SES in the stack’s region', () => {
+    const arn = (identity: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:ses:eu-west-1:123456789012:identity/${identity}`]] });
+    expect(poolEmail({ cognitoSesFromEmail: 'no-reply@example.com' })).toEqual({
+      EmailSendingAccount: 'DEVELOPER',
+      From: 'Parley <no-reply@example.com>',
+      SourceArn: arn('no-reply@example.com'),
+    });
+    expect(poolEmail({ cognitoSesFromEmail: 'no-reply@Example.com', cognitoSesVerifiedDomain: 'EXAMPLE.com' }).SourceArn).toEqual(arn('example.com'));
   });
 });
 
