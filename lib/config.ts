@@ -66,6 +66,8 @@ export interface ParleyConfig {
   reservedConcurrency: boolean;
   /** Hours a connection row lives without a $disconnect. */
   connectionTtlHours: number;
+  /** Live WebSocket connections per user; the next handshake is refused with 429. */
+  maxConnectionsPerUser: number;
   /** Set API Gateway's regional CloudWatch Logs role (needed once per account/region for WebSocket access logs). */
   apiGatewayLogsRole: boolean;
 }
@@ -278,6 +280,7 @@ export function parseConfig(get: Lookup, projectRoot = PROJECT_ROOT): ParleyConf
   const throttleRateLimit = int(get, 'throttleRateLimit', 1000, 1, 100000);
   const throttleBurstLimit = int(get, 'throttleBurstLimit', 2000, 1, 100000);
   const connectionTtlHours = int(get, 'connectionTtlHours', 3, 3, 48);
+  const maxConnectionsPerUser = int(get, 'maxConnectionsPerUser', 10, 1, 100);
 
   const auth = authSettings(get);
   const extraOrigins = [...new Set(list(get, 'extraOrigins').map((o) => origin('extraOrigins', o)))];
@@ -302,6 +305,7 @@ export function parseConfig(get: Lookup, projectRoot = PROJECT_ROOT): ParleyConf
     throttleBurstLimit,
     reservedConcurrency: bool(get, 'reservedConcurrency', false),
     connectionTtlHours,
+    maxConnectionsPerUser,
     apiGatewayLogsRole: bool(get, 'apiGatewayLogsRole', true),
   };
 }

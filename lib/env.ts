@@ -25,6 +25,8 @@ export const ENV = {
   rateTyping: 'RATE_LIMIT_TYPING',
   /** Hours a connection row lives without a $disconnect (default 3; cloud caps connections at 2). */
   connectionTtlHours: 'CONNECTION_TTL_HOURS',
+  /** Live connections one user may hold (default 10); the next handshake gets 429. */
+  maxConnectionsPerUser: 'MAX_CONNECTIONS_PER_USER',
 } as const;
 
 /** EventBridge detail types Parley consumes (one rule in wiring's EVENT_RULES matches them all). */

@@ -105,6 +105,7 @@ export class ParleyStack extends Stack {
         [ENV.rateSendMessage]: cfg.rateLimitSend,
         [ENV.rateTyping]: cfg.rateLimitTyping,
         [ENV.connectionTtlHours]: String(cfg.connectionTtlHours),
+        [ENV.maxConnectionsPerUser]: String(cfg.maxConnectionsPerUser),
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         LOG_LEVEL: cfg.logLevel,
       },

@@ -30,6 +30,7 @@ const settings = /* @__PURE__ */ once(
     sendRate: { kind: 'send', ...config.rateSendMessage() },
     typingRate: { kind: 'typing', ...config.rateTyping() },
     connectionTtlSeconds: config.connectionTtlSeconds(),
+    maxConnectionsPerUser: config.maxConnectionsPerUser(),
     fanOutConcurrency: 16,
   }),
 );

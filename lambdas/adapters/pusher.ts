@@ -1,5 +1,5 @@
-/** Pushes frames with the API Gateway Management API (PostToConnection). 410 Gone -> 'gone'. */
-import { ApiGatewayManagementApiClient, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+/** Pushes frames with the API Gateway Management API (PostToConnection; GetConnection to probe). 410 Gone -> 'gone'. */
+import { ApiGatewayManagementApiClient, GetConnectionCommand, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { Pusher, PushResult } from '../core/ports';
 import { logger } from '../shared/logger';
 
@@ -18,6 +18,16 @@ export class ManagementApiPusher implements Pusher {
       if (err instanceof GoneException || (err as Error).name === 'GoneException') return 'gone';
       logger.warn('push failed', { connectionId, error: (err as Error).name });
       return 'failed';
+    }
+  }
+
+  async exists(connectionId: string): Promise<boolean> {
+    try {
+      await this.client.send(new GetConnectionCommand({ ConnectionId: connectionId }));
+      return true;
+    } catch (err) {
+      // Anything but Gone leaves the connection counted: never free a slot on a guess.
+      return !(err instanceof GoneException || (err as Error).name === 'GoneException');
     }
   }
 }

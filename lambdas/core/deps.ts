@@ -12,6 +12,8 @@ export interface Deps {
     sendRate: RateRule;
     typingRate: RateRule;
     connectionTtlSeconds: number;
+    /** Live connections one user may hold; the next handshake is refused with 429. */
+    maxConnectionsPerUser: number;
     /** How many pushes / connection look-ups run at once during a fan-out. */
     fanOutConcurrency: number;
   };

@@ -69,6 +69,8 @@ export type PushResult = 'ok' | 'gone' | 'failed';
 
 export interface Pusher {
   post(connectionId: string, frame: unknown): Promise<PushResult>;
+  /** Whether the gateway still has this connection (GetConnection; false only on 410 Gone). */
+  exists(connectionId: string): Promise<boolean>;
 }
 
 export interface Clock {

@@ -2,20 +2,47 @@
  * Presence: a user is online while they have at least one live connection. Friends hear `presence online` when
  * the first connection opens and `presence offline` when the last one closes (two tabs, close one: still online).
  */
-import { deliver } from './delivery';
+import { mapLimit } from './concurrency';
+import { CONNECT_GRACE_MS, deliver } from './delivery';
 import type { Deps } from './deps';
 import type { Connection } from './model';
 
 const olderThan = (a: Connection, b: Connection) =>
   a.connectedAt < b.connectedAt || (a.connectedAt === b.connectedAt && a.connectionId < b.connectionId);
 
+/** The user already holds the most live connections allowed: the handshake is refused with 429 (contract v1.1). */
+export class TooManyConnectionsError extends Error {
+  constructor(readonly max: number) {
+    super(`a user may hold at most ${max} live connections; close one first`);
+    this.name = 'TooManyConnectionsError';
+  }
+}
+
 export async function connect(deps: Deps, userId: string, name: string, connectionId: string): Promise<void> {
   const mine: Connection = { userId, connectionId, connectedAt: deps.clock.now() };
   await deps.connections.add(mine, deps.settings.connectionTtlSeconds);
   const [live] = await Promise.all([deps.connections.live(userId), deps.friends.saveProfile(userId, name)]);
+  const older = live.filter((c) => c.connectionId !== connectionId && olderThan(c, mine));
+  if (older.length >= deps.settings.maxConnectionsPerUser && (await stillOver(deps, older))) {
+    await deps.connections.remove(userId, connectionId);
+    throw new TooManyConnectionsError(deps.settings.maxConnectionsPerUser);
+  }
   // Each connection writes itself before it reads (strongly consistent), so of several opening at once exactly
   // the oldest finds no older one: it alone announces.
-  if (!live.some((c) => c.connectionId !== connectionId && olderThan(c, mine))) await announce(deps, userId, true);
+  if (older.length === 0) await announce(deps, userId, true);
+}
+
+/**
+ * Whether the older connections still fill the cap once rows a lost $disconnect left behind are dropped: those must
+ * not lock a user out until their TTL. Only rows past the connect grace are asked about (a younger one may still be
+ * inside its own $connect, where the gateway answers 410 too); only this rare path pays for the GetConnection calls.
+ */
+async function stillOver(deps: Deps, older: Connection[]): Promise<boolean> {
+  const settled = (c: Connection) => deps.clock.now() - c.connectedAt >= CONNECT_GRACE_MS;
+  const gone = await mapLimit(older.filter(settled), deps.settings.fanOutConcurrency, async (c) => ((await deps.pusher.exists(c.connectionId)) ? undefined : c));
+  const stale = gone.filter((c): c is Connection => c !== undefined);
+  await Promise.all(stale.map((c) => deps.connections.remove(c.userId, c.connectionId)));
+  return older.length - stale.length >= deps.settings.maxConnectionsPerUser;
 }
 
 export async function disconnect(deps: Deps, userId: string, connectionId: string): Promise<void> {

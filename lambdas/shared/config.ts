@@ -58,4 +58,9 @@ export const config = {
   rateSendMessage: () => parseRate(optionalEnv(ENV.rateSendMessage, '30/10')),
   rateTyping: () => parseRate(optionalEnv(ENV.rateTyping, '10/10')),
   connectionTtlSeconds: () => Math.round(Number(optionalEnv(ENV.connectionTtlHours, '3')) * 3600),
+  maxConnectionsPerUser: () => {
+    const n = Number(optionalEnv(ENV.maxConnectionsPerUser, '10'));
+    if (!Number.isInteger(n) || n < 1) throw new Error(`bad ${ENV.maxConnectionsPerUser} (expected a whole number >= 1)`);
+    return n;
+  },
 };

@@ -1,7 +1,7 @@
-/** $connect: the authorizer already verified the token; store the connection and announce presence. */
+/** $connect: the authorizer already verified the token; store the connection (within the per-user cap) and announce presence. */
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
 import { deps } from '../adapters/container';
-import { connect } from '../core/presence';
+import { connect, TooManyConnectionsError } from '../core/presence';
 import { logger } from '../shared/logger';
 import { callerOf, type WsEvent } from '../shared/ws';
 
@@ -11,6 +11,8 @@ export const handler = async (event: WsEvent): Promise<APIGatewayProxyResultV2> 
     await connect(deps(), caller.userId, caller.name, caller.connectionId);
     return { statusCode: 200 };
   } catch (err) {
+    // Over the per-user cap: API Gateway refuses the handshake with this status (contract: 429).
+    if (err instanceof TooManyConnectionsError) return { statusCode: 429, body: JSON.stringify({ message: err.message }) };
     logger.error('connect failed', { error: (err as Error).name, detail: (err as Error).message });
     return { statusCode: 500 };
   }

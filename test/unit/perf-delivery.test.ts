@@ -12,14 +12,14 @@ function fakes(rows: Connection[]) {
   const removed: string[] = [];
   const deps = {
     clock: { now: () => NOW },
-    settings: { sendRate: { kind: 'send' as const, limit: 30, windowSeconds: 10 }, typingRate: { kind: 'typing' as const, limit: 10, windowSeconds: 10 }, connectionTtlSeconds: 10800, fanOutConcurrency: 4 },
+    settings: { sendRate: { kind: 'send' as const, limit: 30, windowSeconds: 10 }, typingRate: { kind: 'typing' as const, limit: 10, windowSeconds: 10 }, connectionTtlSeconds: 10800, maxConnectionsPerUser: 10, fanOutConcurrency: 4 },
     connections: {
       add: async () => undefined,
       remove: async (_u: string, id: string) => void removed.push(id),
       live: async (u: string) => rows.filter((r) => r.userId === u),
     },
     // Every push answers 410, as API Gateway does for a connection that is gone or still in its $connect.
-    pusher: { post: async () => 'gone' as const },
+    pusher: { post: async () => 'gone' as const, exists: async () => false },
   };
   return { deps, removed };
 }
