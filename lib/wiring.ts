@@ -134,8 +134,9 @@ export const FUNCTIONS = {
   wsMarkRead: fn('lambdas/ws/mark-read.ts', 'WebSocket markRead', { tables: { ...chatRW, connections: 'readWrite' }, manageConnections: true }),
   // typing reads nothing from the main table: its friendship check and rate window are one transaction (writes).
   wsTyping: fn('lambdas/ws/typing.ts', 'WebSocket typing', { tables: { main: 'write', connections: 'readWrite' }, manageConnections: true }),
-  wsPing: fn('lambdas/ws/ping.ts', 'WebSocket ping -> pong'),
-  wsDefault: fn('lambdas/ws/default.ts', 'WebSocket $default: unknown action -> BAD_REQUEST'),
+  // Every frame route may end a connection whose token has expired (DeleteConnection), ping and $default too.
+  wsPing: fn('lambdas/ws/ping.ts', 'WebSocket ping -> pong', { manageConnections: true }),
+  wsDefault: fn('lambdas/ws/default.ts', 'WebSocket $default: unknown action -> BAD_REQUEST', { manageConnections: true }),
 
   httpHistory: fn('lambdas/http/get-history.ts', 'GET chat history with a user', { tables: { main: 'read' } }),
   httpConversations: fn('lambdas/http/list-conversations.ts', 'GET conversation list', { tables: { main: 'read' } }),

@@ -1,6 +1,6 @@
 /**
  * The dev issuer (local only): an RS256 key pair made at start signs tokens for any user id.
- *   POST /dev/token {"userId","name"?}  -> 200 {"token","expiresIn":3600}
+ *   POST /dev/token {"userId","name"?,"expiresIn"?}  -> 200 {"token","expiresIn"} (5–86,400 s, default 3,600)
  *   GET  /dev/.well-known/jwks.json     -> the public key (kid = RFC 7638 thumbprint)
  *   GET  /dev/.well-known/openid-configuration, GET /dev/users (the demo users, for the sign-in page)
  * Tokens: iss http://127.0.0.1:<port>/dev, aud parley-local, sub = userId, name, iat, exp, jti.
@@ -15,6 +15,8 @@ import { readBody, sendError, sendJson } from './http-util';
 
 export const DEV_PREFIX = '/dev';
 export const TOKEN_TTL_SECONDS = 3600;
+/** Contract v1.1: tokens as short as 5 s (to try expiry and renewal locally) and as long as a day. */
+export const TOKEN_TTL_RANGE = { min: 5, max: 86_400 } as const;
 const USER_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_NAME = 100;
 
@@ -30,7 +32,7 @@ export interface DevIssuer {
   audience: string;
   jwks: { keys: JsonWebKey[] };
   /** Sign a token for a user (validates like POST /dev/token; throws on bad input). */
-  sign(userId: string, name?: string): { token: string; expiresIn: number };
+  sign(userId: string, name?: string, expiresIn?: number): { token: string; expiresIn: number };
   handle(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<boolean>;
 }
 
@@ -42,15 +44,18 @@ function thumbprint(jwk: JsonWebKey): string {
 
 export class BadTokenRequest extends Error {}
 
-export function validateTokenRequest(body: unknown): { userId: string; name?: string } {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new BadTokenRequest('body must be a JSON object {"userId","name"?}');
-  const { userId, name } = body as { userId?: unknown; name?: unknown };
+export function validateTokenRequest(body: unknown): { userId: string; name?: string; expiresIn: number } {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new BadTokenRequest('body must be a JSON object {"userId","name"?,"expiresIn"?}');
+  const { userId, name, expiresIn = TOKEN_TTL_SECONDS } = body as { userId?: unknown; name?: unknown; expiresIn?: unknown };
   if (typeof userId !== 'string' || !USER_ID.test(userId)) throw new BadTokenRequest('userId must be 1-64 characters of A-Z, a-z, 0-9, _ or -');
   if (name !== undefined && name !== null && (typeof name !== 'string' || name.length > MAX_NAME)) {
     throw new BadTokenRequest(`name must be a string of at most ${MAX_NAME} characters`);
   }
+  if (typeof expiresIn !== 'number' || !Number.isInteger(expiresIn) || expiresIn < TOKEN_TTL_RANGE.min || expiresIn > TOKEN_TTL_RANGE.max) {
+    throw new BadTokenRequest(`expiresIn must be a whole number of seconds, ${TOKEN_TTL_RANGE.min}-${TOKEN_TTL_RANGE.max}`);
+  }
   const trimmed = typeof name === 'string' ? name.trim() : '';
-  return trimmed ? { userId, name: trimmed } : { userId };
+  return trimmed ? { userId, name: trimmed, expiresIn } : { userId, expiresIn };
 }
 
 export function createDevIssuer(opts: DevIssuerOptions): DevIssuer {
@@ -59,8 +64,8 @@ export function createDevIssuer(opts: DevIssuerOptions): DevIssuer {
   const kid = thumbprint(jwk);
   const jwks = { keys: [{ ...jwk, kid, alg: 'RS256', use: 'sig' }] };
 
-  const signToken = (userId: string, name?: string) => {
-    const input = validateTokenRequest({ userId, name });
+  const signToken = (userId: string, name?: string, expiresIn?: number) => {
+    const input = validateTokenRequest({ userId, name, expiresIn });
     const now = Math.floor(Date.now() / 1000);
     const header = b64url(JSON.stringify({ alg: 'RS256', typ: 'JWT', kid }));
     const claims = {
@@ -69,12 +74,12 @@ export function createDevIssuer(opts: DevIssuerOptions): DevIssuer {
       sub: input.userId,
       ...(input.name ? { name: input.name } : {}),
       iat: now,
-      exp: now + TOKEN_TTL_SECONDS,
+      exp: now + input.expiresIn,
       jti: randomUUID(),
     };
     const payload = b64url(JSON.stringify(claims));
     const signature = sign('sha256', Buffer.from(`${header}.${payload}`), privateKey).toString('base64url');
-    return { token: `${header}.${payload}.${signature}`, expiresIn: TOKEN_TTL_SECONDS };
+    return { token: `${header}.${payload}.${signature}`, expiresIn: input.expiresIn };
   };
 
   return {
@@ -93,12 +98,12 @@ export function createDevIssuer(opts: DevIssuerOptions): DevIssuer {
           try {
             body = JSON.parse((await readBody(req, 16 * 1024)).toString('utf8'));
           } catch {
-            sendError(res, 400, 'BAD_REQUEST', 'body must be JSON {"userId","name"?} of at most 16 KB', cors);
+            sendError(res, 400, 'BAD_REQUEST', 'body must be JSON {"userId","name"?,"expiresIn"?} of at most 16 KB', cors);
             return true;
           }
           try {
-            const { userId, name } = validateTokenRequest(body);
-            sendJson(res, 200, signToken(userId, name), { ...cors, 'cache-control': 'no-store' });
+            const { userId, name, expiresIn } = validateTokenRequest(body);
+            sendJson(res, 200, signToken(userId, name, expiresIn), { ...cors, 'cache-control': 'no-store' });
           } catch (err) {
             if (!(err instanceof BadTokenRequest)) throw err;
             sendError(res, 400, 'BAD_REQUEST', err.message, cors);

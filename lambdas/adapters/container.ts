@@ -16,7 +16,9 @@ import { DynamoMessageReader } from './dynamo/message-reader';
 import { DynamoMessageStore } from './dynamo/message-store';
 import { DynamoMessageUpdater } from './dynamo/message-updater';
 import { ulidIds } from './ids';
-import { ManagementApiPusher } from './pusher';
+import { pusher } from './management';
+
+export { pusher };
 
 export const messageStore = /* @__PURE__ */ once(() => new DynamoMessageStore(config.tableName()));
 /** The read side alone, for routes that only read messages. */
@@ -34,7 +36,7 @@ const settings = /* @__PURE__ */ once(
     fanOutConcurrency: 16,
   }),
 );
-const pusher = /* @__PURE__ */ once(() => new ManagementApiPusher(config.wsManagementEndpoint()));
+
 const clock: Deps['clock'] = { now: () => Date.now() };
 
 /** The friend list: friends, their presence and my unread counts per friend; no writes, no pusher. */

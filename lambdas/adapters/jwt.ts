@@ -15,7 +15,8 @@ import { discover, fetchJson, type FetchJson } from './oidc-discovery';
 export type { Identity } from '../shared/identity';
 
 export interface TokenVerifier {
-  verify(token: string): Promise<Identity>;
+  /** The caller, and when the token expires (epoch seconds, from `exp`). */
+  verify(token: string): Promise<Identity & { exp?: number }>;
 }
 
 export interface TokenSettings {
@@ -48,7 +49,7 @@ export function createTokenVerifier(settings: TokenSettings, get: FetchJson = fe
   return {
     async verify(token: string) {
       const payload = await (await ready()).verify(token);
-      return identityFromClaims(payload);
+      return { ...identityFromClaims(payload), ...(typeof payload.exp === 'number' ? { exp: payload.exp } : {}) };
     },
   };
 }

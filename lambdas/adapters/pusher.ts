@@ -1,5 +1,5 @@
 /** Pushes frames with the API Gateway Management API (PostToConnection; GetConnection to probe). 410 Gone -> 'gone'. */
-import { ApiGatewayManagementApiClient, GetConnectionCommand, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { ApiGatewayManagementApiClient, DeleteConnectionCommand, GetConnectionCommand, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { Pusher, PushResult } from '../core/ports';
 import { logger } from '../shared/logger';
 
@@ -28,6 +28,14 @@ export class ManagementApiPusher implements Pusher {
     } catch (err) {
       // Anything but Gone leaves the connection counted: never free a slot on a guess.
       return !(err instanceof GoneException || (err as Error).name === 'GoneException');
+    }
+  }
+
+  async close(connectionId: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
+    } catch (err) {
+      if (!(err instanceof GoneException || (err as Error).name === 'GoneException')) throw err;
     }
   }
 }

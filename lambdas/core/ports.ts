@@ -71,6 +71,8 @@ export interface Pusher {
   post(connectionId: string, frame: unknown): Promise<PushResult>;
   /** Whether the gateway still has this connection (GetConnection; false only on 410 Gone). */
   exists(connectionId: string): Promise<boolean>;
+  /** Close a connection from the server side (DeleteConnection; one already gone is fine). */
+  close(connectionId: string): Promise<void>;
 }
 
 export interface Clock {

@@ -18,9 +18,15 @@ export class TooManyConnectionsError extends Error {
   }
 }
 
-export async function connect(deps: Deps, userId: string, name: string, connectionId: string): Promise<void> {
+/**
+ * Store the connection. Its row lives no longer than the token it was opened with (`tokenExpiresAt`): reads skip
+ * expired rows, so no push goes to a connection whose token has expired (contract v1.1).
+ */
+export async function connect(deps: Deps, userId: string, name: string, connectionId: string, tokenExpiresAt?: number): Promise<void> {
   const mine: Connection = { userId, connectionId, connectedAt: deps.clock.now() };
-  await deps.connections.add(mine, deps.settings.connectionTtlSeconds);
+  const ttlSeconds = deps.settings.connectionTtlSeconds;
+  const lifetime = tokenExpiresAt === undefined ? ttlSeconds : Math.max(0, Math.min(ttlSeconds, Math.floor((tokenExpiresAt - mine.connectedAt) / 1000)));
+  await deps.connections.add(mine, lifetime);
   const [live] = await Promise.all([deps.connections.live(userId), deps.friends.saveProfile(userId, name)]);
   const older = live.filter((c) => c.connectionId !== connectionId && olderThan(c, mine));
   if (older.length >= deps.settings.maxConnectionsPerUser && (await stillOver(deps, older))) {

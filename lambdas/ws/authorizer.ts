@@ -10,7 +10,7 @@ import { logger } from '../shared/logger';
 
 const allowedOrigins = once(() => new Set(config.allowedOrigins()));
 
-function policy(effect: 'Allow' | 'Deny', resource: string, principalId: string, context?: Record<string, string>): APIGatewayAuthorizerResult {
+function policy(effect: 'Allow' | 'Deny', resource: string, principalId: string, context?: Record<string, string | number>): APIGatewayAuthorizerResult {
   return {
     principalId,
     policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: resource }] },
@@ -36,7 +36,9 @@ export const handler = async (event: APIGatewayRequestAuthorizerEvent): Promise<
   }
   try {
     const identity = await tokenVerifier().verify(token);
-    return policy('Allow', event.methodArn, identity.userId, { userId: identity.userId, name: identity.name });
+    // `exp` travels with the connection: frames after it get UNAUTHORIZED and the connection is closed (ws.ts).
+    const context = { userId: identity.userId, name: identity.name, ...(identity.exp !== undefined ? { exp: identity.exp } : {}) };
+    return policy('Allow', event.methodArn, identity.userId, context);
   } catch (err) {
     logger.info('websocket token refused', { reason: (err as Error).name });
     return policy('Deny', event.methodArn, 'anonymous');

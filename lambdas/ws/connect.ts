@@ -8,7 +8,7 @@ import { callerOf, type WsEvent } from '../shared/ws';
 export const handler = async (event: WsEvent): Promise<APIGatewayProxyResultV2> => {
   try {
     const caller = callerOf(event);
-    await connect(deps(), caller.userId, caller.name, caller.connectionId);
+    await connect(deps(), caller.userId, caller.name, caller.connectionId, caller.tokenExpiresAt);
     return { statusCode: 200 };
   } catch (err) {
     // Over the per-user cap: API Gateway refuses the handshake with this status (contract: 429).

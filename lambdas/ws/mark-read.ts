@@ -1,5 +1,5 @@
 /** markRead: everything from peerId to me becomes read; my tabs get conversationRead, the peer a read receipt. */
-import { updateDeps } from '../adapters/container';
+import { pusher, updateDeps } from '../adapters/container';
 import { markConversationRead } from '../core/chat';
 import { markReadFrame } from '../shared/frame-schemas';
 import { parse } from '../shared/schemas';
@@ -9,4 +9,4 @@ export const handler = frameHandler(async (caller, raw) => {
   const frame = parse(markReadFrame, raw);
   await markConversationRead(updateDeps(), caller.userId, frame.peerId);
   return undefined;
-});
+}, pusher);

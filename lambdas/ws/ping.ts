@@ -1,4 +1,5 @@
-/** ping -> pong (keeps the connection inside API Gateway's 10-minute idle limit). */
-import type { APIGatewayProxyResultV2 } from 'aws-lambda';
+/** ping -> pong (keeps the connection inside API Gateway's 10-minute idle limit); after its token expired, UNAUTHORIZED. */
+import { pusher } from '../adapters/management';
+import { frameHandler } from '../shared/ws';
 
-export const handler = async (): Promise<APIGatewayProxyResultV2> => ({ statusCode: 200, body: JSON.stringify({ type: 'pong' }) });
+export const handler = frameHandler(async () => ({ type: 'pong' }), pusher);

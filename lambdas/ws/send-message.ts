@@ -1,5 +1,5 @@
 /** sendMessage: store durably, then ack the sender with the stored message (the original one on a resend). */
-import { deps } from '../adapters/container';
+import { deps, pusher } from '../adapters/container';
 import { sendChat } from '../core/chat';
 import { sendMessageFrame } from '../shared/frame-schemas';
 import { parse } from '../shared/schemas';
@@ -16,4 +16,4 @@ export const handler = frameHandler(async (caller, raw) => {
     metadata: frame.metadata,
   });
   return { type: 'ack', clientMessageId: frame.clientMessageId, message };
-});
+}, pusher);

@@ -1,5 +1,5 @@
 /** typing: relayed to the friend's connections, never stored. */
-import { deps } from '../adapters/container';
+import { deps, pusher } from '../adapters/container';
 import { typing } from '../core/chat';
 import { typingFrame } from '../shared/frame-schemas';
 import { parse } from '../shared/schemas';
@@ -9,4 +9,4 @@ export const handler = frameHandler(async (caller, raw) => {
   const frame = parse(typingFrame, raw);
   await typing(deps(), caller.userId, frame.to);
   return undefined;
-});
+}, pusher);

@@ -104,7 +104,8 @@ export async function startFaultProxy(target?: string): Promise<FaultProxy> {
     const to = new URL(proxy.target);
     // The target may have a base path (the Management API endpoint is http://host/_aws/ws).
     const path = `${to.pathname.replace(/\/$/, '')}${req.url ?? '/'}`;
-    const upstream = http.request({ host: to.hostname, port: to.port, method: req.method, path, headers: req.headers, agent }, (up) => {
+    // Host names the target (the stack answers only to its own host names: DNS-rebinding defence).
+    const upstream = http.request({ host: to.hostname, port: to.port, method: req.method, path, headers: { ...req.headers, host: to.host }, agent }, (up) => {
       res.writeHead(up.statusCode ?? 502, up.headers);
       up.pipe(res);
     });

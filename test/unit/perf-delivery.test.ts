@@ -19,7 +19,7 @@ function fakes(rows: Connection[]) {
       live: async (u: string) => rows.filter((r) => r.userId === u),
     },
     // Every push answers 410, as API Gateway does for a connection that is gone or still in its $connect.
-    pusher: { post: async () => 'gone' as const, exists: async () => false },
+    pusher: { post: async () => 'gone' as const, exists: async () => false, close: async () => undefined },
   };
   return { deps, removed };
 }

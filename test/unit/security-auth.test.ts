@@ -129,10 +129,12 @@ describe('WebSocket $connect authorizer', () => {
     expect(await connectVerdict('')).toBe('Unauthorized');
   });
 
-  it('allows a valid RS256 or ES256 token and puts only the token’s user in the context', async () => {
-    const result = await authorizer(authEvent(good('alice')));
+  it('allows a valid RS256 or ES256 token and puts only the token’s user (and its expiry) in the context', async () => {
+    const token = good('alice');
+    const result = await authorizer(authEvent(token));
     expect(result.principalId).toBe('alice');
-    expect(result.context).toEqual({ userId: 'alice', name: 'Alice' });
+    const exp = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()).exp;
+    expect(result.context).toEqual({ userId: 'alice', name: 'Alice', exp });
     expect(await connectVerdict(signJwt(idpEc, claims(ISS, AUD, 'bob')))).toBe('Allow');
   });
 
