@@ -278,3 +278,74 @@ test('each scheduled reconnect is announced with its delay (for the countdown in
   ]);
   c.close();
 });
+
+describe('SocketClient: a renewed token (contract v1.1: a connection lives no longer than its token)', () => {
+  test('moves to a connection opened with the new token, make-before-break: no state change, sends go to the new one', async () => {
+    const { c, states, opens } = client();
+    c.connect();
+    await flush();
+    const old = FakeWebSocket.last;
+    old.open();
+
+    c.renewConnection(10_000);
+    await flush();
+    const next = FakeWebSocket.last;
+    expect(next).not.toBe(old);
+    expect(next.url).toBe('ws://test/ws?token=t2');
+    // Until the new one opens, the old one carries everything.
+    expect(c.send({ action: 'ping' })).toBe(true);
+    expect(old.frames).toEqual([{ action: 'ping' }]);
+
+    next.open();
+    expect(c.send({ action: 'typing', to: 'bob' })).toBe(true);
+    expect(next.frames).toEqual([{ action: 'typing', to: 'bob' }]);
+    expect(old.closedWith).toBeUndefined();
+    expect(states).toEqual(['connecting', 'connected']); // no reconnecting in between: nothing flickers
+    expect(opens).toEqual([false, true]); // the catch-up runs on the new connection
+  });
+
+  test('the old connection still delivers what was on its way (an ack) during the handover, then is closed', async () => {
+    const { c, frames } = client();
+    c.connect();
+    await flush();
+    const old = FakeWebSocket.last;
+    old.open();
+    c.renewConnection(10_000);
+    await flush();
+    FakeWebSocket.last.open();
+
+    old.receive({ type: 'pong' });
+    expect(frames).toEqual([{ type: 'pong' }]);
+    jest.advanceTimersByTime(10_000);
+    expect(old.closedWith).toBe(1000);
+    // Its close schedules no reconnect: the new connection is the one.
+    old.drop(1000);
+    expect(c.state).toBe('connected');
+    await flush();
+    expect(FakeWebSocket.instances).toHaveLength(2);
+  });
+
+  test('a new connection that fails to open leaves the old one in place', async () => {
+    const { c } = client();
+    c.connect();
+    await flush();
+    const old = FakeWebSocket.last;
+    old.open();
+    c.renewConnection();
+    await flush();
+    FakeWebSocket.last.drop(1006);
+    expect(c.state).toBe('connected');
+    expect(c.send({ action: 'ping' })).toBe(true);
+    expect(old.frames).toEqual([{ action: 'ping' }]);
+  });
+
+  test("API Gateway's own error frame (no type) reaches the app as an INTERNAL error", async () => {
+    const { c, frames } = client();
+    c.connect();
+    await flush();
+    FakeWebSocket.last.open();
+    FakeWebSocket.last.receive('{"message": "Internal server error", "connectionId":"abc=", "requestId":"r-1"}');
+    FakeWebSocket.last.receive('{"unrelated":true}');
+    expect(frames).toEqual([{ type: 'error', code: 'INTERNAL', message: 'Internal server error' }]);
+  });
+});

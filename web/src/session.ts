@@ -56,9 +56,11 @@ export function startSession(config: WebConfig, auth: Auth, pinia: Pinia, opts: 
       lost(err);
       throw err;
     });
-  // Renew each token shortly before it expires, in the background: the socket needs a valid one for its next
-  // (re)connect, and REST calls then never wait for a renewal.
-  const stopRenewing = auth.keepFresh(lost);
+  // Renew each token shortly before it expires, in the background: REST calls then never wait for a renewal, and the
+  // socket moves to a connection opened with the new token before the server would end the old one (contract v1.1:
+  // a connection lives no longer than its token) — make-before-break, so nothing is lost and nothing flickers.
+  // (`socket` is declared below; renewals start at the earliest one tick from now.)
+  const stopRenewing = auth.keepFresh(lost, () => socket.renewConnection());
   const rest = new RestClient({ apiUrl: config.apiUrl, token: () => auth.token(), onUnauthorized: renew });
   const socket = new SocketClient({
     url: async () => {

@@ -39,7 +39,7 @@ export class Auth {
   private session: StoredSession | null = null;
   private renewing: Promise<void> | undefined;
   private readonly oidc: OidcFlow | undefined;
-  private fresh: { onLost: (err: AuthError) => void; timer?: ReturnType<typeof setTimeout> } | undefined;
+  private fresh: { onLost: (err: AuthError) => void; onRenewed?: () => void; timer?: ReturnType<typeof setTimeout> } | undefined;
 
   constructor(
     private readonly config: WebConfig['auth'],
@@ -172,9 +172,9 @@ export class Auth {
    * uses its token only to connect). `onLost` hears of a renewal that was refused (the session is over).
    * Returns stop().
    */
-  keepFresh(onLost: (err: AuthError) => void): () => void {
+  keepFresh(onLost: (err: AuthError) => void, onRenewed?: () => void): () => void {
     this.stopFresh();
-    const fresh: NonNullable<Auth['fresh']> = { onLost };
+    const fresh: NonNullable<Auth['fresh']> = { onLost, onRenewed };
     this.fresh = fresh;
     this.schedule();
     return () => {
@@ -193,7 +193,7 @@ export class Auth {
       () => {
         f.timer = undefined;
         this.renew().then(
-          () => undefined, // save() scheduled the next one
+          () => f.onRenewed?.(), // (save() scheduled the next one)
           (err: unknown) => {
             if (this.fresh !== f) return;
             if (err instanceof AuthError) f.onLost(err);

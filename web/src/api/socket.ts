@@ -55,6 +55,7 @@ export class SocketClient {
   nextDelayMs: number | undefined;
 
   private ws: WebSocketLike | undefined;
+  private renewing = false;
   private wantOpen = false;
   private opening = false;
   private everOpened = false;
@@ -120,6 +121,63 @@ export class SocketClient {
     }
   }
 
+  /**
+   * The token was renewed: move to a connection opened with the new one before the old token expires (a server
+   * closes a connection whose token has expired). Make-before-break, with no state change (nothing flickers): the new
+   * socket opens while the old one still carries frames; once it is open it takes over sending, and the old one keeps
+   * delivering what was already on its way (acks of frames sent on it) for `handoverMs` before it is closed. Frames
+   * that both deliver are the same messages (clients dedupe by id), and the 'open' event runs the usual catch-up.
+   * Not connected: nothing to do, the next open asks for the URL (and so the new token) anyway.
+   */
+  renewConnection(handoverMs = 10_000): void {
+    if (!this.wantOpen || this.state !== 'connected' || !this.ws || this.renewing) return;
+    this.renewing = true;
+    void (async () => {
+      let url: string;
+      try {
+        url = await this.opts.url();
+      } catch {
+        this.renewing = false;
+        return;
+      }
+      let next: WebSocketLike;
+      try {
+        next = new this.opts.WebSocketImpl(url);
+      } catch {
+        this.renewing = false;
+        return;
+      }
+      next.onerror = () => undefined;
+      next.onclose = () => {
+        // It never opened: keep the old connection; the next renewal (or a reconnect) tries again.
+        this.renewing = false;
+      };
+      next.onopen = () => {
+        this.renewing = false;
+        const old = this.ws;
+        if (!this.wantOpen || !old || this.state !== 'connected') {
+          detach(next);
+          next.close(1000, 'not needed');
+          return;
+        }
+        // The old socket: frames still arriving on it are delivered; nothing else (its close is expected).
+        old.onclose = null;
+        old.onerror = null;
+        setTimeout(() => {
+          detach(old);
+          try {
+            old.close(1000, 'token renewed');
+          } catch {
+            /* already closed */
+          }
+        }, handoverMs);
+        this.adopt(next);
+        this.startPing();
+        for (const fn of this.listeners.open) fn({ reconnected: true });
+      };
+    })();
+  }
+
   /** Skip the wait: reconnect now if not connected (the network came back, the tab became visible). */
   reconnectNow(): void {
     if (!this.wantOpen || this.ws || this.opening) return;
@@ -173,25 +231,40 @@ export class SocketClient {
       this.startPing();
       for (const fn of this.listeners.open) fn({ reconnected });
     };
-    ws.onmessage = (ev) => {
-      if (this.ws !== ws) return;
-      let frame: ServerFrame;
-      try {
-        frame = JSON.parse(String(ev.data)) as ServerFrame;
-      } catch {
-        return;
-      }
-      if (!frame || typeof frame !== 'object' || typeof (frame as { type?: unknown }).type !== 'string') return;
-      if (frame.type === 'pong') this.clearPong();
-      for (const fn of this.listeners.frame) fn(frame);
-    };
+    this.adopt(ws);
+  }
+
+  /** Make `ws` the socket: its frames are delivered, its close schedules a reconnect. */
+  private adopt(ws: WebSocketLike): void {
+    this.ws = ws;
+    ws.onmessage = (ev) => this.receive(ev.data);
     ws.onerror = () => undefined; // a close follows
     ws.onclose = () => {
+      ws.onmessage = null; // a closed socket is not heard any more (late frames of a dead one)
       if (this.ws !== ws) return;
       this.ws = undefined;
       this.stopPing();
       if (this.wantOpen) this.scheduleReconnect();
     };
+  }
+
+  private receive(data: unknown): void {
+    let frame: ServerFrame;
+    try {
+      frame = JSON.parse(String(data)) as ServerFrame;
+    } catch {
+      return;
+    }
+    if (!frame || typeof frame !== 'object') return;
+    const raw = frame as { type?: unknown; message?: unknown };
+    if (typeof raw.type !== 'string') {
+      // API Gateway's own answer when a route's function failed or timed out: {"message":"Internal server error",
+      // "connectionId","requestId"} — no `type`. It is an error like any other (the pending send is retried).
+      if (typeof raw.message !== 'string') return;
+      frame = { type: 'error', code: 'INTERNAL', message: raw.message };
+    }
+    if (frame.type === 'pong') this.clearPong();
+    for (const fn of this.listeners.frame) fn(frame);
   }
 
   private scheduleReconnect(): void {
