@@ -82,6 +82,19 @@ test('mark all read clears every highlight and the count, with one request', asy
   expect(rest.callsTo('markSystemRead')).toEqual([{ all: true }]);
 });
 
+test('a bell count read while "mark all read" was still on its way is asked again, not put back on the bell', async () => {
+  const { store, rest } = setup();
+  for (const n of ['a', 'b']) store.receive(achievement(n));
+  const marking = store.markAllRead();
+  // A count request leaves while the mark-all request is on its way, and is answered (2) before the server marked.
+  const since = store.epoch;
+  await marking;
+  rest.counts = { chat: 0, system: 0, total: 0 }; // asked again, the server has marked them
+  await store.setUnreadFrom(2, since);
+  expect(store.unread).toBe(0);
+  expect(rest.callsTo('unreadCount')).toHaveLength(1);
+});
+
 test('delete removes it, and an unread one stops counting', async () => {
   const { store, rest } = setup();
   const [a, b] = [achievement('a'), achievement('b', { isRead: true })];

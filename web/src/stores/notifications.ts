@@ -97,6 +97,7 @@ export const useNotificationStore = defineStore('notifications', () => {
     bump();
     try {
       await deps.rest.markSystemRead({ messageIds: [id] });
+      bump(); // a count read while the request ran may predate it: it must be asked again
     } catch (e) {
       m.isRead = false;
       unread.value++;
@@ -113,6 +114,7 @@ export const useNotificationStore = defineStore('notifications', () => {
     bump();
     try {
       await deps.rest.markSystemRead({ all: true });
+      bump(); // a count read while the request ran may predate it: it must be asked again
     } catch (e) {
       for (const m of before) m.isRead = false;
       unread.value = count;
