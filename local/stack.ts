@@ -17,7 +17,7 @@ import { ConnectionRegistry } from './connections';
 import { originAllowed } from './cors';
 import { startCountingProxy, type CountingProxy } from './counting-proxy';
 import { createDevIssuer, type DevIssuer } from './dev-issuer';
-import { dynamoClient, startDynamoLocal, type DynamoLocal } from './dynamo';
+import { dynamoClient, startDynamoLocal, type DynamoCredentials, type DynamoLocal } from './dynamo';
 import { LocalEventBus } from './events';
 import { createFunctionRegistry, REPO_ROOT, type FunctionOverrides } from './functions';
 import { createHttpGateway } from './gateway-http';
@@ -46,6 +46,8 @@ export interface StackOptions {
   dataDir?: string;
   /** Use this DynamoDB endpoint instead of starting DynamoDB Local. */
   dynamoEndpoint?: string;
+  /** The credentials for `dynamoEndpoint` (default: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, else "local"). */
+  dynamoCredentials?: DynamoCredentials;
   /** Physical table names are `<prefix><wiring id>` (default "parley-"). */
   tablePrefix?: string;
   /** Seed the demo users and friendships (default true). */
@@ -114,6 +116,8 @@ export interface Stack {
   tablePrefix: string;
   /** DynamoDB as the stack itself reaches it. */
   dynamoEndpoint: string;
+  /** The key whose database holds the tables (DynamoDB Local keeps one per key: any other sees nothing). */
+  dynamoCredentials: DynamoCredentials;
   /** DynamoDB as the handlers reach it (the counting proxy when countCalls). */
   handlerDynamoEndpoint: string;
   /** The DynamoDB Local process, when this stack started it. */
@@ -134,6 +138,13 @@ export interface Stack {
 
 let active: Stack | undefined;
 let previousHandlerEnv: Record<string, string> | undefined;
+
+/** Throws the same message as `listen` when the port is taken (checked before DynamoDB Local is started). */
+async function assertPortFree(port: number): Promise<void> {
+  const probe = http.createServer();
+  await listen(probe, port);
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+}
 
 function listen(server: http.Server, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -177,16 +188,23 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
 
   try {
+    // 0. The port first: a port in use must stop us before any java starts.
+    if (options.port) await assertPortFree(options.port);
     // 1. DynamoDB (Local) and the tables.
     let dynamo: DynamoLocal | undefined;
     let dynamoEndpoint = options.dynamoEndpoint;
     if (!dynamoEndpoint) {
       const dataDir = options.inMemory ? undefined : path.resolve(options.dataDir ?? DEFAULT_DATA_DIR);
-      dynamo = await startDynamoLocal({ dataDir, log });
+      dynamo = await startDynamoLocal({ dataDir, log, region });
       cleanups.push(() => dynamo?.stop());
       dynamoEndpoint = dynamo.endpoint;
     }
-    const admin = dynamoClient(dynamoEndpoint, region);
+    const dynamoCredentials: DynamoCredentials = dynamo?.credentials ??
+      options.dynamoCredentials ?? {
+        accessKeyId: process.env.AWS_ACCESS_KEY_ID || 'local',
+        secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY || 'local',
+      };
+    const admin = dynamoClient(dynamoEndpoint, dynamoCredentials, region);
     cleanups.push(() => admin.destroy());
     const { names: tables, created } = await ensureTables(admin, prefix);
     if (created.length) log.debug(`created tables ${created.join(', ')}`);
@@ -263,8 +281,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       [ENV.allowedOrigins]: [...new Set(origins)].join(','),
       AWS_ENDPOINT_URL_DYNAMODB: handlerDynamoEndpoint,
       AWS_REGION: region,
-      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID || 'local',
-      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY || 'local',
+      // The handlers' SDK clients reach the tables with the stack's key (they reach nothing else with it).
+      AWS_ACCESS_KEY_ID: dynamoCredentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: dynamoCredentials.secretAccessKey,
       // The handlers' own JSON logs (Powertools): one line per event at INFO is the cloud's audit trail, but noise
       // at a developer's console, so locally they show from WARN up unless --log debug (or POWERTOOLS_LOG_LEVEL).
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL || HANDLER_LOG_LEVEL[log.level],
@@ -362,6 +381,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       tables,
       tablePrefix: prefix,
       dynamoEndpoint,
+      dynamoCredentials,
       handlerDynamoEndpoint,
       ...(dynamo ? { dynamo } : {}),
       issuer,

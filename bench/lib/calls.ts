@@ -189,7 +189,7 @@ export class Population {
     this.client = new DynamoDBClient({
       endpoint: stack.dynamoEndpoint, // straight to DynamoDB, not through the counting proxy
       region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      credentials: stack.local.dynamoCredentials, // DynamoDB Local keeps the tables under the stack's key
       maxAttempts: 10,
     });
   }

@@ -15,6 +15,7 @@ import { convPk, partition, plantConnection, tableClient } from '../support/atta
 import { op, pushTo, startFaultProxy, type FaultProxy } from '../support/attack-faults';
 import { api, sendEvent, uid, WsClient } from '../support/clients';
 import type { TestStack } from '../support/stack';
+import { testDynamoCredentials } from '../support/dynamo-credentials';
 import { useStack } from './session';
 
 jest.setTimeout(60000);
@@ -99,7 +100,7 @@ describe('connections that are gone', () => {
 
     // The table expires rows by TTL on expiresAt. $connect wrote it no later than the token's exp (contract v1.1: a
     // connection lives no longer than its token; dev tokens last 1 h) nor CONNECTION_TTL_HOURS (3 h).
-    const admin = new DynamoDBClient({ endpoint: stack.dynamoEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const admin = new DynamoDBClient({ endpoint: stack.dynamoEndpoint, region: 'us-east-1', credentials: testDynamoCredentials() });
     const ttl = await admin.send(new DescribeTimeToLiveCommand({ TableName: stack.tables.connections }));
     admin.destroy();
     expect(ttl.TimeToLiveDescription).toMatchObject({ TimeToLiveStatus: 'ENABLED', AttributeName: 'expiresAt' });

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, ListTablesCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { dynamoClient, isPidAlive, javaPidsWithEnv } from '../../local/dynamo';
 import { REPO_ROOT } from '../../local/functions';
 import { startStack, type Stack } from '../../local/stack';
@@ -62,6 +62,17 @@ function startMain(args: string[], env: Record<string, string>): Promise<Started
   });
 }
 
+/** The key a data folder's DynamoDB Local keeps its tables under (local/dynamo.ts). */
+const folderKey = (dir: string) => ({ accessKeyId: fs.readFileSync(path.join(dir, 'access-key'), 'utf8').trim(), secretAccessKey: 'x' });
+
+async function until(condition: () => boolean, what: string, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 async function stopWith(started: Started, signal: NodeJS.Signals, javaPids: number[]): Promise<void> {
   started.proc.kill(signal);
   expect(await started.exited).toBe(0);
@@ -76,7 +87,7 @@ it('keeps data across a restart with a data folder, and SIGTERM / SIGINT stop it
   const first = await startMain(args, { PARLEY_LIFECYCLE_MARK: mark });
   const javaFirst = javaPidsWithEnv('PARLEY_LIFECYCLE_MARK', mark);
   expect(javaFirst).toHaveLength(1);
-  const db = dynamoClient(first.dynamoEndpoint);
+  const db = dynamoClient(first.dynamoEndpoint, folderKey(dataDir));
   await db.send(new PutItemCommand({ TableName: 'parley-Main', Item: { pk: { S: 'TEST#restart' }, sk: { S: 'x' }, v: { S: 'kept' } } }));
   db.destroy();
   expect((await fetch(`${first.url}/config.json`)).status).toBe(200);
@@ -85,13 +96,120 @@ it('keeps data across a restart with a data folder, and SIGTERM / SIGINT stop it
   const second = await startMain(args, { PARLEY_LIFECYCLE_MARK: mark });
   const javaSecond = javaPidsWithEnv('PARLEY_LIFECYCLE_MARK', mark);
   expect(javaSecond).toHaveLength(1);
-  const db2 = dynamoClient(second.dynamoEndpoint);
+  const db2 = dynamoClient(second.dynamoEndpoint, folderKey(dataDir));
   const got = await db2.send(new GetItemCommand({ TableName: 'parley-Main', Key: { pk: { S: 'TEST#restart' }, sk: { S: 'x' } } }));
   db2.destroy();
   expect(got.Item?.v?.S).toBe('kept');
   await stopWith(second, 'SIGINT', javaSecond);
   expect(javaPidsWithEnv('PARLEY_LIFECYCLE_MARK', mark)).toEqual([]);
 });
+
+describe('a developer machine on a shared network, and hard kills (issue #10, 10 and 12)', () => {
+  it('another key sees none of the data (DynamoDB Local listens on every interface); the key file is owner-only', async () => {
+    const mark = randomUUID();
+    const dataDir = path.join(tmp, 'data-key');
+    const started = await startMain(['--data-dir', dataDir, '--no-build-web'], { PARLEY_LIFECYCLE_MARK: mark });
+    const stranger = dynamoClient(started.dynamoEndpoint, { accessKeyId: 'local', secretAccessKey: 'local' });
+    const owner = dynamoClient(started.dynamoEndpoint, folderKey(dataDir));
+    try {
+      expect((await stranger.send(new ListTablesCommand({}))).TableNames).toEqual([]);
+      expect((await owner.send(new ListTablesCommand({}))).TableNames).toEqual(expect.arrayContaining(['parley-Main', 'parley-Connections']));
+    } finally {
+      stranger.destroy();
+      owner.destroy();
+    }
+    expect(fs.statSync(path.join(dataDir, 'access-key')).mode & 0o777).toBe(0o600);
+    expect(fs.existsSync(path.join(dataDir, 'shared-local-instance.db'))).toBe(false);
+    await stopWith(started, 'SIGTERM', javaPidsWithEnv('PARLEY_LIFECYCLE_MARK', mark));
+  });
+
+  it('SIGKILL of the stack: its java goes too (the watchdog), and the next start on the folder works', async () => {
+    const mark = randomUUID();
+    const dataDir = path.join(tmp, 'data-kill');
+    const first = await startMain(['--data-dir', dataDir, '--no-seed', '--no-build-web'], { PARLEY_LIFECYCLE_MARK: mark });
+    const [java] = javaPidsWithEnv('PARLEY_LIFECYCLE_MARK', mark);
+    // The stack is the node process tsx started (java's parent), not the tsx launcher itself.
+    process.kill(parentOf(java), 'SIGKILL');
+    await until(() => !isPidAlive(java), `java ${java} is gone after its stack was SIGKILLed`);
+    await first.exited;
+    const second = await startMain(['--data-dir', dataDir, '--no-seed', '--no-build-web'], { PARLEY_LIFECYCLE_MARK: mark });
+    await stopWith(second, 'SIGTERM', javaPidsWithEnv('PARLEY_LIFECYCLE_MARK', mark));
+  });
+
+  it('a java left running by a crash (watchdog gone too) is stopped by the next start on the folder', async () => {
+    const mark = randomUUID();
+    const dataDir = path.join(tmp, 'data-stale');
+    const first = await startMain(['--data-dir', dataDir, '--no-seed', '--no-build-web'], { PARLEY_LIFECYCLE_MARK: mark });
+    const [stale] = javaPidsWithEnv('PARLEY_LIFECYCLE_MARK', mark);
+    // A crash that takes the watchdog with it: kill both at once, so java is really orphaned.
+    const stack = parentOf(stale);
+    for (const pid of watchdogPidsOf(stale)) process.kill(pid, 'SIGKILL');
+    process.kill(stack, 'SIGKILL');
+    await first.exited;
+    await until(() => !isPidAlive(stack), 'the stack process is gone');
+    expect(isPidAlive(stale)).toBe(true);
+
+    const second = await startMain(['--data-dir', dataDir, '--no-seed', '--no-build-web'], { PARLEY_LIFECYCLE_MARK: mark });
+    expect(isPidAlive(stale)).toBe(false);
+    expect(second.output()).toMatch(/left running/);
+    await stopWith(second, 'SIGTERM', javaPidsWithEnv('PARLEY_LIFECYCLE_MARK', mark));
+  });
+
+  it('a second stack on a folder another one holds stops with a clear message (no second java); a port in use starts no java', async () => {
+    const mark = randomUUID();
+    const dataDir = path.join(tmp, 'data-twice');
+    const first = await startMain(['--data-dir', dataDir, '--no-seed', '--no-build-web'], { PARLEY_LIFECYCLE_MARK: mark });
+    const javas = javaPidsWithEnv('PARLEY_LIFECYCLE_MARK', mark);
+    const again = await runToExit(['--data-dir', dataDir, '--no-seed', '--no-build-web'], { PARLEY_LIFECYCLE_MARK: mark });
+    expect(again.code).not.toBe(0);
+    expect(again.output).toMatch(/in use by another Parley stack \(pid \d+\)/);
+    expect(javaPidsWithEnv('PARLEY_LIFECYCLE_MARK', mark)).toEqual(javas);
+
+    const port = new URL(first.url).port;
+    const busy = await runToExit(['--in-memory', '--no-build-web', '--port', port], { PARLEY_LIFECYCLE_MARK: `${mark}-port` });
+    expect(busy.code).not.toBe(0);
+    expect(busy.output).toMatch(new RegExp(`port ${port} is in use`));
+    expect(javaPidsWithEnv('PARLEY_LIFECYCLE_MARK', `${mark}-port`)).toEqual([]);
+    await stopWith(first, 'SIGTERM', javas);
+  });
+});
+
+/** Run local/main.ts to its exit (a start that is refused). */
+async function runToExit(args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const proc = spawn(process.execPath, [TSX_CLI, 'local/main.ts', ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, PORT: '0', PARLEY_LOG: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(proc);
+  let output = '';
+  proc.stdout?.on('data', (c: Buffer) => (output += c.toString()));
+  proc.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+  const code = await new Promise<number | null>((resolve) => proc.on('exit', resolve));
+  return { code, output };
+}
+
+/** A process's parent pid (/proc/<pid>/stat, field 4). */
+function parentOf(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
+/** The watchdog shell local/dynamo.ts started for this java (named parley-dynamo-watchdog; its last argument). */
+function watchdogPidsOf(javaPid: number): number[] {
+  return fs
+    .readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        const args = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+        return args.includes('parley-dynamo-watchdog') && args[args.length - 1] === String(javaPid);
+      } catch {
+        return false;
+      }
+    });
+}
 
 it('without Java it says how to install Java 17 and exits non-zero', async () => {
   const bin = path.join(tmp, 'bin-without-java');

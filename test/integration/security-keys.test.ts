@@ -8,6 +8,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { migrateUnreadKeys } from '../../local/migrations';
 import { partition, tableClient } from '../support/attack-clients';
 import { api, sendEvent } from '../support/clients';
+import { testDynamoCredentials } from '../support/dynamo-credentials';
 import { useStack } from './session';
 
 const session = useStack();
@@ -78,7 +79,7 @@ describe('data kept by an earlier version', () => {
       await db.send(new UpdateCommand({ TableName: main, Key: { pk: r.pk, sk: r.sk }, UpdateExpression: 'SET gsi1pk = :o', ExpressionAttributeValues: { ':o': 'UNREAD#old-a#SYS' } }));
     }
 
-    const client = new DynamoDBClient({ endpoint: session.stack.dynamoEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const client = new DynamoDBClient({ endpoint: session.stack.dynamoEndpoint, region: 'us-east-1', credentials: testDynamoCredentials() });
     try {
       expect(await migrateUnreadKeys(client, main)).toBe(3);
       expect(await migrateUnreadKeys(client, main)).toBe(0);

@@ -6,6 +6,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import WebSocket from 'ws';
+import { testDynamoCredentials } from './dynamo-credentials';
 
 export type HandshakeResult = { status: number; body: string } | { status: 101; socket: WebSocket };
 
@@ -66,7 +67,7 @@ export async function rawRest(
 /** A document client on the stack's DynamoDB (direct, not through the handlers). */
 export function tableClient(endpoint: string): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(
-    new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+    new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: testDynamoCredentials() }),
     { marshallOptions: { removeUndefinedValues: true } },
   );
 }

@@ -19,5 +19,8 @@ export default async function globalSetup(): Promise<void> {
   process.env.PARLEY_TEST_RUN_ID = runId;
   const dynamo = await startDynamoLocal({ startTimeoutMs: 90000 });
   process.env.PARLEY_TEST_DYNAMO_ENDPOINT = dynamo.endpoint;
+  // Its tables live under its own random key (DynamoDB Local runs without -sharedDb): the workers need it too.
+  process.env.PARLEY_TEST_DYNAMO_ACCESS_KEY_ID = dynamo.credentials.accessKeyId;
+  process.env.PARLEY_TEST_DYNAMO_SECRET_ACCESS_KEY = dynamo.credentials.secretAccessKey;
   shared.current = { dynamo, runId, refs: 1 };
 }

@@ -11,6 +11,7 @@ import type { FunctionOverrides } from '../../local/functions';
 import type { WsLimits } from '../../local/gateway-ws';
 import type { LogLevel } from '../../local/log';
 import { startStack, type OidcOptions, type Stack } from '../../local/stack';
+import { testDynamoCredentials } from './dynamo-credentials';
 
 export interface TestStack {
   url: string; // http://127.0.0.1:<port>
@@ -84,6 +85,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     tablePrefix: previous?.tablePrefix ?? `t${randomBytes(4).toString('hex')}-`,
     // The run's shared DynamoDB Local; without global-setup (a one-off run) the stack starts its own in memory.
     dynamoEndpoint: process.env.PARLEY_TEST_DYNAMO_ENDPOINT || undefined,
+    dynamoCredentials: process.env.PARLEY_TEST_DYNAMO_ENDPOINT ? testDynamoCredentials() : undefined,
     inMemory: true,
     seed: opts.seed ?? false,
     env: { POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN', ...opts.env },
@@ -98,6 +100,9 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     httpIntegrationTimeoutMs: opts.httpIntegrationTimeoutMs,
     log: opts.log ?? (process.env.PARLEY_TEST_LOG as LogLevel | undefined) ?? 'error',
   });
+  // A one-off run's own DynamoDB Local: its key is the one test clients must use.
+  process.env.PARLEY_TEST_DYNAMO_ACCESS_KEY_ID ||= local.dynamoCredentials.accessKeyId;
+  process.env.PARLEY_TEST_DYNAMO_SECRET_ACCESS_KEY ||= local.dynamoCredentials.secretAccessKey;
   previous = {
     port: local.port,
     tablePrefix: local.tablePrefix,
