@@ -47,6 +47,7 @@ export interface ParleyConfig {
   /** "<count>/<seconds>" per user. */
   rateLimitSend: string;
   rateLimitTyping: string;
+  rateLimitMarkRead: string;
   logRetentionDays: number;
   logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** retain: the PITR table, user pool and buckets survive `cdk destroy`; destroy: everything goes. */
@@ -252,9 +253,11 @@ export function parseConfig(get: Lookup, projectRoot = PROJECT_ROOT): ParleyConf
 
   const rateLimitSend = str(get, 'rateLimitSend') ?? '30/10';
   const rateLimitTyping = str(get, 'rateLimitTyping') ?? '10/10';
+  const rateLimitMarkRead = str(get, 'rateLimitMarkRead') ?? '30/10';
   for (const [k, v] of [
     ['rateLimitSend', rateLimitSend],
     ['rateLimitTyping', rateLimitTyping],
+    ['rateLimitMarkRead', rateLimitMarkRead],
   ]) {
     if (!RATE.test(v)) throw new ConfigError(`${k} must be "<count>/<seconds>" like "30/10", got "${v}"`);
   }
@@ -295,6 +298,7 @@ export function parseConfig(get: Lookup, projectRoot = PROJECT_ROOT): ParleyConf
     alarmEmail,
     rateLimitSend: rateLimitSend.replace(/\s+/g, ''),
     rateLimitTyping: rateLimitTyping.replace(/\s+/g, ''),
+    rateLimitMarkRead: rateLimitMarkRead.replace(/\s+/g, ''),
     logRetentionDays,
     logLevel: logLevel as ParleyConfig['logLevel'],
     removalPolicy,

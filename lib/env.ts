@@ -23,6 +23,7 @@ export const ENV = {
   /** Per-user limits: "<count>/<seconds>", e.g. "30/10". */
   rateSendMessage: 'RATE_LIMIT_SEND',
   rateTyping: 'RATE_LIMIT_TYPING',
+  rateMarkRead: 'RATE_LIMIT_MARK_READ',
   /** Hours a connection row lives without a $disconnect (default 3; cloud caps connections at 2). */
   connectionTtlHours: 'CONNECTION_TTL_HOURS',
   /** Live connections one user may hold (default 10); the next handshake gets 429. */

@@ -104,6 +104,7 @@ export class ParleyStack extends Stack {
         [ENV.allowedOrigins]: webOrigins.join(','),
         [ENV.rateSendMessage]: cfg.rateLimitSend,
         [ENV.rateTyping]: cfg.rateLimitTyping,
+        [ENV.rateMarkRead]: cfg.rateLimitMarkRead,
         [ENV.connectionTtlHours]: String(cfg.connectionTtlHours),
         [ENV.maxConnectionsPerUser]: String(cfg.maxConnectionsPerUser),
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,

@@ -68,7 +68,12 @@ function lambdaContext(key: FunctionKey, timeoutSeconds: number, region: string)
   };
 }
 
-export function createFunctionRegistry(overrides: FunctionOverrides = {}, region = 'us-east-1'): FunctionRegistry {
+/**
+ * `timeoutScale` multiplies the wiring's timeouts (not a test override's own): `npm start` runs with 1 (Lambda's
+ * timeouts exactly); the test harness gives functions more room on a busy shared CI machine, where a function is slow
+ * because the machine is, not because it would be on Lambda.
+ */
+export function createFunctionRegistry(overrides: FunctionOverrides = {}, region = 'us-east-1', timeoutScale = 1): FunctionRegistry {
   const loaded = new Map<FunctionKey, Promise<HandlerFn>>();
   const spec = (key: FunctionKey) => {
     const o = overrides[key];
@@ -86,7 +91,7 @@ export function createFunctionRegistry(overrides: FunctionOverrides = {}, region
   };
   const timeoutSeconds = (key: FunctionKey): number => {
     const def: FunctionDef = FUNCTIONS[key];
-    return spec(key).timeoutSeconds ?? def.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
+    return spec(key).timeoutSeconds ?? (def.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * timeoutScale;
   };
   return {
     async invoke(key, event) {

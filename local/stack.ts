@@ -82,6 +82,8 @@ export interface StackOptions {
   httpRoutes?: readonly HttpRouteDef[];
   /** Override the HTTP API's 30 s integration timeout (tests). */
   httpIntegrationTimeoutMs?: number;
+  /** Multiply the functions' configured timeouts (default 1: Lambda's; the test harness gives a busy machine room). */
+  functionTimeoutScale?: number;
   log?: Log | LogLevel;
 }
 
@@ -303,7 +305,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     }
     previousHandlerEnv = env;
 
-    const functions = createFunctionRegistry(options.functions, region);
+    const functions = createFunctionRegistry(options.functions, region, options.functionTimeoutScale);
     for (const { key, error } of await functions.preload()) log.warn(`function ${key} could not be loaded: ${errorMessage(error)}`);
 
     // 4. The endpoints.

@@ -15,6 +15,7 @@ import { DynamoFriendStore } from './dynamo/friend-store';
 import { DynamoMessageReader } from './dynamo/message-reader';
 import { DynamoMessageStore } from './dynamo/message-store';
 import { DynamoMessageUpdater } from './dynamo/message-updater';
+import { DynamoRateLimiter } from './dynamo/rate-limiter';
 import { ulidIds } from './ids';
 import { pusher } from './management';
 
@@ -25,12 +26,14 @@ export const messageStore = /* @__PURE__ */ once(() => new DynamoMessageStore(co
 export const messageReader = /* @__PURE__ */ once(() => new DynamoMessageReader(config.tableName()));
 /** Reads plus read state and soft delete, for routes that change existing messages but never create one. */
 export const messageUpdater = /* @__PURE__ */ once(() => new DynamoMessageUpdater(config.tableName()));
+const rateLimiter = /* @__PURE__ */ once(() => new DynamoRateLimiter(config.tableName()));
 const friendStore = /* @__PURE__ */ once(() => new DynamoFriendStore(config.tableName()));
 const connectionStore = /* @__PURE__ */ once(() => new DynamoConnectionStore(config.connectionsTable()));
 const settings = /* @__PURE__ */ once(
   (): Deps['settings'] => ({
     sendRate: { kind: 'send', ...config.rateSendMessage() },
     typingRate: { kind: 'typing', ...config.rateTyping() },
+    markReadRate: { kind: 'markRead', ...config.rateMarkRead() },
     connectionTtlSeconds: config.connectionTtlSeconds(),
     maxConnectionsPerUser: config.maxConnectionsPerUser(),
     fanOutConcurrency: 16,
@@ -50,6 +53,7 @@ export const friendListDeps = /* @__PURE__ */ once(() => ({
 /** Read state and delete, then the pushes that tell both sides (conversation mark-read, frame and REST; delete). */
 export const updateDeps = /* @__PURE__ */ once(() => ({
   messages: messageUpdater(),
+  rate: rateLimiter(),
   connections: connectionStore(),
   pusher: pusher(),
   settings: settings(),

@@ -2,7 +2,7 @@
 import { AppError, badRequest, notFound, tooLarge } from '../shared/errors';
 import { deliver } from './delivery';
 import type { Deps } from './deps';
-import type { MessageStore } from './ports';
+import type { MessageStore, RateLimiter, RateRule } from './ports';
 import { LIMITS, type ConversationSummary, type Friend, type Message, type Metadata, type Page, type UnreadCounts } from './model';
 import { mapLimit } from './concurrency';
 
@@ -106,6 +106,17 @@ export async function sendChat(deps: Deps, input: SendInput): Promise<{ message:
 type UpdateDeps<K extends keyof MessageStore> = Pick<Deps, 'connections' | 'pusher' | 'settings' | 'clock'> & { messages: Pick<MessageStore, K> };
 
 /** Marks everything peer -> me read; syncs my tabs and sends the peer a read receipt. */
+/** The markRead frame: counted against the per-user markRead limit first (contract v1.1), then as the REST route. */
+export async function markConversationReadFrame(
+  deps: UpdateDeps<'markConversationRead'> & { rate: RateLimiter; settings: { markReadRate: RateRule } },
+  me: string,
+  peer: string,
+): Promise<{ updated: number }> {
+  if (peer === me) throw badRequest('"peerId" must be another user');
+  await deps.rate.hit(me, deps.settings.markReadRate);
+  return markConversationRead(deps, me, peer);
+}
+
 export async function markConversationRead(deps: UpdateDeps<'markConversationRead'>, me: string, peer: string): Promise<{ updated: number }> {
   if (peer === me) throw badRequest('"peerId" must be another user');
   const { updated, upTo } = await deps.messages.markConversationRead(me, peer);

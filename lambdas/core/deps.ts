@@ -11,6 +11,7 @@ export interface Deps {
   settings: {
     sendRate: RateRule;
     typingRate: RateRule;
+    markReadRate: RateRule;
     connectionTtlSeconds: number;
     /** Live connections one user may hold; the next handshake is refused with 429. */
     maxConnectionsPerUser: number;

@@ -5,7 +5,7 @@
 import type { Connection, ConversationSummary, Message, Page, UnreadCounts } from './model';
 
 export interface RateRule {
-  kind: 'send' | 'typing';
+  kind: 'send' | 'typing' | 'markRead';
   limit: number;
   windowSeconds: number;
 }
@@ -63,6 +63,12 @@ export interface ConnectionStore {
   remove(userId: string, connectionId: string): Promise<void>;
   /** Live (unexpired) connections of a user, strongly consistent. */
   live(userId: string): Promise<Connection[]>;
+}
+
+/** A per-user rate limit on its own (sendMessage and typing take theirs inside their transaction). */
+export interface RateLimiter {
+  /** Count one hit; throws RATE_LIMITED when the user is over the rule. */
+  hit(userId: string, rule: RateRule): Promise<void>;
 }
 
 export type PushResult = 'ok' | 'gone' | 'failed';

@@ -57,6 +57,7 @@ export const config = {
       .filter(Boolean),
   rateSendMessage: () => parseRate(optionalEnv(ENV.rateSendMessage, '30/10')),
   rateTyping: () => parseRate(optionalEnv(ENV.rateTyping, '10/10')),
+  rateMarkRead: () => parseRate(optionalEnv(ENV.rateMarkRead, '30/10')),
   connectionTtlSeconds: () => Math.round(Number(optionalEnv(ENV.connectionTtlHours, '3')) * 3600),
   maxConnectionsPerUser: () => {
     const n = Number(optionalEnv(ENV.maxConnectionsPerUser, '10'));

@@ -1,12 +1,12 @@
-/** markRead: everything from peerId to me becomes read; my tabs get conversationRead, the peer a read receipt. */
+/** markRead (rate-limited per user): everything from peerId to me becomes read; my tabs get conversationRead, the peer a read receipt. */
 import { pusher, updateDeps } from '../adapters/container';
-import { markConversationRead } from '../core/chat';
+import { markConversationReadFrame } from '../core/chat';
 import { markReadFrame } from '../shared/frame-schemas';
 import { parse } from '../shared/schemas';
 import { frameHandler } from '../shared/ws';
 
 export const handler = frameHandler(async (caller, raw) => {
   const frame = parse(markReadFrame, raw);
-  await markConversationRead(updateDeps(), caller.userId, frame.peerId);
+  await markConversationReadFrame(updateDeps(), caller.userId, frame.peerId);
   return undefined;
 }, pusher);

@@ -98,6 +98,9 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     webDist: opts.webDist,
     oidc: opts.oidc,
     httpIntegrationTimeoutMs: opts.httpIntegrationTimeoutMs,
+    // CI shares 2 cores with other work: a function gets 3× its Lambda timeout here, so a busy machine is not taken
+    // for a slow function (local-timeouts.test.ts sets its functions' own timeouts, which are not scaled).
+    functionTimeoutScale: 3,
     log: opts.log ?? (process.env.PARLEY_TEST_LOG as LogLevel | undefined) ?? 'error',
   });
   // A one-off run's own DynamoDB Local: its key is the one test clients must use.

@@ -12,7 +12,7 @@ function fakes(rows: Connection[]) {
   const removed: string[] = [];
   const deps = {
     clock: { now: () => NOW },
-    settings: { sendRate: { kind: 'send' as const, limit: 30, windowSeconds: 10 }, typingRate: { kind: 'typing' as const, limit: 10, windowSeconds: 10 }, connectionTtlSeconds: 10800, maxConnectionsPerUser: 10, fanOutConcurrency: 4 },
+    settings: { sendRate: { kind: 'send' as const, limit: 30, windowSeconds: 10 }, typingRate: { kind: 'typing' as const, limit: 10, windowSeconds: 10 }, markReadRate: { kind: 'markRead' as const, limit: 30, windowSeconds: 10 }, connectionTtlSeconds: 10800, maxConnectionsPerUser: 10, fanOutConcurrency: 4 },
     connections: {
       add: async () => undefined,
       remove: async (_u: string, id: string) => void removed.push(id),

@@ -10,7 +10,8 @@ import type { Message } from '../../core/model';
 import type { AppendChatResult, MessageStore, RateRule } from '../../core/ports';
 import { publicMessage, toMessage, type Item } from './message-reader';
 import { DynamoMessageUpdater } from './message-updater';
-import { cmidPk, convPk, convSk, eventPk, friendSk, msgSk, ratePk, sysPk, unreadPk, userPk, type Key } from './keys';
+import { cmidPk, convPk, convSk, eventPk, friendSk, msgSk, sysPk, unreadPk, userPk, type Key } from './keys';
+import { firstBranch, nextBranch, rateUpdate, remember } from './rate';
 import { commitEntries, transact, type TxItem } from './transact';
 
 export { publicMessage, toMessage };
@@ -40,20 +41,6 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 export class DynamoMessageStore extends DynamoMessageUpdater implements MessageStore {
   // ---------- building blocks ----------
-
-  private rateHit(userId: string, rate: RateRule): TxItem {
-    const now = nowSeconds();
-    const windowStart = now - (now % rate.windowSeconds);
-    return {
-      Update: {
-        TableName: this.table,
-        Key: { pk: ratePk(userId), sk: `${rate.kind}#${windowStart}` },
-        UpdateExpression: 'ADD n :one SET expiresAt = :exp',
-        ConditionExpression: 'attribute_not_exists(n) OR n < :limit',
-        ExpressionAttributeValues: { ':one': 1, ':limit': rate.limit, ':exp': windowStart + 2 * rate.windowSeconds + 60 },
-      },
-    };
-  }
 
   private friendCheck(from: string, to: string): TxItem {
     return {
@@ -92,9 +79,11 @@ export class DynamoMessageStore extends DynamoMessageUpdater implements MessageS
     const from = m.fromUserId as string;
     const to = m.toUserId;
     const cmidKey = { pk: cmidPk(from), sk: m.clientMessageId as string };
+    const now = Date.now();
+    let branch = firstBranch(from, rate, now);
     const build = (withLast: [boolean, boolean]): TxItem[] => [
       this.friendCheck(from, to),
-      this.rateHit(from, rate),
+      rateUpdate(this.table, from, rate, branch, now),
       {
         Put: {
           TableName: this.table,
@@ -109,17 +98,23 @@ export class DynamoMessageStore extends DynamoMessageUpdater implements MessageS
       this.counter(to, 'chat', 1),
     ];
     let withLast: [boolean, boolean] = [true, true];
-    for (let attempt = 0; attempt < 3; attempt++) {
+    for (let attempt = 0; attempt < 4; attempt++) {
       const result = await transact(build(withLast));
-      if (result.ok) return { status: 'stored', message: m };
+      if (result.ok) {
+        remember(from, rate, now, branch);
+        return { status: 'stored', message: m };
+      }
       const [friend, rateReason, cmid, , mine, theirs] = result.reasons;
       if (cmid.code === 'ConditionalCheckFailed') return this.duplicate(cmidKey, cmid.item);
-      if (friend.code === 'ConditionalCheckFailed' || rateReason.code === 'ConditionalCheckFailed') {
+      const next = rateReason.code === 'ConditionalCheckFailed' ? nextBranch(branch, rateReason.item, rate, now) : branch;
+      if (friend.code === 'ConditionalCheckFailed' || next === 'limited') {
         // A resend of an already stored message still gets its ack, even when the sender is now limited.
         const earlier = await this.get(cmidKey, true);
         if (earlier) return this.duplicate(cmidKey, earlier);
         throw friend.code === 'ConditionalCheckFailed' ? notFriends() : rateLimited();
       }
+      // The rate row was in the other state than guessed: the same message again with the other branch.
+      branch = next;
       // A newer message reached a conversation row first: keep its lastMessage, still count this one.
       withLast = [withLast[0] && mine.code !== 'ConditionalCheckFailed', withLast[1] && theirs.code !== 'ConditionalCheckFailed'];
     }
@@ -136,9 +131,20 @@ export class DynamoMessageStore extends DynamoMessageUpdater implements MessageS
   }
 
   async allowTyping(from: string, to: string, rate: RateRule): Promise<void> {
-    const result = await transact([this.friendCheck(from, to), this.rateHit(from, rate)]);
-    if (result.ok) return;
-    throw result.reasons[0].code === 'ConditionalCheckFailed' ? notFriends() : rateLimited();
+    const now = Date.now();
+    let branch = firstBranch(from, rate, now);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const result = await transact([this.friendCheck(from, to), rateUpdate(this.table, from, rate, branch, now)]);
+      if (result.ok) {
+        remember(from, rate, now, branch);
+        return;
+      }
+      if (result.reasons[0].code === 'ConditionalCheckFailed') throw notFriends();
+      const next = nextBranch(branch, result.reasons[1].item, rate, now);
+      if (next === 'limited') break;
+      branch = next;
+    }
+    throw rateLimited();
   }
 
   // ---------- system messages ----------
