@@ -618,3 +618,21 @@ describe('"New messages" divider', () => {
     expect(store.thread('bob').newSince).toBeUndefined();
   });
 });
+
+test('friends named like Object.prototype members (__proto__, constructor, toString) are listed and named like anyone', async () => {
+  const { store, rest } = setup();
+  rest.friendList = ['__proto__', 'constructor', 'toString'].map((id) => ({ ...friend(id, true), name: `Name of ${id}` }));
+  await store.refreshFriends();
+  expect(store.friendList.map((f) => [f.userId, f.name])).toEqual(
+    expect.arrayContaining([
+      ['__proto__', 'Name of __proto__'],
+      ['constructor', 'Name of constructor'],
+      ['toString', 'Name of toString'],
+    ]),
+  );
+  expect(store.friendList).toHaveLength(3);
+  expect(store.nameOf('__proto__')).toBe('Name of __proto__');
+  expect(store.nameOf('constructor')).toBe('Name of constructor');
+  expect(store.nameOf('hasOwnProperty')).toBe('hasOwnProperty'); // not a friend: its id, never a function's text
+  expect(store.unreadOf('valueOf')).toBe(0);
+});

@@ -99,6 +99,15 @@ const noopRest: ChatDeps['rest'] = {
   deleteMessage: async () => undefined,
 };
 
+/**
+ * A record keyed by user ids with no prototype: a user named "__proto__", "constructor" or "toString" is a key like
+ * any other, never Object.prototype's member (`{}["constructor"]` is a function; `{}["__proto__"] = x` sets the
+ * prototype instead of an entry).
+ */
+function dict<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
 export const useChatStore = defineStore('chat', () => {
   let deps: ChatDeps = { me: '', send: () => false, rest: noopRest };
   const now = () => (deps.now ? deps.now() : Date.now());
@@ -114,18 +123,18 @@ export const useChatStore = defineStore('chat', () => {
   let reconcileTimer: ReturnType<typeof setTimeout> | undefined;
 
   const me = ref('');
-  const friends = reactive<Record<string, Friend>>({});
-  const names = reactive<Record<string, string>>({});
-  const conversations = reactive<Record<string, Conversation>>({});
+  const friends = reactive(dict<Friend>());
+  const names = reactive(dict<string>());
+  const conversations = reactive(dict<Conversation>());
   const conversationsHasMore = ref(false);
   const conversationsLoaded = ref(false);
   const friendsLoaded = ref(false);
-  const threads = reactive<Record<string, Thread>>({});
+  const threads = reactive(dict<Thread>());
   const windows = ref<ChatWindow[]>([]);
-  const unreadByPeer = reactive<Record<string, number>>({});
+  const unreadByPeer = reactive(dict<number>());
   const chatUnread = ref(0);
   /** Peers typing to me now (value: until when, epoch ms). */
-  const typing = reactive<Record<string, number>>({});
+  const typing = reactive(dict<number>());
 
   // ---------- derived ----------
   const friendList = computed(() =>
@@ -616,7 +625,7 @@ export const useChatStore = defineStore('chat', () => {
 
   /** Unread counts from the server: the total, and per peer from the friend and conversation lists. */
   function applyCounts(counts: UnreadCount): void {
-    const perPeer: Record<string, number> = {};
+    const perPeer = dict<number>();
     for (const c of Object.values(conversations)) perPeer[c.peerId] = c.unreadCount;
     for (const f of Object.values(friends)) perPeer[f.userId] = f.unreadCount;
     for (const id of Object.keys(unreadByPeer)) if (!(id in perPeer)) delete unreadByPeer[id];
