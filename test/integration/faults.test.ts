@@ -197,19 +197,23 @@ describe('PostToConnection failures', () => {
   });
 });
 
-describe('a 1,000-user TaskNotification whose handler fails half-way', () => {
+// Sized to its question (issue #10, 13): 233 recipients are 8 transactions of 33, enough for several before and
+// after the failure; 1,000 recipients are checked in unit/notify.test.ts and perf-calls.test.ts. A generous bound: the
+// redelivery waits out the SDK's retries, and a busy 2-core machine may be several times slower than this one.
+describe('a TaskNotification to hundreds of users whose handler fails half-way', () => {
   it('is redelivered: every user has exactly one SYSTEM_TASK, counted once, and every connected one got exactly one push', async () => {
-    const users = Array.from({ length: 1000 }, () => uid('t'));
-    // 40 of them are online, spread over the list (so over the transactions before and after the failure).
+    const RECIPIENTS = 233;
+    const users = Array.from({ length: RECIPIENTS }, () => uid('t'));
+    // 10 of them are online, spread over the list (so over the transactions before and after the failure).
     const online = users.filter((_, i) => i % 25 === 7);
     const sockets = await mapLimit(online, 10, (u) => connect(u));
-    // Let 16 of the 31 transactions through, then fail every attempt of the 17th (the SDK's 5): the handler throws
-    // half-way, and the event bus redelivers the same event (as Lambda's async retry does). (17 is not a multiple of
-    // 3: with the old 99-recipient steps, the 33 recipients stored by the 16th transaction were never pushed.)
+    // Let 4 of the 8 transactions through, then fail every attempt of the 5th (the SDK's 5): the handler throws
+    // half-way, and the event bus redelivers the same event (as Lambda's async retry does). (5 is not a multiple of
+    // 3: with the old 99-recipient steps, the 33 recipients stored by the 4th transaction were never pushed.)
     const rule = dynamoFaults.add({
       match: op('TransactWriteItems'),
       action: { kind: 'status', status: 500, errorType: 'InternalServerError' },
-      after: 16,
+      after: 4,
       times: 5,
     });
 
@@ -219,7 +223,7 @@ describe('a 1,000-user TaskNotification whose handler fails half-way', () => {
     expect(rule.fired).toBe(5);
     expect(stack.local.events.deadLetters.filter((d) => d.event.id === eventId)).toEqual([]);
     // Claims: one per recipient.
-    expect(await partition(db(), stack.tables.main, 'pk', `EVT#${eventId}`)).toHaveLength(1000);
+    expect(await partition(db(), stack.tables.main, 'pk', `EVT#${eventId}`)).toHaveLength(RECIPIENTS);
     // Stored: exactly one SYSTEM_TASK per user; counted: each user's system counter is exactly 1.
     const perUser = await mapLimit(users, 25, async (u) => {
       const items = await partition(db(), stack.tables.main, 'pk', `SYS#${u}`);
@@ -233,13 +237,14 @@ describe('a 1,000-user TaskNotification whose handler fails half-way', () => {
       );
       counters.push(...((out.Responses?.[stack.tables.main] ?? []) as Record<string, unknown>[]));
     }
-    expect(counters).toHaveLength(1000);
+    expect(counters).toHaveLength(RECIPIENTS);
     expect(counters.filter((c) => c.system !== 1)).toEqual([]);
-    // Pushed: exactly one notification to each online user, whichever side of the failure they were on.
-    await new Promise((r) => setTimeout(r, 200));
+    // Pushed: exactly one notification to each online user, whichever side of the failure they were on (waited for
+    // as a condition; a second one would already be there, as the handler pushed before drainEvents resolved).
+    await Promise.all(sockets.map((s) => s.next('notification', undefined, 20_000)));
     const pushes = sockets.map((s) => framesOf(s, 'notification').length);
     expect(pushes).toEqual(online.map(() => 1));
-  });
+  }, 180_000);
 });
 
 describe('a client that disconnects before its ack arrives', () => {
