@@ -20,7 +20,9 @@ import type { TxItem } from './transact';
 export type RateBranch = 'idle' | 'busy';
 
 const interval = (rule: RateRule) => (rule.windowSeconds * 1000) / rule.limit;
-const tolerance = (rule: RateRule) => rule.windowSeconds * 1000 - interval(rule);
+// Plus 1 ms: interval and tolerance are fractions of a millisecond (10 s / 30), and the last hit of a full burst must
+// not be lost to rounding (29 × 333.33… against 10,000 − 333.33…). It can't admit an extra hit: that needs 333 ms.
+const tolerance = (rule: RateRule) => rule.windowSeconds * 1000 - interval(rule) + 1;
 
 /** Last `tat` this container wrote per user and kind: only a hint for which branch to try first. */
 const hints = new Map<string, number>();
