@@ -73,8 +73,13 @@ async function until(condition: () => boolean, what: string, ms = 30_000): Promi
   }
 }
 
+/**
+ * Signal the stack itself (the node process tsx started, java's parent). Not the tsx launcher: it relays a signal
+ * only if the child confirms within 30 ms, else SIGKILLs it — on a loaded machine that turned a clean stop into 143.
+ */
 async function stopWith(started: Started, signal: NodeJS.Signals, javaPids: number[]): Promise<void> {
-  started.proc.kill(signal);
+  if (javaPids.length) process.kill(parentOf(javaPids[0]), signal);
+  else started.proc.kill(signal);
   expect(await started.exited).toBe(0);
   for (const pid of javaPids) expect(isPidAlive(pid)).toBe(false);
 }
