@@ -9,7 +9,6 @@
  * DynamoDB endpoint, or the handlers keep talking to the old ones).
  */
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { assertHttpRoutes, assertWsRoutes } from '../lib/route-rules';
 import { DEFAULT_EVENT_BUS_NAME, ENV, HTTP_ROUTES, TABLES, WS_ROUTES, type HttpRouteDef, type TableKey, type WebConfig } from '../lib/wiring';
@@ -26,6 +25,7 @@ import { createWsGateway, type WsLimits } from './gateway-ws';
 import { sendError, sendJson } from './http-util';
 import { createLog, errorMessage, type Log, type LogLevel } from './log';
 import { FOREIGN_HOST_MESSAGE, requestHostAllowed } from './host-check';
+import { answerAtSocket, answerParserErrors, assertPortFree, listen } from './http-server';
 import { migrateUnreadKeys } from './migrations';
 import { handleManagement, type ManagementCounters } from './management-api';
 import { demoUsers, seedDemoData } from './seed';
@@ -141,29 +141,6 @@ export interface Stack {
 let active: Stack | undefined;
 let previousHandlerEnv: Record<string, string> | undefined;
 
-/** Throws the same message as `listen` when the port is taken (checked before DynamoDB Local is started). */
-async function assertPortFree(port: number): Promise<void> {
-  const probe = http.createServer();
-  await listen(probe, port);
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-}
-
-function listen(server: http.Server, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException) => {
-      server.off('listening', onListening);
-      reject(err.code === 'EADDRINUSE' ? new Error(`port ${port} is in use (set PORT or --port to another one)`) : err);
-    };
-    const onListening = () => {
-      server.off('error', onError);
-      resolve((server.address() as AddressInfo).port);
-    };
-    server.once('error', onError);
-    server.once('listening', onListening);
-    server.listen(port, '127.0.0.1');
-  });
-}
-
 type RequestHandler = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<void>;
 
 const HANDLER_LOG_LEVEL: Record<LogLevel, string> = { silent: 'SILENT', error: 'ERROR', warn: 'WARN', info: 'WARN', debug: 'DEBUG' };
@@ -242,15 +219,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         else res.destroy();
       });
     });
-    // What Node's parser refuses gets an HTTP answer, as from a real gateway, not a reset: headers over Node's 16 KB
-    // limit (a 17 KB Authorization header) are 431, anything else malformed 400.
-    server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-      if (socket.writable && !(socket as { _httpMessage?: unknown })._httpMessage) {
-        const [status, text] = err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : [400, 'Bad Request'];
-        const body = JSON.stringify({ message: text });
-        socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
-      } else socket.destroy();
-    });
+    answerParserErrors(server);
     // The same port speaks TLS too, so `https://${domainName}/${stage}` from a handler's event reaches @connections.
     const localTls = await acceptTlsOnSamePort(server);
     const sockets = new Set<import('node:net').Socket>();
@@ -334,8 +303,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
     server.on('upgrade', (req, socket, head) => {
       if (requestHostAllowed(req, port)) return wsGateway.handleUpgrade(req, socket, head);
-      const body = JSON.stringify({ message: FOREIGN_HOST_MESSAGE });
-      socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      answerAtSocket(socket, 403, 'Forbidden', FOREIGN_HOST_MESSAGE);
     });
     cleanups.push(async () => {
       await wsGateway.closeAll();
