@@ -4,6 +4,9 @@
  * caller gets its EventIds first) as an `EventBridgeEvent`. A function that throws is retried like a Lambda async
  * invocation (2 retries, short backoff locally), then the event is kept as a dead letter
  * (`GET /_aws/events/dead-letters`). Entries for another bus or with a malformed Detail fail per entry, as in AWS.
+ * An accepted event that no rule matches (a publisher's typo such as "AchievementUnlock") is a dead letter at once,
+ * with the detail-types Parley accepts: AWS would drop it silently, so the cloud stack routes such events to the
+ * same dead-letter queue with a catch-all rule, and locally the typo must be just as visible.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -65,6 +68,18 @@ export function ruleMatches(rule: EventRuleDef, source: string, detailType: stri
   return !rule.pattern.source || rule.pattern.source.includes(source);
 }
 
+/** Why no rule took an event, naming what would have matched. */
+function noRuleReason(event: LocalEvent): string {
+  const type = event['detail-type'].slice(0, 128);
+  const byType = EVENT_RULES.filter((rule) => rule.pattern['detail-type'].includes(event['detail-type']));
+  if (byType.length) {
+    const sources = byType.flatMap((rule) => rule.pattern.source ?? []);
+    return `no rule matches source ${event.source.slice(0, 128)} for detail-type ${type}; Parley accepts sources: ${sources.join(', ')}`;
+  }
+  const accepted = [...new Set(EVENT_RULES.flatMap((rule) => rule.pattern['detail-type']))];
+  return `no rule matches detail-type ${type}; Parley accepts: ${accepted.join(', ')}`;
+}
+
 export class LocalEventBus {
   readonly deadLetters: DeadLetter[] = [];
   private readonly inFlight = new Set<Promise<void>>();
@@ -91,8 +106,9 @@ export class LocalEventBus {
       resources: input.resources ?? [],
       detail: input.detail,
     };
-    for (const rule of EVENT_RULES) {
-      if (!ruleMatches(rule, event.source, event['detail-type'])) continue;
+    const rules = EVENT_RULES.filter((rule) => ruleMatches(rule, event.source, event['detail-type']));
+    if (rules.length === 0) this.deadLetter(event, noRuleReason(event), 0);
+    for (const rule of rules) {
       const delivery = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.deliver(rule, event));
       this.inFlight.add(delivery);
       delivery.finally(() => this.inFlight.delete(delivery)).catch(() => undefined);
@@ -122,9 +138,14 @@ export class LocalEventBus {
         log.warn(`event ${event['detail-type']} ${event.id} -> ${rule.function} failed (attempt ${attempts}): ${errorMessage(err)}`);
       }
     }
-    this.deadLetters.push({ event, reason: errorMessage(lastError), attempts, failedAt: new Date().toISOString() });
+    this.deadLetter(event, errorMessage(lastError), attempts, lastError);
+  }
+
+  private deadLetter(event: LocalEvent, reason: string, attempts: number, error?: unknown): void {
+    this.deadLetters.push({ event, reason, attempts, failedAt: new Date().toISOString() });
     if (this.deadLetters.length > MAX_DEAD_LETTERS) this.deadLetters.shift();
-    log.error(`event ${event['detail-type']} ${event.id} dead-lettered after ${attempts} attempts`, lastError);
+    const after = attempts ? ` after ${attempts} attempts` : '';
+    this.opts.log.error(`event ${event['detail-type']} ${event.id} dead-lettered${after}${error ? '' : `: ${reason}`}`, error);
   }
 
   private busOf(entry: PutEntry): string {

@@ -57,3 +57,27 @@ describe('events: only contract fields, within the contract bounds', () => {
     expect((await api(session.stack, user).get('/api/messages/system/list')).body.items).toEqual([]);
   });
 });
+
+describe('events: a detail-type Parley does not know', () => {
+  it('is accepted by PutEvents (as AWS would) and kept as a dead letter naming the six detail-types', async () => {
+    const user = uid('u');
+    const eventId = await sendEvent(session.stack, 'AchievementUnlock', { userId: user, achievement: { id: 'a1', name: 'Typo' } });
+
+    const dead = await deadLetter(eventId);
+
+    expect(dead).toMatchObject({ event: { id: eventId, 'detail-type': 'AchievementUnlock' }, attempts: 0 });
+    expect(dead?.reason).toBe(
+      'no rule matches detail-type AchievementUnlock; Parley accepts: AchievementUnlocked, WorkPurchased, UserFollowed, FriendshipCreated, FriendshipRemoved, TaskNotification',
+    );
+    expect(session.stack.local.events.deadLetters.some((d) => d.event.id === eventId)).toBe(true);
+    expect((await api(session.stack, user).get('/api/messages/system/list')).body.items).toEqual([]);
+  });
+
+  it('a known detail-type is not a dead letter', async () => {
+    const user = uid('u');
+    const eventId = await sendEvent(session.stack, 'UserFollowed', { userId: user, follower: { id: 'f1' } });
+
+    expect(await deadLetter(eventId)).toBeUndefined();
+    expect((await api(session.stack, user).get('/api/messages/system/list')).body.items).toHaveLength(1);
+  });
+});
