@@ -20,7 +20,7 @@ const id = str(1, EVENT_LIMITS.id);
 const name = str(1, EVENT_LIMITS.name);
 const title = str(1, EVENT_LIMITS.title);
 /** A price amount: a number, or a string of 1-32 characters (a check of its own: cheaper to bundle than a union). */
-const amount = v.custom<number | string>(
+export const priceAmount = v.custom<number | string>(
   (x) => (typeof x === 'number' ? Number.isFinite(x) : typeof x === 'string' && x.length >= 1 && x.length <= EVENT_LIMITS.amount),
   `must be a number or a string of 1-${EVENT_LIMITS.amount} characters`,
 );
@@ -35,7 +35,7 @@ export const eventDetailSchemas = {
     sellerId: userIdSchema,
     buyer: named,
     work: v.object({ id, title }),
-    price: v.object({ amount, currency: str(1, EVENT_LIMITS.currency) }),
+    price: v.object({ amount: priceAmount, currency: str(1, EVENT_LIMITS.currency) }),
   }),
   UserFollowed: v.object({ userId: userIdSchema, follower: named }),
   FriendshipCreated: v.object({
