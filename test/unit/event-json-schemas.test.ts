@@ -80,3 +80,21 @@ describe('docs/events examples', () => {
     });
   });
 });
+
+describe('docs/EVENTS.md', () => {
+  const doc = fs.readFileSync(path.join(EVENT_SCHEMA_DIR, '..', 'EVENTS.md'), 'utf8');
+
+  it('has a row for each detail-type linking its schema and a valid example', () => {
+    for (const type of EVENT_DETAIL_TYPES) {
+      const row = doc.split('\n').find((l) => l.startsWith(`| \`${type}\` |`));
+      expect(row).toContain(`(events/${type}.schema.json)`);
+      expect(row).toContain(`(events/examples/valid/${type}.json)`);
+    }
+  });
+
+  it('links only files that exist', () => {
+    const links = [...doc.matchAll(/\]\(([^)#]+)\)/g)].map((m) => m[1]).filter((l) => !/^https?:/.test(l));
+    expect(links.length).toBeGreaterThan(12);
+    expect(links.filter((l) => !fs.existsSync(path.join(EVENT_SCHEMA_DIR, '..', l)))).toEqual([]);
+  });
+});
