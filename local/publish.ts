@@ -156,15 +156,15 @@ async function main(): Promise<number> {
       process.stderr.write(`invalid ${err.type} event, not sent: ${err.reason}\n`);
       return 1;
     }
+    const e = (err instanceof PublishError && err.cause ? err.cause : err) as Error & { code?: string };
+    const hint = e.code === 'ECONNREFUSED' || /ECONNREFUSED/.test(String(e.message)) ? ` (is the local stack running? npm start; endpoint ${endpoint})` : '';
     if (err instanceof PublishError) {
-      for (const e of err.entries) {
-        if (e.eventId) process.stdout.write(`${e.eventId}\n`);
-        else process.stderr.write(`failed: ${e.type}: ${e.errorCode}: ${e.errorMessage} (after ${e.attempts} attempt${e.attempts === 1 ? '' : 's'})\n`);
+      for (const o of err.entries) {
+        if (o.eventId) process.stdout.write(`${o.eventId}\n`);
+        else process.stderr.write(`failed: ${o.type}: ${o.errorCode}: ${o.errorMessage} (after ${o.attempts} attempt${o.attempts === 1 ? '' : 's'})${hint}\n`);
       }
       return 1;
     }
-    const e = err as Error & { code?: string };
-    const hint = e.code === 'ECONNREFUSED' || /ECONNREFUSED/.test(String(e.message)) ? ` (is the local stack running? npm start; endpoint ${endpoint})` : '';
     process.stderr.write(`failed: ${e.name}: ${e.message}${hint}\n`);
     return 1;
   } finally {

@@ -14,7 +14,8 @@
  * - Entries PutEvents reports as failed (FailedEntryCount; throttling, internal failures) are retried alone with
  *   exponential backoff; entries that can never succeed (an unknown bus, no permission) are not. If any entry still
  *   failed, PublishError is thrown with every entry's outcome, so a failure is never silent. A request that fails as
- *   a whole (network, credentials) throws the SDK's error after the SDK's own retries; earlier batches were sent.
+ *   a whole (network, credentials; after the SDK's own retries) stops publishing: PublishError names the events
+ *   already on the bus (they have an eventId) and carries the SDK's error as `cause`.
  */
 import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type * as v from 'valibot';
@@ -66,10 +67,13 @@ export class InvalidEventError extends Error {
 }
 
 export class PublishError extends Error {
-  constructor(readonly entries: EntryOutcome[]) {
+  constructor(
+    readonly entries: EntryOutcome[],
+    cause?: unknown,
+  ) {
     const failed = entries.filter((e) => !e.eventId);
     const first = failed[0];
-    super(`${failed.length} of ${entries.length} events failed to publish; first: ${first?.type} ${first?.errorCode}: ${first?.errorMessage}`);
+    super(`${failed.length} of ${entries.length} events failed to publish; first: ${first?.type} ${first?.errorCode}: ${first?.errorMessage}`, { cause });
     this.name = 'PublishError';
   }
 }
@@ -141,7 +145,19 @@ export async function publish(client: EventBridgeClient, events: ParleyEvent | r
     if (attempt > 1) await sleep(baseDelayMs * 2 ** (attempt - 2));
     const retry: number[] = [];
     for (const batch of batches(pending, entries)) {
-      const out = await client.send(new PutEventsCommand({ Entries: batch.map((i) => entries[i]) }));
+      let out;
+      try {
+        out = await client.send(new PutEventsCommand({ Entries: batch.map((i) => entries[i]) }));
+      } catch (err) {
+        // The request failed as a whole, after the SDK's own retries (network, credentials): stop, and say which
+        // events were put on the bus already, so the caller can retry the rest without sending any twice.
+        outcomes.forEach((o, i) => {
+          if (o.eventId) return;
+          Object.assign(o, { errorCode: (err as Error).name ?? 'Error', errorMessage: (err as Error).message });
+          if (batch.includes(i)) o.attempts = attempt;
+        });
+        throw new PublishError(outcomes, err);
+      }
       batch.forEach((i, k) => {
         const result = out.Entries?.[k];
         const outcome = outcomes[i];

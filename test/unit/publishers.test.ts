@@ -104,6 +104,24 @@ describe('publish', () => {
     expect(eb.commandCalls(PutEventsCommand)).toHaveLength(3);
   });
 
+  it('when a request fails as a whole, stops and says which events are on the bus already', async () => {
+    let call = 0;
+    eb.on(PutEventsCommand).callsFake((input: { Entries: PutEventsRequestEntry[] }) => {
+      if (++call === 2) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:3000'), { name: 'Error' });
+      return { FailedEntryCount: 0, Entries: input.Entries.map((_, k) => ({ EventId: `id-${k}` })) };
+    });
+
+    const err = (await publish(client, Array.from({ length: 25 }, (_, i) => follow(i)), opts).catch((e: unknown) => e)) as PublishError;
+
+    expect(err).toBeInstanceOf(PublishError);
+    expect(err.entries.slice(0, 10).every((o) => o.eventId)).toBe(true);
+    expect(err.entries.slice(10).map((o) => [o.eventId, o.errorMessage])).toEqual(Array.from({ length: 15 }, () => [undefined, 'connect ECONNREFUSED 127.0.0.1:3000']));
+    expect(err.entries.slice(10, 20).every((o) => o.attempts === 1)).toBe(true);
+    expect(err.entries.slice(20).every((o) => o.attempts === 0)).toBe(true);
+    expect((err.cause as Error).message).toContain('ECONNREFUSED');
+    expect(eb.commandCalls(PutEventsCommand)).toHaveLength(2);
+  });
+
   it('does not retry an entry that cannot succeed (no such bus)', async () => {
     eb.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'ResourceNotFoundException', ErrorMessage: 'Event bus nope does not exist.' }] });
 
