@@ -18,7 +18,20 @@ import { errorMessage, type Log } from './log';
 
 export const EVENTS_PATH = '/_aws/events';
 const MAX_ENTRIES = 10;
-const MAX_REQUEST_BYTES = 256 * 1024;
+/** PutEvents' limit on the entries' total size, counted as AWS counts it (entrySize). */
+const MAX_ENTRIES_BYTES = 256 * 1024;
+/**
+ * The request body may be larger than the entries it carries (JSON escaping of each Detail string): read up to this,
+ * then judge the entries by AWS's count, so a batch AWS accepts is accepted here too.
+ */
+const MAX_REQUEST_BYTES = 1024 * 1024;
+
+/** An entry's size as AWS counts it against the request limit (Time 14 bytes, then the UTF-8 strings). */
+function entrySize(e: PutEntry): number {
+  const bytes = (x: unknown) => (typeof x === 'string' ? Buffer.byteLength(x, 'utf8') : 0);
+  const resources = Array.isArray(e.Resources) ? e.Resources.reduce((n: number, r) => n + bytes(r), 0) : 0;
+  return 14 + bytes(e.Source) + bytes(e.DetailType) + bytes(e.Detail) + resources;
+}
 const MAX_DEAD_LETTERS = 1000;
 
 export type LocalEvent = EventBridgeEvent<string, unknown>;
@@ -223,6 +236,10 @@ export class LocalEventBus {
     const entries = body?.Entries;
     if (!Array.isArray(entries) || entries.length < 1 || entries.length > MAX_ENTRIES) {
       amzJson(res, 400, `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length between 1 and ${MAX_ENTRIES}`, 'ValidationException');
+      return true;
+    }
+    if (entries.reduce((n: number, e) => n + entrySize((e ?? {}) as PutEntry), 0) > MAX_ENTRIES_BYTES) {
+      amzJson(res, 400, 'Total size of the entries in the request is over the limit.', 'ValidationException');
       return true;
     }
     const results = entries.map((e) => this.accept((e ?? {}) as PutEntry));

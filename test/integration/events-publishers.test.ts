@@ -6,7 +6,8 @@
  */
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
-import { InvalidEventError, publish } from '../../publishers';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { InvalidEventError, publish, type ParleyEvent } from '../../publishers';
 import { api, eventBridge, sendEvent, uid } from '../support/clients';
 import { useStack } from './session';
 
@@ -124,6 +125,34 @@ describe('the typed publisher client on the stock EventBridge client', () => {
     expect((err as InvalidEventError).reason).toBe('"task.title" must have at most 200 characters');
     expect((await api(session.stack, user).get('/api/messages/system/list')).body.items).toEqual([]);
     expect(session.stack.local.events.deadLetters.length).toBe(before);
+  });
+});
+
+describe('PutEvents size limit, counted as AWS counts it', () => {
+  /** A FriendshipCreated of about 100 KB as AWS counts it, and about twice that as request JSON (every '"' escaped twice). */
+  function bigFriendship(a: string, b: string): ParleyEvent {
+    const names = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`x${i}`, '"'.repeat(48)]));
+    return { type: 'FriendshipCreated', detail: { userIds: [a, b], names } };
+  }
+
+  it('takes two 100 KB entries in one request even though the request body is over 256 KB (the typed client batches them together)', async () => {
+    const [a, b, c] = [uid('big'), uid('big'), uid('big')];
+
+    const out = await publish(eventBridge(session.stack), [bigFriendship(a, b), bigFriendship(a, c)], { busName: session.stack.eventBusName });
+    await session.stack.drainEvents();
+
+    expect(out.map((o) => o.attempts)).toEqual([1, 1]);
+    const friends = (await api(session.stack, a).get('/api/friends')).body.items.map((f: { userId: string }) => f.userId);
+    expect(friends.sort()).toEqual([b, c].sort());
+  });
+
+  it('refuses a request whose entries total over 256 KB', async () => {
+    const Entries = [0, 1, 2].map(() => {
+      const e = bigFriendship(uid('big'), uid('big'));
+      return { Source: 's', DetailType: e.type, Detail: JSON.stringify(e.detail), EventBusName: session.stack.eventBusName };
+    });
+
+    await expect(eventBridge(session.stack).send(new PutEventsCommand({ Entries }))).rejects.toMatchObject({ name: 'ValidationException' });
   });
 });
 
