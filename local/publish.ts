@@ -32,7 +32,7 @@ const DEFAULT_SOURCE = 'app.example';
 
 function help(): string {
   const lines = [
-    'Publish one Parley event with the stock EventBridge client.',
+    'Publish one Parley event: validated as Parley will, then sent with the typed publisher client (publishers/) on the stock EventBridge client.',
     '',
     "Usage: npm run event -- <DetailType> '<detail JSON>' [options]",
     '',
