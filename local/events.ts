@@ -4,6 +4,9 @@
  * caller gets its EventIds first) as an `EventBridgeEvent`. A function that throws is retried like a Lambda async
  * invocation (2 retries, short backoff locally), then the event is kept as a dead letter
  * (`GET /_aws/events/dead-letters`). Entries for another bus or with a malformed Detail fail per entry, as in AWS.
+ * An accepted event that no rule matches (a publisher's typo such as "AchievementUnlock") is a dead letter at once,
+ * with the detail-types Parley accepts: AWS would drop it silently, so the cloud stack is to route such events to
+ * the same dead-letter queue with a catch-all rule (issue 13), and locally the typo must be just as visible.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -15,7 +18,20 @@ import { errorMessage, type Log } from './log';
 
 export const EVENTS_PATH = '/_aws/events';
 const MAX_ENTRIES = 10;
-const MAX_REQUEST_BYTES = 256 * 1024;
+/** PutEvents' limit on the entries' total size, counted as AWS counts it (entrySize). */
+const MAX_ENTRIES_BYTES = 256 * 1024;
+/**
+ * The request body may be larger than the entries it carries (JSON escaping of each Detail string): read up to this,
+ * then judge the entries by AWS's count, so a batch AWS accepts is accepted here too.
+ */
+const MAX_REQUEST_BYTES = 1024 * 1024;
+
+/** An entry's size as AWS counts it against the request limit (Time 14 bytes, then the UTF-8 strings). */
+function entrySize(e: PutEntry): number {
+  const bytes = (x: unknown) => (typeof x === 'string' ? Buffer.byteLength(x, 'utf8') : 0);
+  const resources = Array.isArray(e.Resources) ? e.Resources.reduce((n: number, r) => n + bytes(r), 0) : 0;
+  return 14 + bytes(e.Source) + bytes(e.DetailType) + bytes(e.Detail) + resources;
+}
 const MAX_DEAD_LETTERS = 1000;
 
 export type LocalEvent = EventBridgeEvent<string, unknown>;
@@ -65,6 +81,18 @@ export function ruleMatches(rule: EventRuleDef, source: string, detailType: stri
   return !rule.pattern.source || rule.pattern.source.includes(source);
 }
 
+/** Why no rule took an event, naming what would have matched. */
+function noRuleReason(event: LocalEvent): string {
+  const type = event['detail-type'].slice(0, 128);
+  const byType = EVENT_RULES.filter((rule) => rule.pattern['detail-type'].includes(event['detail-type']));
+  if (byType.length) {
+    const sources = byType.flatMap((rule) => rule.pattern.source ?? []);
+    return `no rule matches source ${event.source.slice(0, 128)} for detail-type ${type}; Parley accepts sources: ${sources.join(', ')}`;
+  }
+  const accepted = [...new Set(EVENT_RULES.flatMap((rule) => rule.pattern['detail-type']))];
+  return `no rule matches detail-type ${type}; Parley accepts: ${accepted.join(', ')}`;
+}
+
 export class LocalEventBus {
   readonly deadLetters: DeadLetter[] = [];
   private readonly inFlight = new Set<Promise<void>>();
@@ -91,8 +119,9 @@ export class LocalEventBus {
       resources: input.resources ?? [],
       detail: input.detail,
     };
-    for (const rule of EVENT_RULES) {
-      if (!ruleMatches(rule, event.source, event['detail-type'])) continue;
+    const rules = EVENT_RULES.filter((rule) => ruleMatches(rule, event.source, event['detail-type']));
+    if (rules.length === 0) this.deadLetter(event, noRuleReason(event), 0);
+    for (const rule of rules) {
       const delivery = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.deliver(rule, event));
       this.inFlight.add(delivery);
       delivery.finally(() => this.inFlight.delete(delivery)).catch(() => undefined);
@@ -122,9 +151,14 @@ export class LocalEventBus {
         log.warn(`event ${event['detail-type']} ${event.id} -> ${rule.function} failed (attempt ${attempts}): ${errorMessage(err)}`);
       }
     }
-    this.deadLetters.push({ event, reason: errorMessage(lastError), attempts, failedAt: new Date().toISOString() });
+    this.deadLetter(event, errorMessage(lastError), attempts, lastError);
+  }
+
+  private deadLetter(event: LocalEvent, reason: string, attempts: number, error?: unknown): void {
+    this.deadLetters.push({ event, reason, attempts, failedAt: new Date().toISOString() });
     if (this.deadLetters.length > MAX_DEAD_LETTERS) this.deadLetters.shift();
-    log.error(`event ${event['detail-type']} ${event.id} dead-lettered after ${attempts} attempts`, lastError);
+    const after = attempts ? ` after ${attempts} attempts` : '';
+    this.opts.log.error(`event ${event['detail-type']} ${event.id} dead-lettered${after}${error ? '' : `: ${reason}`}`, error);
   }
 
   private busOf(entry: PutEntry): string {
@@ -202,6 +236,10 @@ export class LocalEventBus {
     const entries = body?.Entries;
     if (!Array.isArray(entries) || entries.length < 1 || entries.length > MAX_ENTRIES) {
       amzJson(res, 400, `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length between 1 and ${MAX_ENTRIES}`, 'ValidationException');
+      return true;
+    }
+    if (entries.reduce((n: number, e) => n + entrySize((e ?? {}) as PutEntry), 0) > MAX_ENTRIES_BYTES) {
+      amzJson(res, 400, 'Total size of the entries in the request is over the limit.', 'ValidationException');
       return true;
     }
     const results = entries.map((e) => this.accept((e ?? {}) as PutEntry));

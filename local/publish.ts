@@ -1,14 +1,17 @@
 /**
  * `npm run event -- <DetailType> '<detail JSON>' [--source app.example] [--bus parley] [--aws]`
  *
- * Publishes one event with the stock EventBridge client: to the local stack's PutEvents endpoint by default
- * (http://127.0.0.1:${PORT:-3000}/_aws/events, or PARLEY_EVENTS_ENDPOINT / --endpoint), or to real AWS with --aws
- * (your usual credentials and region). Prints the EventId, or the failure and exits non-zero.
+ * Publishes one event through the typed publisher client (publishers/index.ts) on the stock EventBridge client: to
+ * the local stack's PutEvents endpoint by default (http://127.0.0.1:${PORT:-3000}/_aws/events, or
+ * PARLEY_EVENTS_ENDPOINT / --endpoint), or to real AWS with --aws (your usual credentials and region). The detail is
+ * validated first, as a publisher's service would: a bad one is refused with the handler's reason (exit 1) and not
+ * sent. --raw skips that, to watch Parley dead-letter a bad event. Prints the EventId, or each failure and exits 1.
  */
 // The SDK's Node 22 notice (for releases after January 2027) is noise on every publish from a developer's Node 20.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DEFAULT_EVENT_BUS_NAME, EVENT_DETAIL_TYPES } from '../lib/wiring';
+import { InvalidEventError, PublishError, publish, type ParleyEvent } from '../publishers';
 
 const EXAMPLES: Record<(typeof EVENT_DETAIL_TYPES)[number], { effect: string; detail: unknown }> = {
   AchievementUnlocked: {
@@ -29,7 +32,7 @@ const DEFAULT_SOURCE = 'app.example';
 
 function help(): string {
   const lines = [
-    'Publish one Parley event with the stock EventBridge client.',
+    'Publish one Parley event: validated as Parley will, then sent with the typed publisher client (publishers/) on the stock EventBridge client.',
     '',
     "Usage: npm run event -- <DetailType> '<detail JSON>' [options]",
     '',
@@ -39,6 +42,7 @@ function help(): string {
     '  --endpoint <url> another PutEvents endpoint (also PARLEY_EVENTS_ENDPOINT)',
     '  --aws            publish to real AWS (your credentials and region) instead of the local stack',
     '  --region <r>     region (default AWS_REGION or us-east-1)',
+    "  --raw            send the detail as given, unvalidated (to see Parley dead-letter a bad event)",
     '  -h, --help       this help',
     '',
     'By default events go to the local stack at http://127.0.0.1:${PORT:-3000}/_aws/events.',
@@ -59,6 +63,7 @@ interface Args {
   endpoint?: string;
   aws: boolean;
   region: string;
+  raw: boolean;
   help: boolean;
 }
 
@@ -69,6 +74,7 @@ function parseArgs(argv: string[]): Args {
     endpoint: process.env.PARLEY_EVENTS_ENDPOINT || undefined,
     aws: false,
     region: process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || 'us-east-1',
+    raw: false,
     help: false,
   };
   const positional: string[] = [];
@@ -85,6 +91,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--endpoint') args.endpoint = value(i++, a);
     else if (a === '--region') args.region = value(i++, a);
     else if (a === '--aws') args.aws = true;
+    else if (a === '--raw') args.raw = true;
     else if (a.startsWith('--')) throw new Error(`unknown option ${a} (see --help)`);
     else positional.push(a);
   }
@@ -109,15 +116,13 @@ async function main(): Promise<number> {
     process.stderr.write(`missing the detail JSON, e.g.\n  npm run event -- ${args.detailType} '{"userId":"bob"}'\n`);
     return 2;
   }
+  let detail: unknown;
   try {
-    const parsed: unknown = JSON.parse(args.detail);
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
+    detail = JSON.parse(args.detail);
+    if (!detail || typeof detail !== 'object' || Array.isArray(detail)) throw new Error('not an object');
   } catch {
     process.stderr.write(`the detail must be a JSON object; got: ${args.detail}\n`);
     return 2;
-  }
-  if (!(EVENT_DETAIL_TYPES as readonly string[]).includes(args.detailType)) {
-    process.stderr.write(`note: ${args.detailType} is not one of Parley's detail types (${EVENT_DETAIL_TYPES.join(', ')}); no rule will match it\n`);
   }
 
   const local = !args.aws;
@@ -130,19 +135,36 @@ async function main(): Promise<number> {
     maxAttempts: local ? 1 : 3,
   });
   try {
-    const out = await client.send(
-      new PutEventsCommand({ Entries: [{ Source: args.source, DetailType: args.detailType, Detail: args.detail, EventBusName: args.bus }] }),
-    );
-    const entry = out.Entries?.[0];
-    if (out.FailedEntryCount || !entry?.EventId) {
-      process.stderr.write(`failed: ${entry?.ErrorCode ?? 'unknown'}: ${entry?.ErrorMessage ?? 'no EventId returned'}\n`);
-      return 1;
+    if (args.raw) {
+      const out = await client.send(
+        new PutEventsCommand({ Entries: [{ Source: args.source, DetailType: args.detailType, Detail: args.detail, EventBusName: args.bus }] }),
+      );
+      const entry = out.Entries?.[0];
+      if (out.FailedEntryCount || !entry?.EventId) {
+        process.stderr.write(`failed: ${entry?.ErrorCode ?? 'unknown'}: ${entry?.ErrorMessage ?? 'no EventId returned'}\n`);
+        return 1;
+      }
+      process.stdout.write(`${entry.EventId}\n`);
+      return 0;
     }
-    process.stdout.write(`${entry.EventId}\n`);
+    const event = { type: args.detailType, detail } as ParleyEvent;
+    const [outcome] = await publish(client, event, { busName: args.bus, source: args.source });
+    process.stdout.write(`${outcome.eventId}\n`);
     return 0;
   } catch (err) {
-    const e = err as Error & { code?: string };
+    if (err instanceof InvalidEventError) {
+      process.stderr.write(`invalid ${err.type} event, not sent: ${err.reason}\n`);
+      return 1;
+    }
+    const e = (err instanceof PublishError && err.cause ? err.cause : err) as Error & { code?: string };
     const hint = e.code === 'ECONNREFUSED' || /ECONNREFUSED/.test(String(e.message)) ? ` (is the local stack running? npm start; endpoint ${endpoint})` : '';
+    if (err instanceof PublishError) {
+      for (const o of err.entries) {
+        if (o.eventId) process.stdout.write(`${o.eventId}\n`);
+        else process.stderr.write(`failed: ${o.type}: ${o.errorCode}: ${o.errorMessage} (after ${o.attempts} attempt${o.attempts === 1 ? '' : 's'})${hint}\n`);
+      }
+      return 1;
+    }
     process.stderr.write(`failed: ${e.name}: ${e.message}${hint}\n`);
     return 1;
   } finally {

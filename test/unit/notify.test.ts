@@ -116,9 +116,56 @@ describe('notification handler', () => {
     ['a friendship with one user', 'FriendshipCreated', { userIds: ['a'] }, /userIds/],
     ['a friendship with oneself', 'FriendshipCreated', { userIds: ['a', 'a'] }, /two different users/],
     ['a price without currency', 'WorkPurchased', { sellerId: 's', buyer: { id: 'b' }, work: { id: 'w', title: 'T' }, price: { amount: 1 } }, /currency/],
+    // The contract's bounds: names 100 characters, titles and descriptions 200, content 1,000.
+    ['an achievement name of 101 characters', 'AchievementUnlocked', { userId: 'bob', achievement: { id: 'a', name: 'n'.repeat(101) } }, /"achievement.name" must have at most 100 characters/],
+    ['a description of 201 characters', 'AchievementUnlocked', { userId: 'bob', achievement: { id: 'a', name: 'n', description: 'd'.repeat(201) } }, /"achievement.description" must have at most 200 characters/],
+    ['a buyer name of 101 characters', 'WorkPurchased', { sellerId: 's', buyer: { id: 'b', name: 'n'.repeat(101) }, work: { id: 'w', title: 'T' }, price: { amount: 1, currency: 'EUR' } }, /"buyer.name" must have at most 100/],
+    ['a work title of 201 characters', 'WorkPurchased', { sellerId: 's', buyer: { id: 'b' }, work: { id: 'w', title: 't'.repeat(201) }, price: { amount: 1, currency: 'EUR' } }, /"work.title" must have at most 200/],
+    ['a follower name of 101 characters', 'UserFollowed', { userId: 'bob', follower: { id: 'c', name: 'n'.repeat(101) } }, /"follower.name" must have at most 100/],
+    ['a friend name of 101 characters', 'FriendshipCreated', { userIds: ['a', 'b'], names: { a: 'n'.repeat(101) } }, /"names.a" must have at most 100/],
+    ['a task title of 201 characters', 'TaskNotification', { userIds: ['a'], task: { id: 't', title: 't'.repeat(201) } }, /"task.title" must have at most 200/],
+    ['task content of 1,001 characters', 'TaskNotification', { userIds: ['a'], task: { id: 't', title: 'T' }, content: 'c'.repeat(1001) }, /"content" must have at most 1000/],
   ])('rejects %s with the reason and stores nothing', async (_n, type, detail, reason) => {
     fakeStore();
     await expect(handler(event(type, detail))).rejects.toThrow(reason);
     expect(ddb.commandCalls(TransactWriteCommand).filter((c) => putsOf(c.args[0].input).some((i) => String(i.pk).startsWith('SYS#')))).toHaveLength(0);
+    expect(api.commandCalls(PostToConnectionCommand)).toHaveLength(0);
+  });
+
+  it('accepts strings exactly at the bounds', async () => {
+    fakeStore();
+    const detail = { userIds: ['a'], task: { id: 't', title: 't'.repeat(200) }, content: 'c'.repeat(1000) };
+    await expect(handler(event('TaskNotification', detail))).resolves.toEqual({ stored: 1, delivered: 1 });
+    await expect(
+      handler(event('AchievementUnlocked', { userId: 'bob', achievement: { id: 'a', name: 'n'.repeat(100), description: 'd'.repeat(200) } }, 'evt-2')),
+    ).resolves.toEqual({ stored: 1, delivered: 1 });
+  });
+
+  it('stores and pushes only contract fields: extra fields (a 200 KB one inside achievement) are dropped', async () => {
+    fakeStore();
+    const huge = 'x'.repeat(200 * 1024);
+    const detail = { userId: 'bob', extra: huge, achievement: { id: 'a1', name: 'First chat', description: 'Said hi', blob: huge, nested: { deep: 1 } } };
+
+    await handler(event('AchievementUnlocked', detail));
+
+    const message = putsOf(ddb.commandCalls(TransactWriteCommand)[0].args[0].input).find((i) => String(i.pk).startsWith('SYS#'));
+    expect(JSON.parse(String(message?.metadata))).toEqual({ achievement: { id: 'a1', name: 'First chat', description: 'Said hi' } });
+    const frame = JSON.parse(Buffer.from(api.commandCalls(PostToConnectionCommand)[0].args[0].input.Data as Uint8Array).toString());
+    expect(frame.message.metadata).toEqual({ achievement: { id: 'a1', name: 'First chat', description: 'Said hi' } });
+  });
+
+  it('drops extra fields of a purchase, keeping buyer, work and price as the contract names them', async () => {
+    fakeStore();
+    const detail = {
+      sellerId: 'alice',
+      buyer: { id: 'bob', name: 'Bob', email: 'bob@example.com' },
+      work: { id: 'w1', title: 'Sunset', secret: 's' },
+      price: { amount: '12.50', currency: 'EUR', cardNumber: '4111' },
+    };
+
+    await handler(event('WorkPurchased', detail));
+
+    const frame = JSON.parse(Buffer.from(api.commandCalls(PostToConnectionCommand)[0].args[0].input.Data as Uint8Array).toString());
+    expect(frame.message.metadata).toEqual({ buyer: { id: 'bob', name: 'Bob' }, work: { id: 'w1', title: 'Sunset' }, price: { amount: '12.50', currency: 'EUR' } });
   });
 });
