@@ -160,11 +160,13 @@ describe('EventBridge PutEvents with the stock client', () => {
     await expect(eventBridge(stack).send(new PutEventsCommand({ Entries }))).rejects.toMatchObject({ name: 'ValidationException' });
   });
 
-  it('accepts an event no rule matches, and delivers nothing', async () => {
+  it('accepts an event no rule matches, delivers nothing, and keeps it as a dead letter saying so', async () => {
     const user = uid('ev');
-    await sendEvent(stack, 'SomethingElse', { userId: user });
+    const eventId = await sendEvent(stack, 'SomethingElse', { userId: user });
     await stack.drainEvents();
     expect(delivered.filter((e) => e.detail.userId === user)).toHaveLength(0);
+    const dead = stack.local.events.deadLetters.find((d) => d.event.id === eventId);
+    expect(dead?.reason).toMatch(/no rule matches detail-type SomethingElse/);
   });
 
   it('retries a failing function twice, then keeps the event as a dead letter with the reason', async () => {
