@@ -13,7 +13,7 @@ import type { Browser } from 'playwright-core';
 import { launchChromium } from '../support/browser';
 import { api, sendEvent, uid, WsClient } from '../support/clients';
 import { startTestStack, type TestStack, type TestStackOptions } from '../support/stack';
-import { attrOf, eventually, REPO_ROOT, rebuildWebIfStale, signIn, textsOf, type ParleyUser } from './parley';
+import { attrOf, closeUsers, eventually, type ParleyUser, rebuildWebIfStale, REPO_ROOT, signIn, textsOf } from './parley';
 
 jest.setTimeout(60_000);
 
@@ -36,14 +36,7 @@ describe('Parley in Chromium, against the local stack', () => {
     }
   }, 240_000);
 
-  afterEach(async () => {
-    const users = open.splice(0);
-    try {
-      for (const u of users) u.browserUser.assertNoErrors();
-    } finally {
-      await Promise.all(users.map((u) => u.close().catch(() => undefined)));
-    }
-  });
+  afterEach(() => closeUsers(open));
 
   afterAll(async () => {
     await browser?.close();

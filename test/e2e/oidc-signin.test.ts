@@ -17,7 +17,7 @@ import { sendEvent, uid } from '../support/clients';
 import { startOidcProvider, type OidcProvider } from '../support/oidc-provider';
 import { startTestStack, type TestStack } from '../support/stack';
 import { atProvider, claims, nameOf, signInAtProvider, signOutAtProvider, storedToken, visitor as newVisitor } from './oidc-pages';
-import { attrOf, eventually, rebuildWebIfStale, textsOf, type ParleyUser } from './parley';
+import { attrOf, closeUsers, eventually, type ParleyUser, rebuildWebIfStale, textsOf } from './parley';
 
 // Two sign-ins through the provider's pages, a wait for a renewal (~TTL) and for the first token to expire.
 jest.setTimeout(180_000);
@@ -53,14 +53,7 @@ describe('sign-in through a real OpenID Provider (issuer with a path), in Chromi
     });
   }, 240_000);
 
-  afterEach(async () => {
-    const users = open.splice(0);
-    try {
-      for (const u of users) u.browserUser.assertNoErrors();
-    } finally {
-      await Promise.all(users.map((u) => u.close().catch(() => undefined)));
-    }
-  });
+  afterEach(() => closeUsers(open));
 
   afterAll(async () => {
     await browser?.close();

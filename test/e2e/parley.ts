@@ -135,6 +135,16 @@ export interface SignInOptions extends UserOptions {
 }
 
 /** A new browser context at the app, signed in as `userId` through the sign-in page, on the chats page, connected, settled. */
+/** After each test: every page opened must have logged no errors; all are closed whatever happens. */
+export async function closeUsers(open: ParleyUser[]): Promise<void> {
+  const users = open.splice(0);
+  try {
+    for (const u of users) u.browserUser.assertNoErrors();
+  } finally {
+    await Promise.all(users.map((u) => u.close().catch(() => undefined)));
+  }
+}
+
 export async function signIn(browser: Browser, stack: TestStack, userId: string, opts: SignInOptions = {}): Promise<ParleyUser> {
   const user = new ParleyUser(await newBrowserUser(browser, userId, opts), userId);
   user.page.setDefaultTimeout(15_000);
