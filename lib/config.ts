@@ -40,6 +40,8 @@ export interface ParleyConfig {
   stage: string;
   /** Default "parley" for the default stage, "parley-<stage>" for others. */
   eventBusName: string;
+  /** Days the bus archive keeps events for replay (0 = for ever). */
+  eventArchiveDays: number;
   auth: AuthSettings;
   /** Browser origins allowed besides the CloudFront URL (HTTP API CORS, WebSocket Origin allowlist). */
   extraOrigins: string[];
@@ -293,6 +295,7 @@ export function parseConfig(get: Lookup, projectRoot = PROJECT_ROOT): ParleyConf
   return {
     stage,
     eventBusName,
+    eventArchiveDays: int(get, 'eventArchiveDays', 30, 0, 3650),
     auth,
     extraOrigins,
     alarmEmail,

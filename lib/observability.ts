@@ -7,6 +7,7 @@ import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -23,6 +24,8 @@ export interface ObservabilityProps {
   /** Functions whose concurrency is bounded on purpose (throttling there is back-pressure, not an outage). */
   boundedFunctions: FunctionKey[];
   deadLetterQueue: sqs.IQueue;
+  /** The catch-all rule for detail-types Parley does not know (a publisher's typo), on this bus. */
+  unknownEvents?: { rule: events.IRule; busName: string };
   webSocketApi: apigwv2.WebSocketApi;
   webSocketStageName: string;
   httpApi: apigwv2.HttpApi;
@@ -94,6 +97,25 @@ export class Observability extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
     });
+
+    // A publisher sends a detail-type Parley does not know (a typo): its events are dead-lettered, say so at once.
+    if (props.unknownEvents) {
+      const unknown = new cloudwatch.Metric({
+        namespace: 'AWS/Events',
+        metricName: 'TriggeredRules',
+        dimensionsMap: { RuleName: props.unknownEvents.rule.ruleName, EventBusName: props.unknownEvents.busName },
+        period: FIVE_MINUTES,
+        statistic: 'Sum',
+      });
+      alarm('UnknownEventTypes', {
+        alarmName: 'unknown-event-types',
+        alarmDescription: 'A publisher sent events whose detail-type Parley does not know; they are in the dead-letter queue. See docs/DEPLOY.md#alarms.',
+        metric: unknown,
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+      });
+    }
 
     // Per function: errors (handlers map expected failures to contract errors, so a Lambda error is a bug, a
     // timeout or a dependency outage) and throttles.

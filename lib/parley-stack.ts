@@ -10,6 +10,7 @@
  * The CSP allows the HTTP API by the regional execute-api wildcard: naming its id would close the loop
  * HTTP API (CORS) -> CloudFront -> headers policy -> HTTP API.
  */
+import * as path from 'node:path';
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -133,7 +134,12 @@ export class ParleyStack extends Stack {
       logRemovalPolicy: logRemoval,
       jwt: { issuer: this.auth.issuer, audience: this.auth.audiences },
     });
-    this.notifications = new Notifications(this, 'Notifications', { eventBusName: cfg.eventBusName, functions });
+    this.notifications = new Notifications(this, 'Notifications', {
+      eventBusName: cfg.eventBusName,
+      functions,
+      archiveRetentionDays: cfg.eventArchiveDays,
+      schemaDir: path.join(projectRoot, 'docs', 'events'),
+    });
 
     this.webConfig = {
       wsUrl: this.realtime.url,
@@ -149,6 +155,7 @@ export class ParleyStack extends Stack {
         (k) => cfg.reservedConcurrency && (FUNCTIONS[k] as { reservedConcurrency?: number }).reservedConcurrency !== undefined,
       ),
       deadLetterQueue: this.notifications.deadLetterQueue,
+      unknownEvents: { rule: this.notifications.unknownEventsRule, busName: this.notifications.bus.eventBusName },
       webSocketApi: this.realtime.api,
       webSocketStageName: this.realtime.stage.stageName,
       httpApi: this.rest.api,
@@ -171,6 +178,7 @@ export class ParleyStack extends Stack {
     out('NotificationLogGroupName', this.compute.logGroups.eventsNotify.logGroupName, 'Logs of the notification function');
     out('MainTableName', this.data.tables.main.tableName, 'DynamoDB table with all messages and friendships (kept by cdk destroy)');
     out('ConnectionsTableName', this.data.tables.connections.tableName, 'DynamoDB table of live WebSocket connections');
+    out('SchemaRegistryName', this.notifications.schemaRegistry.attrRegistryName, 'EventBridge schema registry with the six event detail schemas');
     out('DashboardName', this.observability.dashboard.dashboardName, 'CloudWatch dashboard');
     out('WebBucketName', this.web.bucket.bucketName, 'S3 bucket of the web client');
     out('AccessLogBucketName', this.web.logBucket.bucketName, 'S3 bucket of the web bucket and CloudFront access logs');
