@@ -5,8 +5,8 @@
  * invocation (2 retries, short backoff locally), then the event is kept as a dead letter
  * (`GET /_aws/events/dead-letters`). Entries for another bus or with a malformed Detail fail per entry, as in AWS.
  * An accepted event that no rule matches (a publisher's typo such as "AchievementUnlock") is a dead letter at once,
- * with the detail-types Parley accepts: AWS would drop it silently, so the cloud stack is to route such events to
- * the same dead-letter queue with a catch-all rule (issue 13), and locally the typo must be just as visible.
+ * with the detail-types Parley accepts, as the cloud stack's catch-all rule (lib/notifications.ts) routes such events
+ * to the same dead-letter queue: a publisher's typo is visible in both homes.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
