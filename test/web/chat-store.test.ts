@@ -610,6 +610,40 @@ describe('"New messages" divider', () => {
     expect(store.thread('bob').newSince).toBeUndefined();
   });
 
+  test('the window taking focus while its first page loads neither reads nor loses the unread (after signing in)', async () => {
+    const { store, rest, sent } = setup();
+    const old = chat('bob', ME, 'old', { isRead: true });
+    const n1 = chat('bob', ME, 'new 1');
+    const n2 = chat('bob', ME, 'new 2');
+    rest.messages = [old, n1, n2];
+    rest.friendList = [friend('bob', true, 2)];
+    rest.counts = { chat: 2, system: 0, total: 2 };
+    await store.refreshCounts();
+    store.openChat('bob');
+    store.focusChat('bob'); // the composer is focused as the window mounts, before the history answers
+    expect(sent.filter((f) => f.action === 'markRead')).toEqual([]);
+    await flush();
+    expect(store.thread('bob').newSince).toBe(n1.id);
+    expect(sent.filter((f) => f.action === 'markRead')).toEqual([{ action: 'markRead', peerId: 'bob' }]);
+    expect(store.chatUnread).toBe(0);
+  });
+
+  test('more unread than a page: enough history is loaded to put the line at the first of them', async () => {
+    const { store, rest } = setup();
+    const read = Array.from({ length: 10 }, (_, i) => chat('bob', ME, `#${i + 1}`, { isRead: true }));
+    const unread = Array.from({ length: 165 }, (_, i) => chat('bob', ME, `#${i + 11}`));
+    rest.messages = [...read, ...unread];
+    rest.friendList = [friend('bob', true, 165)];
+    rest.counts = { chat: 165, system: 0, total: 165 };
+    await store.refreshCounts();
+    store.openChat('bob');
+    await flush(40);
+    expect(store.thread('bob').newSince).toBe(unread[0]!.id);
+    // Pages of the contract's largest size, and a few read messages above the line for context.
+    expect(rest.callsTo('history').map((q) => (q as { limit: number }).limit)).toEqual([100, 100]);
+    expect(store.thread('bob').items.length).toBeGreaterThan(165);
+  });
+
   test('messages arriving while I look at the chat get no divider', async () => {
     const { store } = setup();
     store.openChat('bob');

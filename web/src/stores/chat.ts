@@ -24,6 +24,12 @@ export const TYPING_SHOW_MS = 5_000;
 /** Send at most one `typing` frame per this interval. */
 export const TYPING_THROTTLE_MS = 3_000;
 export const PAGE_SIZE = 30;
+/** The contract's largest history page. */
+const MAX_PAGE = 100;
+/** Read messages shown above the "New messages" line when a chat opens with unread ones. */
+const UNREAD_CONTEXT = 5;
+/** More unread than one page: at most this many more pages are loaded to reach the first of them. */
+const MAX_UNREAD_PAGES = 5;
 const CATCH_UP_PAGE = 100;
 const CATCH_UP_MAX_PAGES = 20;
 const MAX_COUNT_ATTEMPTS = 3;
@@ -473,6 +479,9 @@ export const useChatStore = defineStore('chat', () => {
   /** Mark a conversation read (frame when connected, REST otherwise). `force`: even if nothing looks unread here. */
   function markRead(peerId: string, force = false): void {
     const t = threads[peerId];
+    // Its first page is on its way (and is marked read when it lands): reading now would clear the unread state
+    // the "New messages" line is placed by, and could make that page come back already read.
+    if (t?.loading && !t.loaded) return;
     const hasUnread = unreadOf(peerId) > 0 || !!t?.items.some((x) => !isMine(x) && !x.isRead);
     if (!hasUnread && !force) {
       if (t && isActive(peerId)) t.unseen = false; // looked at, nothing new: no divider for what comes next
@@ -508,7 +517,7 @@ export const useChatStore = defineStore('chat', () => {
       windows.value.push({ peerId, minimized: false, usedAt: ++usedClock });
     }
     const t = thread(peerId);
-    if (!t.loaded) void loadLatest(peerId).then(() => isActive(peerId) && markRead(peerId), () => undefined);
+    if (!t.loaded) void loadUnread(peerId, unreadOf(peerId)).then(() => isActive(peerId) && markRead(peerId), () => undefined);
     else markRead(peerId);
   }
 
@@ -537,13 +546,26 @@ export const useChatStore = defineStore('chat', () => {
   }
 
   // ---------- loading ----------
-  async function loadLatest(peerId: string): Promise<void> {
+  /**
+   * The first load of a thread with `unread` messages waiting: enough history to hold the first unread one (plus a
+   * little before it), so the window can open at the "New messages" line rather than somewhere below it.
+   */
+  async function loadUnread(peerId: string, unread: number): Promise<void> {
+    await loadLatest(peerId, Math.min(MAX_PAGE, Math.max(PAGE_SIZE, unread + UNREAD_CONTEXT)));
+    const t = thread(peerId);
+    const unreadHeld = () => t.items.filter((x) => !isMine(x) && !x.isRead).length;
+    for (let i = 0; i < MAX_UNREAD_PAGES && unreadHeld() < unread && t.hasMoreBefore; i++) {
+      if (!(await loadOlder(peerId, MAX_PAGE))) break;
+    }
+  }
+
+  async function loadLatest(peerId: string, limit = PAGE_SIZE): Promise<void> {
     const t = thread(peerId);
     if (t.loading) return;
     t.loading = true;
     t.loadError = false;
     try {
-      const page = await deps.rest.history(peerId, { limit: PAGE_SIZE });
+      const page = await deps.rest.history(peerId, { limit });
       // Messages pushed before the thread was loaded and older than this page could sit across a gap of unseen
       // history: drop them; scrolling up loads them again in order.
       const oldest = page.items[0];
@@ -560,13 +582,13 @@ export const useChatStore = defineStore('chat', () => {
   }
 
   /** Scrolled to the top: the page before the oldest message shown. */
-  async function loadOlder(peerId: string): Promise<boolean> {
+  async function loadOlder(peerId: string, limit = PAGE_SIZE): Promise<boolean> {
     const t = thread(peerId);
     if (!t.loaded || !t.hasMoreBefore || t.loadingOlder || !t.items.length) return false;
     t.loadingOlder = true;
     t.loadError = false;
     try {
-      const page = await deps.rest.history(peerId, { limit: PAGE_SIZE, before: t.items[0]!.id });
+      const page = await deps.rest.history(peerId, { limit, before: t.items[0]!.id });
       for (const m of page.items) upsert(m);
       t.hasMoreBefore = page.hasMore;
       return page.items.length > 0;
