@@ -6,6 +6,7 @@
 import { createPinia, setActivePinia } from 'pinia';
 import { ACK_TIMEOUT_MS, MAX_WINDOWS, RECONCILE_DELAY_MS, RECONCILE_WINDOW_MS, TYPING_SHOW_MS, TYPING_THROTTLE_MS, useChatStore, type ChatNotice } from '../../web/src/stores/chat';
 import type { ClientFrame, Friend, Message } from '../../web/src/types';
+import { usePresenceStore } from '../../web/src/stores/presence';
 import { chat, FakeRest, flush } from './fakes';
 
 const ME = 'alice';
@@ -368,11 +369,38 @@ describe('receipts, typing and presence', () => {
   test('presence flips a friend; friends list is online first, then by name', async () => {
     const { store, rest } = setup();
     rest.friendList = [friend('dave'), friend('bob'), friend('carol', true)];
-    await store.refreshFriends();
+    await store.onConnected();
     expect(store.friendList.map((f) => f.userId)).toEqual(['carol', 'bob', 'dave']);
     store.handleFrame({ type: 'presence', userId: 'dave', online: true });
     expect(store.friendList.map((f) => f.userId)).toEqual(['carol', 'dave', 'bob']);
     expect(store.isOnline('dave')).toBe(true);
+  });
+
+  test('presence is unknown until read over a connection, unknown again when it drops, and re-read on reconnect', async () => {
+    const { store, rest } = setup();
+    const presence = usePresenceStore();
+    rest.friendList = [friend('bob', true)];
+    await store.refreshFriends(); // over REST, before any socket opened: the list, but not trusted presence
+    expect(store.presenceOf('bob')).toBe('unknown');
+    expect(store.isOnline('bob')).toBe(false);
+    await store.onConnected();
+    expect(store.presenceOf('bob')).toBe('online');
+
+    presence.lost(); // our socket dropped: bob may have left meanwhile
+    expect(store.presenceOf('bob')).toBe('unknown');
+    rest.friendList = [friend('bob', false)];
+    await store.onConnected();
+    expect(store.presenceOf('bob')).toBe('offline');
+  });
+
+  test('a re-read that was under way when the connection dropped again does not make presence known', async () => {
+    const { store, rest } = setup();
+    const presence = usePresenceStore();
+    rest.friendList = [friend('bob', true)];
+    const connected = store.onConnected();
+    presence.lost();
+    await connected;
+    expect(store.presenceOf('bob')).toBe('unknown');
   });
 
   test('presence of someone not yet a friend reloads the friends list', async () => {

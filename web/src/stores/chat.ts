@@ -14,6 +14,7 @@ import { computed, reactive, ref } from 'vue';
 import type { RestClient } from '../api/rest';
 import { errorText } from '../lib/errors';
 import { charCount, compareIds, newClientMessageId, preview } from '../lib/text';
+import { usePresenceStore, type Presence } from './presence';
 import { MAX_CONTENT_CHARS, type ClientFrame, type Conversation, type Friend, type Message, type ServerFrame, type UnreadCount } from '../types';
 
 export const MAX_WINDOWS = 3;
@@ -115,6 +116,7 @@ function dict<T>(): Record<string, T> {
 }
 
 export const useChatStore = defineStore('chat', () => {
+  const presence = usePresenceStore();
   let deps: ChatDeps = { me: '', send: () => false, rest: noopRest };
   const now = () => (deps.now ? deps.now() : Date.now());
   const ackTimers = new Map<string, ReturnType<typeof setTimeout>>();
@@ -144,11 +146,13 @@ export const useChatStore = defineStore('chat', () => {
 
   // ---------- derived ----------
   const friendList = computed(() =>
-    Object.values(friends).sort((a, b) => Number(b.online) - Number(a.online) || a.name.localeCompare(b.name) || a.userId.localeCompare(b.userId)),
+    Object.values(friends).sort((a, b) => Number(isOnline(b.userId)) - Number(isOnline(a.userId)) || a.name.localeCompare(b.name) || a.userId.localeCompare(b.userId)),
   );
   const conversationList = computed(() => Object.values(conversations).sort((a, b) => compareIds(b.lastMessage.id, a.lastMessage.id)));
   const nameOf = (userId: string) => friends[userId]?.name ?? names[userId] ?? userId;
-  const isOnline = (userId: string) => friends[userId]?.online ?? false;
+  /** Online as far as we know: never while our own socket is down (see stores/presence.ts). */
+  const isOnline = (userId: string) => presence.known && (friends[userId]?.online ?? false);
+  const presenceOf = (userId: string): Presence => (!presence.known ? 'unknown' : isOnline(userId) ? 'online' : 'offline');
   const unreadOf = (userId: string) => unreadByPeer[userId] ?? 0;
   const windowOf = (peerId: string) => windows.value.find((w) => w.peerId === peerId);
   /** The window shown full screen on a phone: the most recently used one that is not minimised. */
@@ -691,12 +695,14 @@ export const useChatStore = defineStore('chat', () => {
       .filter((t) => t.loaded || windowOf(t.peerId))
       .map((t) => [t.peerId, t.loaded ? t.items[t.items.length - 1]?.id : undefined] as const);
     flushPending();
-    const [counts] = await Promise.all([refreshCounts(), ...cursors.map(([peer, after]) => catchUp(peer, after).catch(() => undefined))]);
+    const presenceRead = presence.rereading();
+    const [counts] = await Promise.all([refreshCounts().then((c) => (presenceRead(), c)), ...cursors.map(([peer, after]) => catchUp(peer, after).catch(() => undefined))]);
     for (const w of windows.value) if (isActive(w.peerId)) markRead(w.peerId);
     return counts;
   }
 
   function reset(): void {
+    presence.lost();
     clearTimeout(reconcileTimer);
     reconcileTimer = undefined;
     countsAt = Number.NEGATIVE_INFINITY;
@@ -729,6 +735,7 @@ export const useChatStore = defineStore('chat', () => {
     focusedPeer,
     nameOf,
     isOnline,
+    presenceOf,
     unreadOf,
     windowOf,
     isMine,
