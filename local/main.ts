@@ -108,6 +108,22 @@ function parseArgs(argv: string[]): StackOptions & { help?: boolean } {
   return opts;
 }
 
+/**
+ * The commands the banner offers, for THIS stack: its URL and port (PORT=0 or --port give another one than 3000), so
+ * that each works pasted as it is into a new terminal — where PORT is not set, hence `npm run event` is told the port.
+ * The token is read with node (always there), not jq (often not installed).
+ */
+function tryCommands(stack: Pick<Stack, 'url' | 'wsUrl'>): string[] {
+  const u = stack.url;
+  const port = new URL(u).port || '80';
+  return [
+    `TOKEN=$(curl -s -X POST ${u}/dev/token -H 'content-type: application/json' -d '{"userId":"alice","name":"Alice"}' | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).token')`,
+    `curl -s ${u}/api/friends -H "authorization: Bearer $TOKEN"`,
+    `npx --yes wscat -c "${stack.wsUrl}?token=$TOKEN"     # then: {"action":"sendMessage","to":"bob","content":"hi","clientMessageId":"c-1"}`,
+    `PORT=${port} npm run event -- AchievementUnlocked '{"userId":"bob","achievement":{"id":"a1","name":"First chat"}}'`,
+  ];
+}
+
 function banner(stack: Stack, opts: StackOptions): string {
   const u = stack.url;
   const data = stack.dynamo ? (stack.dynamo.dataDir ? `data kept in ${stack.dynamo.dataDir}` : 'in memory (nothing survives a restart)') : `at ${stack.dynamoEndpoint}`;
@@ -119,10 +135,8 @@ function banner(stack: Stack, opts: StackOptions): string {
     `  Demo users: ${DEMO_USERS.map((d) => d.userId).join(', ')} (alice–bob, alice–carol, bob–carol, carol–dave are friends;`,
     '  alice and dave are not).',
     '',
-    '  Try from a terminal:',
-    `    curl -s -X POST ${u}/dev/token -H 'content-type: application/json' -d '{"userId":"alice","name":"Alice"}'`,
-    `    curl -s ${u}/api/friends -H "authorization: Bearer <token>"`,
-    `    npm run event -- AchievementUnlocked '{"userId":"bob","achievement":{"id":"a1","name":"First chat"}}'`,
+    '  Try from a terminal (each line as it is; they need only node and curl):',
+    ...tryCommands(stack).map((c) => `    ${c}`),
     '',
     `  WebSocket  ${stack.wsUrl}?token=<JWT>`,
     `  REST       ${u}/api/...            @connections  ${u}/_aws/ws/@connections/{id}`,

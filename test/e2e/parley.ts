@@ -86,6 +86,23 @@ export class ParleyUser {
     return textsOf(this.tid(`chat-window-${peerId}`).getByTestId('message-text'));
   }
 
+  /**
+   * The "New messages" line in the chat window with `peerId`: the text of the message right below it, and whether
+   * the line is inside the visible part of the message list (what the user sees without scrolling). Null: no line.
+   */
+  newMessagesLine(peerId: string): Promise<{ before: string | null; visible: boolean } | null> {
+    return this.tid(`chat-window-${peerId}`).getByTestId('messages').evaluate((list) => {
+      const line = list.querySelector<HTMLElement>('[data-testid="new-messages"]');
+      if (!line) return null;
+      let next = line.nextElementSibling;
+      while (next && next.getAttribute('data-testid') !== 'message') next = next.nextElementSibling;
+      const text = next?.querySelector('[data-testid="message-text"]')?.textContent ?? null;
+      const box = list.getBoundingClientRect();
+      const r = line.getBoundingClientRect();
+      return { before: text, visible: r.top >= box.top && r.bottom <= box.bottom };
+    });
+  }
+
   /** The number on a badge, or 0 when the badge is not rendered (the contract: only when > 0). */
   async badge(id: string): Promise<number> {
     const el = this.tid(id);

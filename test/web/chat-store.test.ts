@@ -6,6 +6,7 @@
 import { createPinia, setActivePinia } from 'pinia';
 import { ACK_TIMEOUT_MS, MAX_WINDOWS, RECONCILE_DELAY_MS, RECONCILE_WINDOW_MS, TYPING_SHOW_MS, TYPING_THROTTLE_MS, useChatStore, type ChatNotice } from '../../web/src/stores/chat';
 import type { ClientFrame, Friend, Message } from '../../web/src/types';
+import { usePresenceStore } from '../../web/src/stores/presence';
 import { chat, FakeRest, flush } from './fakes';
 
 const ME = 'alice';
@@ -368,11 +369,38 @@ describe('receipts, typing and presence', () => {
   test('presence flips a friend; friends list is online first, then by name', async () => {
     const { store, rest } = setup();
     rest.friendList = [friend('dave'), friend('bob'), friend('carol', true)];
-    await store.refreshFriends();
+    await store.onConnected();
     expect(store.friendList.map((f) => f.userId)).toEqual(['carol', 'bob', 'dave']);
     store.handleFrame({ type: 'presence', userId: 'dave', online: true });
     expect(store.friendList.map((f) => f.userId)).toEqual(['carol', 'dave', 'bob']);
     expect(store.isOnline('dave')).toBe(true);
+  });
+
+  test('presence is unknown until read over a connection, unknown again when it drops, and re-read on reconnect', async () => {
+    const { store, rest } = setup();
+    const presence = usePresenceStore();
+    rest.friendList = [friend('bob', true)];
+    await store.refreshFriends(); // over REST, before any socket opened: the list, but not trusted presence
+    expect(store.presenceOf('bob')).toBe('unknown');
+    expect(store.isOnline('bob')).toBe(false);
+    await store.onConnected();
+    expect(store.presenceOf('bob')).toBe('online');
+
+    presence.lost(); // our socket dropped: bob may have left meanwhile
+    expect(store.presenceOf('bob')).toBe('unknown');
+    rest.friendList = [friend('bob', false)];
+    await store.onConnected();
+    expect(store.presenceOf('bob')).toBe('offline');
+  });
+
+  test('a re-read that was under way when the connection dropped again does not make presence known', async () => {
+    const { store, rest } = setup();
+    const presence = usePresenceStore();
+    rest.friendList = [friend('bob', true)];
+    const connected = store.onConnected();
+    presence.lost();
+    await connected;
+    expect(store.presenceOf('bob')).toBe('unknown');
   });
 
   test('presence of someone not yet a friend reloads the friends list', async () => {
@@ -608,6 +636,40 @@ describe('"New messages" divider', () => {
     expect(store.thread('bob').newSince).toBe(n3.id);
     store.closeChat('bob');
     expect(store.thread('bob').newSince).toBeUndefined();
+  });
+
+  test('the window taking focus while its first page loads neither reads nor loses the unread (after signing in)', async () => {
+    const { store, rest, sent } = setup();
+    const old = chat('bob', ME, 'old', { isRead: true });
+    const n1 = chat('bob', ME, 'new 1');
+    const n2 = chat('bob', ME, 'new 2');
+    rest.messages = [old, n1, n2];
+    rest.friendList = [friend('bob', true, 2)];
+    rest.counts = { chat: 2, system: 0, total: 2 };
+    await store.refreshCounts();
+    store.openChat('bob');
+    store.focusChat('bob'); // the composer is focused as the window mounts, before the history answers
+    expect(sent.filter((f) => f.action === 'markRead')).toEqual([]);
+    await flush();
+    expect(store.thread('bob').newSince).toBe(n1.id);
+    expect(sent.filter((f) => f.action === 'markRead')).toEqual([{ action: 'markRead', peerId: 'bob' }]);
+    expect(store.chatUnread).toBe(0);
+  });
+
+  test('more unread than a page: enough history is loaded to put the line at the first of them', async () => {
+    const { store, rest } = setup();
+    const read = Array.from({ length: 10 }, (_, i) => chat('bob', ME, `#${i + 1}`, { isRead: true }));
+    const unread = Array.from({ length: 165 }, (_, i) => chat('bob', ME, `#${i + 11}`));
+    rest.messages = [...read, ...unread];
+    rest.friendList = [friend('bob', true, 165)];
+    rest.counts = { chat: 165, system: 0, total: 165 };
+    await store.refreshCounts();
+    store.openChat('bob');
+    await flush(40);
+    expect(store.thread('bob').newSince).toBe(unread[0]!.id);
+    // Pages of the contract's largest size, and a few read messages above the line for context.
+    expect(rest.callsTo('history').map((q) => (q as { limit: number }).limit)).toEqual([100, 100]);
+    expect(store.thread('bob').items.length).toBeGreaterThan(165);
   });
 
   test('messages arriving while I look at the chat get no divider', async () => {

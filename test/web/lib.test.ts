@@ -1,7 +1,7 @@
 /** Plain helpers: runtime config validation, text (length, previews, ids, initials) and system-message views. */
 import { loadConfig, parseConfig } from '../../web/src/lib/config';
 import { describeSystem } from '../../web/src/lib/system';
-import { charCount, initials, linkify, newClientMessageId, preview } from '../../web/src/lib/text';
+import { charCount, initials, linkify, newClientMessageId, preview, shortName } from '../../web/src/lib/text';
 import { system } from './fakes';
 
 describe('config.json', () => {
@@ -80,6 +80,13 @@ describe('text', () => {
     expect(initials('Mary Jane Watson')).toBe('MJ');
     expect(initials('  ')).toBe('?');
   });
+});
+
+test('shortName: short names whole; long ones by their first word, cut with an ellipsis (for one-line hints)', () => {
+  expect(shortName('Ben')).toBe('Ben');
+  expect(shortName('Maximilian Alexander Bartholomew')).toBe('Maximilian');
+  expect(shortName('Bartholomew-Maximilian von Habsburg')).toBe('Bartholomew-Max…');
+  expect(charCount(shortName('😀'.repeat(40)))).toBe(16); // code points, never half an emoji
 });
 
 describe('links in messages', () => {

@@ -179,6 +179,30 @@ test('after a drop and reconnect, the open chat shows what was missed exactly on
   }
 });
 
+test("a dropped socket makes friends' presence unknown until the friends list is read again after reconnecting", async () => {
+  jest.useFakeTimers();
+  try {
+    const rest = new FakeRest('alice');
+    rest.friendList = [{ userId: 'bob', name: 'Bob', online: true, unreadCount: 0 }];
+    const { chat: store } = await start(rest);
+    expect(store.presenceOf('bob')).toBe('unknown'); // not connected yet
+    FakeWebSocket.last.open();
+    await settle();
+    expect(store.presenceOf('bob')).toBe('online');
+
+    FakeWebSocket.last.drop();
+    expect(store.presenceOf('bob')).toBe('unknown');
+    rest.friendList = [{ userId: 'bob', name: 'Bob', online: false, unreadCount: 0 }]; // bob left meanwhile
+    jest.advanceTimersByTime(2000);
+    await settle();
+    FakeWebSocket.last.open();
+    await settle();
+    expect(store.presenceOf('bob')).toBe('offline');
+  } finally {
+    jest.useRealTimers();
+  }
+});
+
 test('a REST 401 renews the token; if renewing fails the app is sent back to sign-in', async () => {
   const rest = new FakeRest('alice');
   let apiStatus = 200;

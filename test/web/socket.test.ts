@@ -110,6 +110,31 @@ describe('SocketClient', () => {
     expect(c.nextDelayMs).toBe(1000);
   });
 
+  test('by default a long outage never leaves more than 10 s between attempts, and "visible" or "online" try at once', async () => {
+    // A server that was down for minutes (a restart) is tried again at most 10 s after it is back.
+    const c = new SocketClient({ url: () => 'ws://test/ws', WebSocketImpl: FakeWebSocket, random: () => 1 });
+    c.connect();
+    await flush();
+    FakeWebSocket.last.open();
+    FakeWebSocket.last.drop();
+    const waits: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      waits.push(c.nextDelayMs!);
+      jest.advanceTimersByTime(c.nextDelayMs!);
+      await flush();
+      FakeWebSocket.last.drop();
+    }
+    expect(waits).toEqual([1000, 2000, 4000, 8000, 10000, 10000, 10000, 10000, 10000, 10000, 10000, 10000]);
+    // The tab becomes visible (or the network comes back): no waiting out the scheduled delay.
+    const before = FakeWebSocket.instances.length;
+    c.reconnectNow();
+    await flush();
+    expect(FakeWebSocket.instances).toHaveLength(before + 1);
+    FakeWebSocket.last.open();
+    expect(c.state).toBe('connected');
+    c.close();
+  });
+
   test('parses frames, ignores junk, and only the current socket is heard', async () => {
     const { c, frames } = client();
     c.connect();

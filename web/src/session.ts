@@ -11,6 +11,7 @@ import { notifyDesktop } from './lib/desktop';
 import { navigate, route } from './router';
 import { useChatStore } from './stores/chat';
 import { useNotificationStore } from './stores/notifications';
+import { usePresenceStore } from './stores/presence';
 import { useSessionStore } from './stores/session';
 import { useToastStore } from './stores/toasts';
 import type { ServerFrame, WebConfig } from './types';
@@ -39,6 +40,7 @@ const RENEW_AFTER_FAILED_ATTEMPTS = 2;
 export function startSession(config: WebConfig, auth: Auth, pinia: Pinia, opts: SessionOptions = {}): RunningSession {
   const session = useSessionStore(pinia);
   const chat = useChatStore(pinia);
+  const presence = usePresenceStore(pinia);
   const notifications = useNotificationStore(pinia);
   const toasts = useToastStore(pinia);
   const me = auth.identity!;
@@ -108,6 +110,8 @@ export function startSession(config: WebConfig, auth: Auth, pinia: Pinia, opts: 
     socket.on('frame', onFrame),
     socket.on('state', (s) => {
       session.connection = s;
+      // Presence comes over this socket: without it, nobody's "online" can be trusted (re-read on the next open).
+      if (s !== 'connected') presence.lost();
       if (s === 'connected' || s === 'closed' || s === 'offline') session.retryAt = undefined;
     }),
     socket.on('retry', ({ delayMs }) => (session.retryAt = Date.now() + delayMs)),

@@ -6,7 +6,11 @@ export interface BackoffOptions {
   maxMs: number;
 }
 
-export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 1000, maxMs: 30000 };
+/**
+ * Capped at 10 s: after an outage (a restart, a deploy) nobody is left more than 10 s behind a server that is up.
+ * Jitter keeps a crowd spread over 5–10 s; a tab becoming visible or the network coming back tries at once anyway.
+ */
+export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 1000, maxMs: 10000 };
 
 /**
  * Delay before reconnect attempt `attempt` (0-based): min(max, base·2^attempt) = step, then a value in

@@ -17,6 +17,19 @@ export function newClientMessageId(now: number = Date.now(), random: () => numbe
   return `c-${now.toString(36)}-${seq.toString(36)}-${r}`;
 }
 
+/**
+ * A name short enough for a one-line hint (the composer's placeholder, which a textarea clips without an
+ * ellipsis): the whole name when it is short, else its first word, cut to `max` code points with "…". Only for
+ * hints: the full name stays in the window's title and the composer's label.
+ */
+export function shortName(name: string, max = 16): string {
+  const whole = name.trim();
+  if (charCount(whole) <= max) return whole;
+  const first = whole.split(/\s+/)[0] ?? whole;
+  const chars = [...first];
+  return chars.length <= max ? first : `${chars.slice(0, max - 1).join('')}…`;
+}
+
 /** Compare two message ids (ULIDs sort by time as strings). */
 export function compareIds(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

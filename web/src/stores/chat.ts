@@ -14,6 +14,7 @@ import { computed, reactive, ref } from 'vue';
 import type { RestClient } from '../api/rest';
 import { errorText } from '../lib/errors';
 import { charCount, compareIds, newClientMessageId, preview } from '../lib/text';
+import { usePresenceStore, type Presence } from './presence';
 import { MAX_CONTENT_CHARS, type ClientFrame, type Conversation, type Friend, type Message, type ServerFrame, type UnreadCount } from '../types';
 
 export const MAX_WINDOWS = 3;
@@ -24,6 +25,12 @@ export const TYPING_SHOW_MS = 5_000;
 /** Send at most one `typing` frame per this interval. */
 export const TYPING_THROTTLE_MS = 3_000;
 export const PAGE_SIZE = 30;
+/** The contract's largest history page. */
+const MAX_PAGE = 100;
+/** Read messages shown above the "New messages" line when a chat opens with unread ones. */
+const UNREAD_CONTEXT = 5;
+/** More unread than one page: at most this many more pages are loaded to reach the first of them. */
+const MAX_UNREAD_PAGES = 5;
 const CATCH_UP_PAGE = 100;
 const CATCH_UP_MAX_PAGES = 20;
 const MAX_COUNT_ATTEMPTS = 3;
@@ -109,6 +116,7 @@ function dict<T>(): Record<string, T> {
 }
 
 export const useChatStore = defineStore('chat', () => {
+  const presence = usePresenceStore();
   let deps: ChatDeps = { me: '', send: () => false, rest: noopRest };
   const now = () => (deps.now ? deps.now() : Date.now());
   const ackTimers = new Map<string, ReturnType<typeof setTimeout>>();
@@ -138,11 +146,13 @@ export const useChatStore = defineStore('chat', () => {
 
   // ---------- derived ----------
   const friendList = computed(() =>
-    Object.values(friends).sort((a, b) => Number(b.online) - Number(a.online) || a.name.localeCompare(b.name) || a.userId.localeCompare(b.userId)),
+    Object.values(friends).sort((a, b) => Number(isOnline(b.userId)) - Number(isOnline(a.userId)) || a.name.localeCompare(b.name) || a.userId.localeCompare(b.userId)),
   );
   const conversationList = computed(() => Object.values(conversations).sort((a, b) => compareIds(b.lastMessage.id, a.lastMessage.id)));
   const nameOf = (userId: string) => friends[userId]?.name ?? names[userId] ?? userId;
-  const isOnline = (userId: string) => friends[userId]?.online ?? false;
+  /** Online as far as we know: never while our own socket is down (see stores/presence.ts). */
+  const isOnline = (userId: string) => presence.known && (friends[userId]?.online ?? false);
+  const presenceOf = (userId: string): Presence => (!presence.known ? 'unknown' : isOnline(userId) ? 'online' : 'offline');
   const unreadOf = (userId: string) => unreadByPeer[userId] ?? 0;
   const windowOf = (peerId: string) => windows.value.find((w) => w.peerId === peerId);
   /** The window shown full screen on a phone: the most recently used one that is not minimised. */
@@ -473,6 +483,9 @@ export const useChatStore = defineStore('chat', () => {
   /** Mark a conversation read (frame when connected, REST otherwise). `force`: even if nothing looks unread here. */
   function markRead(peerId: string, force = false): void {
     const t = threads[peerId];
+    // Its first page is on its way (and is marked read when it lands): reading now would clear the unread state
+    // the "New messages" line is placed by, and could make that page come back already read.
+    if (t?.loading && !t.loaded) return;
     const hasUnread = unreadOf(peerId) > 0 || !!t?.items.some((x) => !isMine(x) && !x.isRead);
     if (!hasUnread && !force) {
       if (t && isActive(peerId)) t.unseen = false; // looked at, nothing new: no divider for what comes next
@@ -508,7 +521,7 @@ export const useChatStore = defineStore('chat', () => {
       windows.value.push({ peerId, minimized: false, usedAt: ++usedClock });
     }
     const t = thread(peerId);
-    if (!t.loaded) void loadLatest(peerId).then(() => isActive(peerId) && markRead(peerId), () => undefined);
+    if (!t.loaded) void loadUnread(peerId, unreadOf(peerId)).then(() => isActive(peerId) && markRead(peerId), () => undefined);
     else markRead(peerId);
   }
 
@@ -537,13 +550,26 @@ export const useChatStore = defineStore('chat', () => {
   }
 
   // ---------- loading ----------
-  async function loadLatest(peerId: string): Promise<void> {
+  /**
+   * The first load of a thread with `unread` messages waiting: enough history to hold the first unread one (plus a
+   * little before it), so the window can open at the "New messages" line rather than somewhere below it.
+   */
+  async function loadUnread(peerId: string, unread: number): Promise<void> {
+    await loadLatest(peerId, Math.min(MAX_PAGE, Math.max(PAGE_SIZE, unread + UNREAD_CONTEXT)));
+    const t = thread(peerId);
+    const unreadHeld = () => t.items.filter((x) => !isMine(x) && !x.isRead).length;
+    for (let i = 0; i < MAX_UNREAD_PAGES && unreadHeld() < unread && t.hasMoreBefore; i++) {
+      if (!(await loadOlder(peerId, MAX_PAGE))) break;
+    }
+  }
+
+  async function loadLatest(peerId: string, limit = PAGE_SIZE): Promise<void> {
     const t = thread(peerId);
     if (t.loading) return;
     t.loading = true;
     t.loadError = false;
     try {
-      const page = await deps.rest.history(peerId, { limit: PAGE_SIZE });
+      const page = await deps.rest.history(peerId, { limit });
       // Messages pushed before the thread was loaded and older than this page could sit across a gap of unseen
       // history: drop them; scrolling up loads them again in order.
       const oldest = page.items[0];
@@ -560,13 +586,13 @@ export const useChatStore = defineStore('chat', () => {
   }
 
   /** Scrolled to the top: the page before the oldest message shown. */
-  async function loadOlder(peerId: string): Promise<boolean> {
+  async function loadOlder(peerId: string, limit = PAGE_SIZE): Promise<boolean> {
     const t = thread(peerId);
     if (!t.loaded || !t.hasMoreBefore || t.loadingOlder || !t.items.length) return false;
     t.loadingOlder = true;
     t.loadError = false;
     try {
-      const page = await deps.rest.history(peerId, { limit: PAGE_SIZE, before: t.items[0]!.id });
+      const page = await deps.rest.history(peerId, { limit, before: t.items[0]!.id });
       for (const m of page.items) upsert(m);
       t.hasMoreBefore = page.hasMore;
       return page.items.length > 0;
@@ -669,12 +695,14 @@ export const useChatStore = defineStore('chat', () => {
       .filter((t) => t.loaded || windowOf(t.peerId))
       .map((t) => [t.peerId, t.loaded ? t.items[t.items.length - 1]?.id : undefined] as const);
     flushPending();
-    const [counts] = await Promise.all([refreshCounts(), ...cursors.map(([peer, after]) => catchUp(peer, after).catch(() => undefined))]);
+    const presenceRead = presence.rereading();
+    const [counts] = await Promise.all([refreshCounts().then((c) => (presenceRead(), c)), ...cursors.map(([peer, after]) => catchUp(peer, after).catch(() => undefined))]);
     for (const w of windows.value) if (isActive(w.peerId)) markRead(w.peerId);
     return counts;
   }
 
   function reset(): void {
+    presence.lost();
     clearTimeout(reconcileTimer);
     reconcileTimer = undefined;
     countsAt = Number.NEGATIVE_INFINITY;
@@ -707,6 +735,7 @@ export const useChatStore = defineStore('chat', () => {
     focusedPeer,
     nameOf,
     isOnline,
+    presenceOf,
     unreadOf,
     windowOf,
     isMine,
