@@ -7,8 +7,8 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { newBrowserUser, type BrowserUser, type UserOptions } from '../support/browser';
-import type { TestStack } from '../support/stack';
+import { launchChromium, newBrowserUser, type BrowserUser, type UserOptions } from '../support/browser';
+import { startTestStack, type TestStack, type TestStackOptions } from '../support/stack';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const WEB_DIR = path.join(REPO_ROOT, 'web');
@@ -152,6 +152,27 @@ export interface SignInOptions extends UserOptions {
 }
 
 /** A new browser context at the app, signed in as `userId` through the sign-in page, on the chats page, connected, settled. */
+/**
+ * The usual e2e file: one stack serving the built client (rebuilt first when stale) and one Chromium, started
+ * together; after each test the pages in `open` are checked for errors and closed; both stop at the end.
+ * `started` receives them (the file keeps its own variables).
+ */
+export function useBrowserStack(open: ParleyUser[], started: (stack: TestStack, browser: Browser) => void, options: TestStackOptions = {}): void {
+  let stack: TestStack | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    const webDist = process.env.PARLEY_E2E_WEB_DIST || undefined;
+    if (!webDist) rebuildWebIfStale();
+    [stack, browser] = await Promise.all([startTestStack({ buildWeb: true, webDist, ...options }), launchChromium()]);
+    started(stack, browser);
+  }, 240_000);
+  afterEach(() => closeUsers(open));
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+}
+
 /** After each test: every page opened must have logged no errors; all are closed whatever happens. */
 export async function closeUsers(open: ParleyUser[]): Promise<void> {
   const users = open.splice(0);

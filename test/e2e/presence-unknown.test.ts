@@ -3,10 +3,9 @@
  * "Online" nor "Offline" — and it is read again when the page reconnects. Same harness as chat.test.ts.
  */
 import type { Browser } from 'playwright-core';
-import { launchChromium } from '../support/browser';
 import { sendEvent, uid, WsClient } from '../support/clients';
-import { startTestStack, type TestStack } from '../support/stack';
-import { attrOf, eventually, rebuildWebIfStale, signIn, textsOf, type ParleyUser } from './parley';
+import type { TestStack } from '../support/stack';
+import { attrOf, eventually, type ParleyUser, signIn, textsOf, useBrowserStack } from './parley';
 
 jest.setTimeout(90_000);
 
@@ -15,25 +14,7 @@ describe('presence while we are not connected', () => {
   let browser: Browser;
   const open: ParleyUser[] = [];
 
-  beforeAll(async () => {
-    const webDist = process.env.PARLEY_E2E_WEB_DIST || undefined;
-    if (!webDist) rebuildWebIfStale();
-    [stack, browser] = await Promise.all([startTestStack({ buildWeb: true, webDist }), launchChromium()]);
-  }, 240_000);
-
-  afterEach(async () => {
-    const users = open.splice(0);
-    try {
-      for (const u of users) u.browserUser.assertNoErrors();
-    } finally {
-      await Promise.all(users.map((u) => u.close().catch(() => undefined)));
-    }
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.stop();
-  });
+  useBrowserStack(open, (s, b) => ([stack, browser] = [s, b]));
 
   /** What ann's page says about `peer`: in the friends list and in the chat window's header. */
   async function shown(user: ParleyUser, peer: string) {

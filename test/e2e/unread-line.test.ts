@@ -4,10 +4,9 @@
  * headless Chromium against the real local stack, elements found only by data-testid.
  */
 import type { Browser } from 'playwright-core';
-import { launchChromium } from '../support/browser';
 import { api, sendEvent, uid, WsClient } from '../support/clients';
-import { startTestStack, type TestStack } from '../support/stack';
-import { eventually, rebuildWebIfStale, signIn, type ParleyUser } from './parley';
+import type { TestStack } from '../support/stack';
+import { eventually, type ParleyUser, signIn, useBrowserStack } from './parley';
 
 jest.setTimeout(90_000);
 
@@ -16,29 +15,8 @@ describe('the "New messages" line', () => {
   let browser: Browser;
   const open: ParleyUser[] = [];
 
-  beforeAll(async () => {
-    const webDist = process.env.PARLEY_E2E_WEB_DIST || undefined;
-    if (!webDist) rebuildWebIfStale();
-    // 75 messages are sent in a row below: lift the per-user send limit (30 per 10 s by default).
-    [stack, browser] = await Promise.all([
-      startTestStack({ buildWeb: true, webDist, env: { RATE_LIMIT_SEND: '1000/10' } }),
-      launchChromium(),
-    ]);
-  }, 240_000);
-
-  afterEach(async () => {
-    const users = open.splice(0);
-    try {
-      for (const u of users) u.browserUser.assertNoErrors();
-    } finally {
-      await Promise.all(users.map((u) => u.close().catch(() => undefined)));
-    }
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.stop();
-  });
+  // 75 messages are sent in a row below: lift the per-user send limit (30 per 10 s by default).
+  useBrowserStack(open, (s, b) => ([stack, browser] = [s, b]), { env: { RATE_LIMIT_SEND: '1000/10' } });
 
   async function person(userId: string): Promise<ParleyUser> {
     const user = await signIn(browser, stack, userId);

@@ -3,10 +3,9 @@
  * and asking to delete a message doesn't squeeze its bubble. Same harness as chat.test.ts.
  */
 import type { Browser } from 'playwright-core';
-import { launchChromium } from '../support/browser';
 import { sendEvent, uid } from '../support/clients';
-import { startTestStack, type TestStack } from '../support/stack';
-import { eventually, rebuildWebIfStale, signIn, type ParleyUser } from './parley';
+import type { TestStack } from '../support/stack';
+import { eventually, type ParleyUser, signIn, useBrowserStack } from './parley';
 
 jest.setTimeout(90_000);
 
@@ -15,25 +14,7 @@ describe('chat window layout', () => {
   let browser: Browser;
   const open: ParleyUser[] = [];
 
-  beforeAll(async () => {
-    const webDist = process.env.PARLEY_E2E_WEB_DIST || undefined;
-    if (!webDist) rebuildWebIfStale();
-    [stack, browser] = await Promise.all([startTestStack({ buildWeb: true, webDist }), launchChromium()]);
-  }, 240_000);
-
-  afterEach(async () => {
-    const users = open.splice(0);
-    try {
-      for (const u of users) u.browserUser.assertNoErrors();
-    } finally {
-      await Promise.all(users.map((u) => u.close().catch(() => undefined)));
-    }
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.stop();
-  });
+  useBrowserStack(open, (s, b) => ([stack, browser] = [s, b]));
 
   test("a friend's long name: the composer's placeholder is shown whole, not cut off mid-word", async () => {
     const [a, b] = [uid('ann'), uid('max')];
