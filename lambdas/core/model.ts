@@ -61,6 +61,8 @@ export type ServerFrame =
   | { type: 'message'; message: Message }
   | { type: 'notification'; message: Message }
   | { type: 'presence'; userId: string; online: boolean }
+  | { type: 'friendship'; userId: string; status: 'created'; name: string }
+  | { type: 'friendship'; userId: string; status: 'removed' }
   | { type: 'read'; by: string; upTo: string }
   | { type: 'conversationRead'; peerId: string }
   | { type: 'typing'; from: string }

@@ -100,6 +100,11 @@ async function draftsFor(deps: Deps, type: EventDetailType, d: Details[EventDeta
       await deps.friends.befriend(a, b, given);
       const known = await deps.friends.names([a, b]);
       const nameOf = (u: string) => given.get(u) ?? known.get(u) ?? u;
+      // Contract v1.1: both users' connections hear of it at once (their friends lists follow live).
+      await Promise.all([a, b].map((me) => {
+        const other = me === a ? b : a;
+        return deliver(deps, [me], { type: 'friendship', userId: other, status: 'created', name: nameOf(other) });
+      }));
       return [a, b].map((me) => {
         const other = me === a ? b : a;
         return {
@@ -114,6 +119,11 @@ async function draftsFor(deps: Deps, type: EventDetailType, d: Details[EventDeta
       const [a, b] = (d as Details['FriendshipRemoved']).userIds;
       if (a === b) throw new InvalidEventError('FriendshipRemoved needs two different users');
       await deps.friends.unfriend(a, b);
+      // Contract v1.1: both sides' lists, open windows and buttons follow at once.
+      await Promise.all([
+        deliver(deps, [a], { type: 'friendship', userId: b, status: 'removed' }),
+        deliver(deps, [b], { type: 'friendship', userId: a, status: 'removed' }),
+      ]);
       return [];
     }
     case 'TaskNotification': {

@@ -94,6 +94,21 @@ describe('system notifications from events', () => {
     expect((await api(session.stack, a).get('/api/friends')).body.items.map((f: { userId: string }) => f.userId)).toEqual([b]);
   });
 
+  it('a friendship frame (contract v1.1) tells every connection of both users when a friendship is made and ended', async () => {
+    const [a, b] = [uid('a'), uid('b')];
+    const [ca1, ca2, cb] = [await connect(a), await connect(a), await connect(b)];
+
+    await sendEvent(session.stack, 'FriendshipCreated', { userIds: [a, b], names: { [a]: 'Ann', [b]: 'Ben' } });
+    for (const c of [ca1, ca2]) expect(await c.next('friendship')).toEqual({ type: 'friendship', userId: b, status: 'created', name: 'Ben' });
+    expect(await cb.next('friendship')).toEqual({ type: 'friendship', userId: a, status: 'created', name: 'Ann' });
+
+    await sendEvent(session.stack, 'FriendshipRemoved', { userIds: [a, b] });
+    for (const c of [ca1, ca2]) expect(await c.next('friendship', (f) => f.status === 'removed')).toEqual({ type: 'friendship', userId: b, status: 'removed' });
+    expect(await cb.next('friendship', (f) => f.status === 'removed')).toEqual({ type: 'friendship', userId: a, status: 'removed' });
+    await session.stack.drainEvents();
+    expect((await api(session.stack, a).get('/api/friends')).body.items).toEqual([]);
+  });
+
   it('a TaskNotification reaches every listed user once', async () => {
     const users = Array.from({ length: 40 }, () => uid('t'));
     const some = await Promise.all(users.slice(0, 3).map((u) => connect(u)));

@@ -698,3 +698,17 @@ test('friends named like Object.prototype members (__proto__, constructor, toStr
   expect(store.nameOf('hasOwnProperty')).toBe('hasOwnProperty'); // not a friend: its id, never a function's text
   expect(store.unreadOf('valueOf')).toBe(0);
 });
+
+test('a friendship frame (created or removed) re-reads the friends list at once', async () => {
+  const { store, rest } = setup();
+  rest.friendList = [friend('bob', true)];
+  await store.refreshFriends();
+  rest.friendList = [friend('bob', true), friend('dave')];
+  store.handleFrame({ type: 'friendship', userId: 'dave', status: 'created', name: 'Dave' });
+  await flush();
+  expect(store.friendList.map((f) => f.userId).sort()).toEqual(['bob', 'dave']);
+  rest.friendList = [friend('dave')];
+  store.handleFrame({ type: 'friendship', userId: 'bob', status: 'removed' });
+  await flush();
+  expect(store.friendList.map((f) => f.userId)).toEqual(['dave']);
+});

@@ -255,6 +255,10 @@ export const useChatStore = defineStore('chat', () => {
       case 'presence':
         onPresence(f.userId, f.online);
         break;
+      case 'friendship':
+        // A friendship was made or ended: the friends list (and presence) comes from the server again.
+        void refreshFriends().catch(() => undefined);
+        break;
       case 'read':
         onRead(f.by, f.upTo);
         break;
