@@ -1,42 +1,5 @@
 /**
- * Names the Lambda handlers read at run time: the environment variables (lambdas/shared/config.ts) and the event
- * detail types (lambdas/events/notify.ts). Kept apart from lib/wiring.ts (which re-exports them) so that a handler
- * bundle carries these few strings and not wiring's FUNCTIONS table: `fn(...)` calls with object spreads are not
- * provably pure, so esbuild keeps the whole table in any bundle that imports wiring (3.5 KB in every handler).
+ * The names the Lambda handlers read at run time live with the handlers (lambdas/shared/env.ts): nothing in lambdas/
+ * imports the CDK folder. Re-exported here for lib/ and the local stack, which read them too.
  */
-
-/**
- * Environment variables the functions read. Set by CDK in the cloud and by the local stack locally.
- */
-export const ENV = {
-  /** Physical name of the main table (wiring's MAIN_TABLE.envVar). */
-  tableName: 'TABLE_NAME',
-  /** Physical name of the connections table (wiring's CONNECTIONS_TABLE.envVar). */
-  connectionsTable: 'CONNECTIONS_TABLE',
-  /** https://{apiId}.execute-api.{region}.amazonaws.com/{stage} (cloud) or http://127.0.0.1:3000/_aws/ws (local). */
-  wsManagementEndpoint: 'WS_MANAGEMENT_ENDPOINT',
-  jwtIssuer: 'JWT_ISSUER',
-  jwtAudience: 'JWT_AUDIENCE',
-  jwksUri: 'JWKS_URI',
-  /** Comma-separated browser origins allowed on the WebSocket handshake. */
-  allowedOrigins: 'ALLOWED_ORIGINS',
-  /** Per-user limits: "<count>/<seconds>", e.g. "30/10". */
-  rateSendMessage: 'RATE_LIMIT_SEND',
-  rateTyping: 'RATE_LIMIT_TYPING',
-  rateMarkRead: 'RATE_LIMIT_MARK_READ',
-  /** Hours a connection row lives without a $disconnect (default 3; cloud caps connections at 2). */
-  connectionTtlHours: 'CONNECTION_TTL_HOURS',
-  /** Live connections one user may hold (default 10); the next handshake gets 429. */
-  maxConnectionsPerUser: 'MAX_CONNECTIONS_PER_USER',
-} as const;
-
-/** EventBridge detail types Parley consumes (one rule in wiring's EVENT_RULES matches them all). */
-export const EVENT_DETAIL_TYPES = [
-  'AchievementUnlocked',
-  'WorkPurchased',
-  'UserFollowed',
-  'FriendshipCreated',
-  'FriendshipRemoved',
-  'TaskNotification',
-] as const;
-export type EventDetailType = (typeof EVENT_DETAIL_TYPES)[number];
+export * from '../lambdas/shared/env';

@@ -3,7 +3,7 @@
  *
  * Read by the local gateway (`local/`) and by the CDK stack (`lib/`), so the two homes cannot drift apart.
  * Plain data only: no CDK or SDK imports here, so the local stack and tests can load it cheaply. The names handlers
- * read at run time (ENV, EVENT_DETAIL_TYPES) live in lib/env.ts and are re-exported here.
+ * read at run time (ENV, EVENT_DETAIL_TYPES) live with the handlers (lambdas/shared/env.ts) and are re-exported here.
  */
 import { ENV, EVENT_DETAIL_TYPES } from './env';
 

@@ -4,7 +4,7 @@
  * redelivered event finds its pairs claimed and stores — and pushes — nothing new. An event whose detail does not fit throws InvalidEventError: it is
  * retried a bounded number of times and then lands in the dead-letter queue with the reason.
  */
-import type { EventDetailType } from '../../lib/env';
+import type { EventDetailType } from '../shared/env';
 import { chunk, mapLimit } from './concurrency';
 import { deliver } from './delivery';
 import type { Deps } from './deps';

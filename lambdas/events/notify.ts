@@ -5,7 +5,7 @@
  */
 import type { EventBridgeEvent } from 'aws-lambda';
 import type * as v from 'valibot';
-import { EVENT_DETAIL_TYPES, type EventDetailType } from '../../lib/env';
+import { EVENT_DETAIL_TYPES, type EventDetailType } from '../shared/env';
 import { deps } from '../adapters/container';
 import { InvalidEventError, handleEvent, type Details, type NotifyResult } from '../core/notifications';
 import { logger } from '../shared/logger';

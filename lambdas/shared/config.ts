@@ -1,5 +1,5 @@
 /** Configuration from the environment: read once, fail fast on anything missing. */
-import { ENV } from '../../lib/env';
+import { ENV } from './env';
 
 export function requireEnv(name: string): string {
   const value = process.env[name];
