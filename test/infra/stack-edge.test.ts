@@ -7,25 +7,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ENV, FUNCTIONS, TABLES, type FunctionKey, type TableKey } from '../../lib/wiring';
-import { cfn, logicalIdOf, makeWebBuild, removeTemporaryDirs, resourcesOfType, synth, type Synthesized } from './support';
+import { cfn, EXTRA_ORIGIN, logicalIdOf, resourcesOfType, useDefaultDeployment, type Synthesized } from './support';
 
-const EXTRA_ORIGIN = 'https://app.example.com';
-let s: Synthesized;
+const deployment = useDefaultDeployment();
+const { fnId, fnProps, tableId, wsApiId, httpApiId, distributionId, queueId } = deployment;
 const fnKeys = Object.keys(FUNCTIONS) as FunctionKey[];
-
-afterAll(removeTemporaryDirs);
-
+let s: Synthesized;
 beforeAll(() => {
-  s = synth({ webBuildDir: makeWebBuild(), alarmEmail: 'ops@example.com', extraOrigins: EXTRA_ORIGIN });
+  s = deployment.s; // synthesized by useDefaultDeployment's own beforeAll, which runs first
 });
-
-const fnId = (key: FunctionKey) => logicalIdOf(s.stack.compute.functions[key]);
-const fnProps = (key: FunctionKey) => s.json.Resources[fnId(key)].Properties;
-const tableId = (key: TableKey) => logicalIdOf(s.stack.data.tables[key]);
-const wsApiId = () => logicalIdOf(s.stack.realtime.api);
-const httpApiId = () => logicalIdOf(s.stack.rest.api);
-const distributionId = () => logicalIdOf(s.stack.web.distribution);
-const queueId = () => logicalIdOf(s.stack.notifications.deadLetterQueue);
 
 describe('auth: Cognito user pool and the web client', () => {
   test('a user pool with a public app client doing the authorization-code flow (PKCE) for the CloudFront URL', () => {

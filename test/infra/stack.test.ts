@@ -23,36 +23,15 @@ import {
   type FunctionKey,
   type TableKey,
 } from '../../lib/wiring';
-import {
-  actionsOf,
-  cfn,
-  logicalIdOf,
-  makeWebBuild,
-  removeTemporaryDirs,
-  resourcesOfType,
-  statementsOfRole,
-  synth,
-  type Synthesized,
-} from './support';
+import { actionsOf, cfn, EXTRA_ORIGIN, logicalIdOf, resourcesOfType, statementsOfRole, useDefaultDeployment, type Synthesized } from './support';
 
-const EXTRA_ORIGIN = 'https://app.example.com';
-let s: Synthesized;
+const deployment = useDefaultDeployment();
+const { fnId, fnProps, roleId, tableId, wsApiId, httpApiId, distributionId, queueId } = deployment;
 const fnKeys = Object.keys(FUNCTIONS) as FunctionKey[];
-
-afterAll(removeTemporaryDirs);
-
+let s: Synthesized;
 beforeAll(() => {
-  s = synth({ webBuildDir: makeWebBuild(), alarmEmail: 'ops@example.com', extraOrigins: EXTRA_ORIGIN });
+  s = deployment.s; // synthesized by useDefaultDeployment's own beforeAll, which runs first
 });
-
-const fnId = (key: FunctionKey) => logicalIdOf(s.stack.compute.functions[key]);
-const fnProps = (key: FunctionKey) => s.json.Resources[fnId(key)].Properties;
-const roleId = (key: FunctionKey) => logicalIdOf(s.stack.compute.functions[key].role as never);
-const tableId = (key: TableKey) => logicalIdOf(s.stack.data.tables[key]);
-const wsApiId = () => logicalIdOf(s.stack.realtime.api);
-const httpApiId = () => logicalIdOf(s.stack.rest.api);
-const distributionId = () => logicalIdOf(s.stack.web.distribution);
-const queueId = () => logicalIdOf(s.stack.notifications.deadLetterQueue);
 
 describe('data: tables exactly as wiring declares them', () => {
   test.each(Object.keys(TABLES) as TableKey[])('%s table: keys, GSIs, TTL, on-demand billing, PITR as declared', (key) => {

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { ParleyStack } from '../../lib/parley-stack';
+import type { FunctionKey, TableKey } from '../../lib/wiring';
 
 export interface Synthesized {
   app: App;
@@ -80,3 +81,44 @@ export const actionsOf = (st: { Action: string | string[] }) => (Array.isArray(s
 
 /** A readable string of a CloudFormation expression (for "does it reference X" checks). */
 export const cfn = (v: unknown): string => JSON.stringify(v) ?? "";
+
+/** The extra browser origin of the default deployment (stack.test.ts, stack-edge.test.ts). */
+export const EXTRA_ORIGIN = 'https://app.example.com';
+
+/**
+ * The default deployment both stack test files read (Cognito, a web build, an alarm e-mail, one extra origin),
+ * synthesized once per file, and the logical ids they look things up by.
+ */
+export function useDefaultDeployment(): { readonly s: Synthesized } & ReturnType<typeof idsOf> {
+  let s: Synthesized | undefined;
+  beforeAll(() => {
+    s = synth({ webBuildDir: makeWebBuild(), alarmEmail: 'ops@example.com', extraOrigins: EXTRA_ORIGIN });
+  });
+  afterAll(removeTemporaryDirs);
+  const get = () => {
+    if (!s) throw new Error('the deployment is synthesized in beforeAll');
+    return s;
+  };
+  return Object.assign(
+    {
+      get s() {
+        return get();
+      },
+    },
+    idsOf(get),
+  );
+}
+
+function idsOf(get: () => Synthesized) {
+  const fnId = (key: FunctionKey) => logicalIdOf(get().stack.compute.functions[key]);
+  return {
+    fnId,
+    fnProps: (key: FunctionKey) => get().json.Resources[fnId(key)].Properties,
+    roleId: (key: FunctionKey) => logicalIdOf(get().stack.compute.functions[key].role as never),
+    tableId: (key: TableKey) => logicalIdOf(get().stack.data.tables[key]),
+    wsApiId: () => logicalIdOf(get().stack.realtime.api),
+    httpApiId: () => logicalIdOf(get().stack.rest.api),
+    distributionId: () => logicalIdOf(get().stack.web.distribution),
+    queueId: () => logicalIdOf(get().stack.notifications.deadLetterQueue),
+  };
+}
