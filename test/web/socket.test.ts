@@ -304,13 +304,18 @@ test('each scheduled reconnect is announced with its delay (for the countdown in
   c.close();
 });
 
+/** Connect and let the (fake) server accept: the open socket. */
+async function opened(c: SocketClient): Promise<FakeWebSocket> {
+  c.connect();
+  await flush();
+  FakeWebSocket.last.open();
+  return FakeWebSocket.last;
+}
+
 describe('SocketClient: a renewed token (contract v1.1: a connection lives no longer than its token)', () => {
   test('moves to a connection opened with the new token, make-before-break: no state change, sends go to the new one', async () => {
     const { c, states, opens } = client();
-    c.connect();
-    await flush();
-    const old = FakeWebSocket.last;
-    old.open();
+    const old = await opened(c);
 
     c.renewConnection(10_000);
     await flush();
@@ -331,10 +336,7 @@ describe('SocketClient: a renewed token (contract v1.1: a connection lives no lo
 
   test('the old connection still delivers what was on its way (an ack) during the handover, then is closed', async () => {
     const { c, frames } = client();
-    c.connect();
-    await flush();
-    const old = FakeWebSocket.last;
-    old.open();
+    const old = await opened(c);
     c.renewConnection(10_000);
     await flush();
     FakeWebSocket.last.open();
@@ -352,10 +354,7 @@ describe('SocketClient: a renewed token (contract v1.1: a connection lives no lo
 
   test('a new connection that fails to open leaves the old one in place', async () => {
     const { c } = client();
-    c.connect();
-    await flush();
-    const old = FakeWebSocket.last;
-    old.open();
+    const old = await opened(c);
     c.renewConnection();
     await flush();
     FakeWebSocket.last.drop(1006);
@@ -366,9 +365,7 @@ describe('SocketClient: a renewed token (contract v1.1: a connection lives no lo
 
   test("API Gateway's own error frame (no type) reaches the app as an INTERNAL error", async () => {
     const { c, frames } = client();
-    c.connect();
-    await flush();
-    FakeWebSocket.last.open();
+    await opened(c);
     FakeWebSocket.last.receive('{"message": "Internal server error", "connectionId":"abc=", "requestId":"r-1"}');
     FakeWebSocket.last.receive('{"unrelated":true}');
     expect(frames).toEqual([{ type: 'error', code: 'INTERNAL', message: 'Internal server error' }]);
