@@ -138,10 +138,10 @@ async function stopUnderTest(u: Under): Promise<void> {
 // ---------- storage bound ----------
 
 async function storageBound(pairs: [string, string][], seconds: number): Promise<{ messagesPerSecond: number; errors: number }> {
-  const { DynamoMessageStore } = await import('../lambdas/adapters/dynamo/message-store');
+  const { appendChat } = await import('../lambdas/adapters/dynamo/messages/append-chat');
   const { DynamoConnectionStore } = await import('../lambdas/adapters/dynamo/connection-store');
   const { ulidIds } = await import('../lambdas/adapters/ids');
-  const messages = new DynamoMessageStore(`${PREFIX}Main`);
+  const table = `${PREFIX}Main`;
   const connections = new DynamoConnectionStore(`${PREFIX}Connections`);
   const rate = { kind: 'send' as const, limit: 1000000, windowSeconds: 10 };
   let done = 0;
@@ -169,7 +169,7 @@ async function storageBound(pairs: [string, string][], seconds: number): Promise
           clientMessageId: `b${seq++}`,
         };
         try {
-          await messages.appendChat(m, rate);
+          await appendChat(table, m, rate);
           await Promise.all([connections.live(to), connections.live(from)]);
           done++;
         } catch {

@@ -1,31 +1,39 @@
 /**
  * Composition root: the real adapters, built once per container from the environment.
  *
- * Each adapter has its own memoised factory (marked pure, so a bundle keeps only the ones its handler calls):
- * routes that only read messages take `{ messages: messageReader() }`, system mark-read `{ messages:
- * messageUpdater() }`, the friend list `friendListDeps()` — their bundles carry no API Gateway Management API
- * client and no id generator. Conversation mark-read and delete (REST) change read state or delete and then push:
- * `updateDeps()` (so does the markRead frame), without the code that creates messages, the friend store or the id
- * generator. Handlers that create messages or need friends use `deps()`.
+ * Each handler has its own memoised factory (marked pure, so a bundle keeps only the one its handler calls) that
+ * hands its domain function exactly the ports it declares. Messages are stored by access pattern
+ * (lambdas/adapters/dynamo/messages/: history, system-list, conversations, counts, mark-read, delete, append-chat,
+ * append-system, typing), plain functions of the table name; a handler's `messages` port is an object literal of
+ * only the functions it calls, so its bundle carries only those access patterns. Handlers that never push get no
+ * pusher (no API Gateway Management API client); only sendMessage and the notification handler get the id
+ * generator, and only they carry the code that creates messages (`perf-bundle.test.ts` checks both).
  */
 import type { Deps } from '../core/deps';
 import { config, once } from '../shared/config';
 import { DynamoConnectionStore } from './dynamo/connection-store';
 import { DynamoFriendStore } from './dynamo/friend-store';
-import { DynamoMessageReader } from './dynamo/message-reader';
-import { DynamoMessageStore } from './dynamo/message-store';
-import { DynamoMessageUpdater } from './dynamo/message-updater';
+import { appendChat } from './dynamo/messages/append-chat';
+import { appendSystem } from './dynamo/messages/append-system';
+import { conversations } from './dynamo/messages/conversations';
+import { unreadByPeer, unreadCounts } from './dynamo/messages/counts';
+import { findById, softDelete } from './dynamo/messages/delete';
+import { history } from './dynamo/messages/history';
+import { markConversationRead, markSystemRead } from './dynamo/messages/mark-read';
+import { systemList } from './dynamo/messages/system-list';
+import { allowTyping } from './dynamo/messages/typing';
 import { DynamoRateLimiter } from './dynamo/rate-limiter';
 import { ulidIds } from './ids';
 import { pusher } from './management';
 
 export { pusher };
 
-export const messageStore = /* @__PURE__ */ once(() => new DynamoMessageStore(config.tableName()));
-/** The read side alone, for routes that only read messages. */
-export const messageReader = /* @__PURE__ */ once(() => new DynamoMessageReader(config.tableName()));
-/** Reads plus read state and soft delete, for routes that change existing messages but never create one. */
-export const messageUpdater = /* @__PURE__ */ once(() => new DynamoMessageUpdater(config.tableName()));
+/** A message access pattern as a port method: the main table's name (read once, here) bound as its first argument. */
+function onMain<A extends unknown[], R>(fn: (table: string, ...args: A) => R): (...args: A) => R {
+  const table = config.tableName();
+  return (...args) => fn(table, ...args);
+}
+
 const rateLimiter = /* @__PURE__ */ once(() => new DynamoRateLimiter(config.tableName()));
 const friendStore = /* @__PURE__ */ once(() => new DynamoFriendStore(config.tableName()));
 const connectionStore = /* @__PURE__ */ once(() => new DynamoConnectionStore(config.connectionsTable()));
@@ -42,32 +50,50 @@ const settings = /* @__PURE__ */ once(
 
 const clock: Deps['clock'] = { now: () => Date.now() };
 
+/** What telling users (pushing frames to their live connections) needs. */
+const delivery = () => ({ connections: connectionStore(), pusher: pusher(), settings: settings(), clock });
+
+// ---------- reads (REST) ----------
+
+export const historyDeps = /* @__PURE__ */ once(() => ({ messages: { history: onMain(history) } }));
+export const conversationsDeps = /* @__PURE__ */ once(() => ({ messages: { conversations: onMain(conversations) } }));
+export const unreadCountsDeps = /* @__PURE__ */ once(() => ({ messages: { unreadCounts: onMain(unreadCounts) } }));
+export const systemListDeps = /* @__PURE__ */ once(() => ({ messages: { systemList: onMain(systemList) } }));
+
 /** The friend list: friends, their presence and my unread counts per friend; no writes, no pusher. */
 export const friendListDeps = /* @__PURE__ */ once(() => ({
-  messages: messageReader(),
+  messages: { unreadByPeer: onMain(unreadByPeer) },
   friends: friendStore(),
   connections: connectionStore(),
   settings: settings(),
 }));
 
-/** Read state and delete, then the pushes that tell both sides (conversation mark-read, frame and REST; delete). */
-export const updateDeps = /* @__PURE__ */ once(() => ({
-  messages: messageUpdater(),
-  rate: rateLimiter(),
-  connections: connectionStore(),
-  pusher: pusher(),
-  settings: settings(),
-  clock,
-}));
+// ---------- read state and delete ----------
 
-export const deps = /* @__PURE__ */ once(
-  (): Deps => ({
-    messages: messageStore(),
-    friends: friendStore(),
-    connections: connectionStore(),
-    settings: settings(),
-    pusher: pusher(),
-    clock,
-    ids: ulidIds,
-  }),
-);
+export const systemMarkReadDeps = /* @__PURE__ */ once(() => ({ messages: { markSystemRead: onMain(markSystemRead) } }));
+
+/** Conversation mark-read (REST): read state, then the pushes that tell both sides. */
+export const markReadDeps = /* @__PURE__ */ once(() => ({ messages: { markConversationRead: onMain(markConversationRead) }, ...delivery() }));
+
+/** The markRead frame: as the REST route, counted against the per-user markRead limit first. */
+export const markReadFrameDeps = /* @__PURE__ */ once(() => ({ ...markReadDeps(), rate: rateLimiter() }));
+
+/** Delete by id, then the pushes that tell both sides. */
+export const deleteDeps = /* @__PURE__ */ once(() => ({ messages: { findById: onMain(findById), softDelete: onMain(softDelete) }, ...delivery() }));
+
+// ---------- frames that create or relay ----------
+
+export const sendDeps = /* @__PURE__ */ once(() => ({ messages: { appendChat: onMain(appendChat) }, ...delivery(), ids: ulidIds }));
+
+export const typingDeps = /* @__PURE__ */ once(() => ({ messages: { allowTyping: onMain(allowTyping) }, ...delivery() }));
+
+/** $connect / $disconnect: connections, profiles and friends for presence; no messages. */
+export const presenceDeps = /* @__PURE__ */ once(() => ({ friends: friendStore(), ...delivery() }));
+
+/** The notification handler: system messages of an event, and the friend graph. */
+export const notifyDeps = /* @__PURE__ */ once(() => ({
+  messages: { appendSystem: onMain(appendSystem) },
+  friends: friendStore(),
+  ...delivery(),
+  ids: ulidIds,
+}));

@@ -74,7 +74,7 @@ function sameMessage(original: Message, resend: Message): boolean {
  * Store, then acknowledge. The message is durable before anyone sees it; pushes to the recipient and to the
  * sender's other connections are best-effort on top. A repeat clientMessageId returns the original message.
  */
-export async function sendChat(deps: Deps, input: SendInput): Promise<{ message: Message; duplicate: boolean }> {
+export async function sendChat(deps: UpdateDeps<'appendChat'> & Pick<Deps, 'ids'>, input: SendInput): Promise<{ message: Message; duplicate: boolean }> {
   if (input.to === input.from) throw badRequest('you cannot send a message to yourself');
   const content = normaliseContent(input.content);
   const metadata = checkMetadata(input.metadata);
@@ -102,7 +102,7 @@ export async function sendChat(deps: Deps, input: SendInput): Promise<{ message:
   return { message: result.message, duplicate: result.status === 'duplicate' };
 }
 
-/** What changing existing messages and telling both sides needs: no id generator, no friend store. */
+/** A `messages` port of just these methods, and what telling both sides needs: no id generator, no friend store. */
 type UpdateDeps<K extends keyof MessageStore> = Pick<Deps, 'connections' | 'pusher' | 'settings' | 'clock'> & { messages: Pick<MessageStore, K> };
 
 /** Marks everything peer -> me read; syncs my tabs and sends the peer a read receipt. */
@@ -126,7 +126,7 @@ export async function markConversationRead(deps: UpdateDeps<'markConversationRea
   return { updated };
 }
 
-export async function typing(deps: Deps, from: string, to: string): Promise<void> {
+export async function typing(deps: UpdateDeps<'allowTyping'>, from: string, to: string): Promise<void> {
   if (from === to) throw badRequest('"to" must be another user');
   await deps.messages.allowTyping(from, to, deps.settings.typingRate);
   await deliver(deps, [to], { type: 'typing', from });

@@ -18,6 +18,9 @@ import type { Message, Metadata, SystemMessageType } from './model';
  */
 export const SYSTEM_CHUNK = 33;
 
+/** The notification path stores system messages only (appendSystem), and changes the friend graph. */
+type NotifyDeps = Omit<Deps, 'messages'> & { messages: Pick<Deps['messages'], 'appendSystem'> };
+
 export class InvalidEventError extends Error {
   constructor(reason: string) {
     super(reason);
@@ -61,7 +64,7 @@ interface Draft {
 }
 
 export async function handleEvent<K extends EventDetailType>(
-  deps: Deps,
+  deps: NotifyDeps,
   event: IncomingEvent & { detailType: K },
   detail: Details[K],
 ): Promise<NotifyResult> {
@@ -69,7 +72,7 @@ export async function handleEvent<K extends EventDetailType>(
   return storeAndPush(deps, event, drafts);
 }
 
-async function draftsFor(deps: Deps, type: EventDetailType, d: Details[EventDetailType]): Promise<Draft[]> {
+async function draftsFor(deps: NotifyDeps, type: EventDetailType, d: Details[EventDetailType]): Promise<Draft[]> {
   switch (type) {
     case 'AchievementUnlocked': {
       const { userId, achievement } = d as Details['AchievementUnlocked'];
@@ -138,7 +141,7 @@ async function draftsFor(deps: Deps, type: EventDetailType, d: Details[EventDeta
   }
 }
 
-async function storeAndPush(deps: Deps, event: IncomingEvent, drafts: Draft[]): Promise<NotifyResult> {
+async function storeAndPush(deps: NotifyDeps, event: IncomingEvent, drafts: Draft[]): Promise<NotifyResult> {
   if (drafts.length === 0) return { stored: 0, delivered: 0 };
   // Ids come from the clock (EventBridge times have whole seconds, too coarse to order by); exactly-once comes
   // from the (event, recipient) claims, not from the id.

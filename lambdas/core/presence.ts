@@ -7,6 +7,9 @@ import { CONNECT_GRACE_MS, deliver } from './delivery';
 import type { Deps } from './deps';
 import type { Connection } from './model';
 
+/** Presence needs no messages and no id generator. */
+type PresenceDeps = Omit<Deps, 'messages' | 'ids'>;
+
 const olderThan = (a: Connection, b: Connection) =>
   a.connectedAt < b.connectedAt || (a.connectedAt === b.connectedAt && a.connectionId < b.connectionId);
 
@@ -22,7 +25,7 @@ export class TooManyConnectionsError extends Error {
  * Store the connection. Its row lives no longer than the token it was opened with (`tokenExpiresAt`): reads skip
  * expired rows, so no push goes to a connection whose token has expired (contract v1.1).
  */
-export async function connect(deps: Deps, userId: string, name: string, connectionId: string, tokenExpiresAt?: number): Promise<void> {
+export async function connect(deps: PresenceDeps, userId: string, name: string, connectionId: string, tokenExpiresAt?: number): Promise<void> {
   const mine: Connection = { userId, connectionId, connectedAt: deps.clock.now() };
   const ttlSeconds = deps.settings.connectionTtlSeconds;
   const lifetime = tokenExpiresAt === undefined ? ttlSeconds : Math.max(0, Math.min(ttlSeconds, Math.floor((tokenExpiresAt - mine.connectedAt) / 1000)));
@@ -43,7 +46,7 @@ export async function connect(deps: Deps, userId: string, name: string, connecti
  * not lock a user out until their TTL. Only rows past the connect grace are asked about (a younger one may still be
  * inside its own $connect, where the gateway answers 410 too); only this rare path pays for the GetConnection calls.
  */
-async function stillOver(deps: Deps, older: Connection[]): Promise<boolean> {
+async function stillOver(deps: PresenceDeps, older: Connection[]): Promise<boolean> {
   const settled = (c: Connection) => deps.clock.now() - c.connectedAt >= CONNECT_GRACE_MS;
   const gone = await mapLimit(older.filter(settled), deps.settings.fanOutConcurrency, async (c) => ((await deps.pusher.exists(c.connectionId)) ? undefined : c));
   const stale = gone.filter((c): c is Connection => c !== undefined);
@@ -51,13 +54,13 @@ async function stillOver(deps: Deps, older: Connection[]): Promise<boolean> {
   return older.length - stale.length >= deps.settings.maxConnectionsPerUser;
 }
 
-export async function disconnect(deps: Deps, userId: string, connectionId: string): Promise<void> {
+export async function disconnect(deps: PresenceDeps, userId: string, connectionId: string): Promise<void> {
   await deps.connections.remove(userId, connectionId);
   const live = await deps.connections.live(userId);
   if (live.length === 0) await announce(deps, userId, false);
 }
 
-async function announce(deps: Deps, userId: string, online: boolean): Promise<void> {
+async function announce(deps: PresenceDeps, userId: string, online: boolean): Promise<void> {
   const friends = await deps.friends.ids(userId);
   if (friends.length > 0) await deliver(deps, friends, { type: 'presence', userId, online });
 }

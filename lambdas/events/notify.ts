@@ -6,7 +6,7 @@
 import type { EventBridgeEvent } from 'aws-lambda';
 import type * as v from 'valibot';
 import { EVENT_DETAIL_TYPES, type EventDetailType } from '../shared/env';
-import { deps } from '../adapters/container';
+import { notifyDeps } from '../adapters/container';
 import { InvalidEventError, handleEvent, type Details, type NotifyResult } from '../core/notifications';
 import { logger } from '../shared/logger';
 import { eventDetailSchemas } from '../shared/event-schemas';
@@ -28,7 +28,7 @@ export const handler = async (event: EventBridgeEvent<string, unknown>): Promise
     throw new InvalidEventError(reason);
   }
   const result = await handleEvent(
-    deps(),
+    notifyDeps(),
     { id: event.id, detailType, time: event.time, detail: parsed.data },
     parsed.data as Details[typeof detailType],
   );

@@ -1,11 +1,11 @@
 /** DELETE /api/messages/{id} (a message id) -> 204. Chat: only its sender. System: only its recipient. Else 404. */
-import { updateDeps } from '../adapters/container';
+import { deleteDeps } from '../adapters/container';
 import { deleteMessage } from '../core/chat';
 import { httpHandler, noContent } from '../shared/http';
 import { messageIdSchema, parse } from '../shared/schemas';
 
 export const handler = httpHandler(async ({ user, params }) => {
   const id = parse(messageIdSchema, params.id);
-  await deleteMessage(updateDeps(), user.userId, id);
+  await deleteMessage(deleteDeps(), user.userId, id);
   return noContent();
 });

@@ -1,5 +1,5 @@
 /** GET /api/messages/{id}?limit=&before=&after= ({id}: the peer's user id) — my chat history with that user, oldest → newest. */
-import { messageReader } from '../adapters/container';
+import { historyDeps } from '../adapters/container';
 import { history, pageLimit } from '../core/chat';
 import { httpHandler, ok } from '../shared/http';
 import { historyQuery } from '../shared/rest-schemas';
@@ -8,5 +8,5 @@ import { parse, userIdSchema } from '../shared/schemas';
 export const handler = httpHandler(async ({ user, params, query }) => {
   const peer = parse(userIdSchema, params.id);
   const q = parse(historyQuery, query);
-  return ok(await history({ messages: messageReader() }, user.userId, peer, { limit: pageLimit(q.limit), before: q.before, after: q.after }));
+  return ok(await history(historyDeps(), user.userId, peer, { limit: pageLimit(q.limit), before: q.before, after: q.after }));
 });

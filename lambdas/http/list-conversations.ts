@@ -1,5 +1,5 @@
 /** GET /api/messages/conversations/list?limit=&before= — most recent first; `before` is a lastMessage id. */
-import { messageReader } from '../adapters/container';
+import { conversationsDeps } from '../adapters/container';
 import { conversations, pageLimit } from '../core/chat';
 import { httpHandler, ok } from '../shared/http';
 import { pageQuery } from '../shared/rest-schemas';
@@ -7,5 +7,5 @@ import { parse } from '../shared/schemas';
 
 export const handler = httpHandler(async ({ user, query }) => {
   const q = parse(pageQuery, query);
-  return ok(await conversations({ messages: messageReader() }, user.userId, { limit: pageLimit(q.limit), before: q.before }));
+  return ok(await conversations(conversationsDeps(), user.userId, { limit: pageLimit(q.limit), before: q.before }));
 });

@@ -1,5 +1,5 @@
 /** GET /api/messages/system/list?limit=&before=&unreadOnly=true — newest first. */
-import { messageReader } from '../adapters/container';
+import { systemListDeps } from '../adapters/container';
 import { pageLimit, systemList } from '../core/chat';
 import { httpHandler, ok } from '../shared/http';
 import { systemListQuery } from '../shared/rest-schemas';
@@ -7,5 +7,5 @@ import { parse } from '../shared/schemas';
 
 export const handler = httpHandler(async ({ user, query }) => {
   const q = parse(systemListQuery, query);
-  return ok(await systemList({ messages: messageReader() }, user.userId, { limit: pageLimit(q.limit), before: q.before, unreadOnly: q.unreadOnly === 'true' }));
+  return ok(await systemList(systemListDeps(), user.userId, { limit: pageLimit(q.limit), before: q.before, unreadOnly: q.unreadOnly === 'true' }));
 });

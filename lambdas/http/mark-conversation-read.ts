@@ -1,10 +1,10 @@
 /** POST /api/messages/{id}/read ({id}: the peer's user id) -> {"updated":n}; same effect as the markRead frame. */
-import { updateDeps } from '../adapters/container';
+import { markReadDeps } from '../adapters/container';
 import { markConversationRead } from '../core/chat';
 import { httpHandler, ok } from '../shared/http';
 import { parse, userIdSchema } from '../shared/schemas';
 
 export const handler = httpHandler(async ({ user, params }) => {
   const peer = parse(userIdSchema, params.id);
-  return ok(await markConversationRead(updateDeps(), user.userId, peer));
+  return ok(await markConversationRead(markReadDeps(), user.userId, peer));
 });

@@ -1,5 +1,5 @@
 /** POST /api/messages/system/mark-read {"messageIds":[…≤100]} | {"all":true} -> {"updated":n} */
-import { messageUpdater } from '../adapters/container';
+import { systemMarkReadDeps } from '../adapters/container';
 import { markSystemRead } from '../core/chat';
 import { httpHandler, jsonBody, ok } from '../shared/http';
 import { markSystemReadBody } from '../shared/rest-schemas';
@@ -7,5 +7,5 @@ import { parse, parseJson } from '../shared/schemas';
 
 export const handler = httpHandler(async ({ user, event }) => {
   const body = parse(markSystemReadBody, parseJson(jsonBody(event)));
-  return ok(await markSystemRead({ messages: messageUpdater() }, user.userId, 'all' in body ? 'all' : body.messageIds));
+  return ok(await markSystemRead(systemMarkReadDeps(), user.userId, 'all' in body ? 'all' : body.messageIds));
 });

@@ -1,6 +1,6 @@
 /** $connect: the authorizer already verified the token; store the connection (within the per-user cap) and announce presence. */
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
-import { deps } from '../adapters/container';
+import { presenceDeps } from '../adapters/container';
 import { connect, TooManyConnectionsError } from '../core/presence';
 import { logger } from '../shared/logger';
 import { callerOf, type WsEvent } from '../shared/ws';
@@ -8,7 +8,7 @@ import { callerOf, type WsEvent } from '../shared/ws';
 export const handler = async (event: WsEvent): Promise<APIGatewayProxyResultV2> => {
   try {
     const caller = callerOf(event);
-    await connect(deps(), caller.userId, caller.name, caller.connectionId, caller.tokenExpiresAt);
+    await connect(presenceDeps(), caller.userId, caller.name, caller.connectionId, caller.tokenExpiresAt);
     return { statusCode: 200 };
   } catch (err) {
     // Over the per-user cap: API Gateway refuses the handshake with this status (contract: 429).

@@ -1,5 +1,5 @@
 /** markRead (rate-limited per user): everything from peerId to me becomes read; my tabs get conversationRead, the peer a read receipt. */
-import { pusher, updateDeps } from '../adapters/container';
+import { markReadFrameDeps, pusher } from '../adapters/container';
 import { markConversationReadFrame } from '../core/chat';
 import { markReadFrame } from '../shared/frame-schemas';
 import { parse } from '../shared/schemas';
@@ -7,6 +7,6 @@ import { frameHandler } from '../shared/ws';
 
 export const handler = frameHandler(async (caller, raw) => {
   const frame = parse(markReadFrame, raw);
-  await markConversationReadFrame(updateDeps(), caller.userId, frame.peerId);
+  await markConversationReadFrame(markReadFrameDeps(), caller.userId, frame.peerId);
   return undefined;
 }, pusher);

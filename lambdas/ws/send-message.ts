@@ -1,5 +1,5 @@
 /** sendMessage: store durably, then ack the sender with the stored message (the original one on a resend). */
-import { deps, pusher } from '../adapters/container';
+import { pusher, sendDeps } from '../adapters/container';
 import { sendChat } from '../core/chat';
 import { sendMessageFrame } from '../shared/frame-schemas';
 import { parse } from '../shared/schemas';
@@ -7,7 +7,7 @@ import { frameHandler } from '../shared/ws';
 
 export const handler = frameHandler(async (caller, raw) => {
   const frame = parse(sendMessageFrame, raw);
-  const { message } = await sendChat(deps(), {
+  const { message } = await sendChat(sendDeps(), {
     from: caller.userId,
     connectionId: caller.connectionId,
     to: frame.to,

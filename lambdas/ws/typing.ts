@@ -1,5 +1,5 @@
 /** typing: relayed to the friend's connections, never stored. */
-import { deps, pusher } from '../adapters/container';
+import { pusher, typingDeps } from '../adapters/container';
 import { typing } from '../core/chat';
 import { typingFrame } from '../shared/frame-schemas';
 import { parse } from '../shared/schemas';
@@ -7,6 +7,6 @@ import { frameHandler } from '../shared/ws';
 
 export const handler = frameHandler(async (caller, raw) => {
   const frame = parse(typingFrame, raw);
-  await typing(deps(), caller.userId, frame.to);
+  await typing(typingDeps(), caller.userId, frame.to);
   return undefined;
 }, pusher);

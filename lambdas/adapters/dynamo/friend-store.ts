@@ -67,13 +67,20 @@ export class DynamoFriendStore implements FriendStore {
         ExpressionAttributeValues: { ':n': names.get(u) },
       },
     });
-    const result = await transact([row(a, b), row(b, a), ...[a, b].filter((u) => names.has(u)).map(profile)]);
+    const result = await transact([
+      { name: 'friendship', item: row(a, b) },
+      { name: 'friendship', item: row(b, a) },
+      ...[a, b].filter((u) => names.has(u)).map((u) => ({ name: 'profile', item: profile(u) })),
+    ]);
     if (!result.ok) throw new Error('friendship write was refused');
   }
 
   async unfriend(a: string, b: string): Promise<void> {
     const del = (owner: string, friend: string) => ({ Delete: { TableName: this.table, Key: { pk: userPk(owner), sk: friendSk(friend) } } });
-    const result = await transact([del(a, b), del(b, a)]);
+    const result = await transact([
+      { name: 'friendship', item: del(a, b) },
+      { name: 'friendship', item: del(b, a) },
+    ]);
     if (!result.ok) throw new Error('friendship removal was refused');
   }
 

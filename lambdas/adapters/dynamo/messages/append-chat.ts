@@ -1,0 +1,103 @@
+/**
+ * Append a chat message: in ONE transaction the friendship check, the sender's rate window, the clientMessageId
+ * claim, the message (unread), both conversation rows and the recipient's unread counter. Failures are read by item
+ * name: a claimed clientMessageId yields the original message, 'friendship' NOT_FRIENDS, 'rate' the other rate
+ * branch or RATE_LIMITED, a conversation row that a newer message reached keeps its last message.
+ */
+import type { Message } from '../../../core/model';
+import type { AppendChatResult, RateRule } from '../../../core/ports';
+import { AppError, notFriends, rateLimited } from '../../../shared/errors';
+import { cmidPk, convPk, convSk, msgSk, userPk, type Key } from '../keys';
+import { firstBranch, nextBranch, rateUpdate, remember } from '../rate';
+import { transact, type Named, type TxItem } from '../transact';
+import { counter, friendCheck, messageItem, nowSeconds, publicMessage, toMessage, type Item } from './items';
+import { getItem } from './query';
+
+/** Idempotency rows for clientMessageId live this long (a client retry comes within minutes). */
+const CMID_TTL_SECONDS = 7 * 24 * 3600;
+
+type ChatItem = 'friendship' | 'rate' | 'clientMessageId' | 'message' | 'senderConversation' | 'recipientConversation' | 'recipientCounter';
+
+/** Conversation row of `owner` with `peer`: last message (only if newer than the one it has) and unread delta. */
+function conversationUpdate(table: string, owner: string, peer: string, m: Message, unreadDelta: number, withLast: boolean): TxItem {
+  const values: Item = { ':d': unreadDelta, ':peer': peer };
+  let set = 'peerId = :peer';
+  let condition: string | undefined;
+  if (withLast) {
+    set += ', lastMessage = :last, updatedAt = :at, gsi2pk = :gpk, gsi2sk = :id';
+    Object.assign(values, { ':last': JSON.stringify(publicMessage(m)), ':at': m.createdAt, ':gpk': userPk(owner), ':id': m.id });
+    condition = 'attribute_not_exists(gsi2sk) OR gsi2sk < :id';
+  }
+  return {
+    Update: {
+      TableName: table,
+      Key: { pk: userPk(owner), sk: convSk(peer) },
+      UpdateExpression: `SET ${set} ADD unread :d`,
+      ...(condition ? { ConditionExpression: condition } : {}),
+      ExpressionAttributeValues: values,
+    },
+  };
+}
+
+export async function appendChat(table: string, m: Message, rate: RateRule): Promise<AppendChatResult> {
+  const from = m.fromUserId as string;
+  const to = m.toUserId;
+  const cmidKey = { pk: cmidPk(from), sk: m.clientMessageId as string };
+  const now = Date.now();
+  let branch = firstBranch(from, rate, now);
+  const build = (withLast: { sender: boolean; recipient: boolean }): Array<Named<ChatItem>> => [
+    { name: 'friendship', item: friendCheck(table, from, to) },
+    { name: 'rate', item: rateUpdate(table, from, rate, branch, now) },
+    {
+      name: 'clientMessageId',
+      item: {
+        Put: {
+          TableName: table,
+          Item: { ...cmidKey, message: JSON.stringify(m), expiresAt: nowSeconds() + CMID_TTL_SECONDS },
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      },
+    },
+    { name: 'message', item: { Put: { TableName: table, Item: messageItem(m, convPk(from, to)), ConditionExpression: 'attribute_not_exists(pk)' } } },
+    { name: 'senderConversation', item: conversationUpdate(table, from, to, m, 0, withLast.sender) },
+    { name: 'recipientConversation', item: conversationUpdate(table, to, from, m, 1, withLast.recipient) },
+    { name: 'recipientCounter', item: counter(table, to, 'chat', 1) },
+  ];
+  let withLast = { sender: true, recipient: true };
+  for (let attempt = 0; attempt < 4; attempt++) {
+    const result = await transact(build(withLast));
+    if (result.ok) {
+      remember(from, rate, now, branch);
+      return { status: 'stored', message: m };
+    }
+    const { failed } = result;
+    const cmid = failed.get('clientMessageId');
+    if (cmid) return duplicate(table, cmidKey, cmid.item);
+    const rateRow = failed.get('rate');
+    const next = rateRow ? nextBranch(branch, rateRow.item, rate, now) : branch;
+    if (failed.has('friendship') || next === 'limited') {
+      // A resend of an already stored message still gets its ack, even when the sender is now limited.
+      const earlier = await getItem(table, cmidKey, true);
+      if (earlier) return duplicate(table, cmidKey, earlier);
+      throw failed.has('friendship') ? notFriends() : rateLimited();
+    }
+    // The rate row was in the other state than guessed: the same message again with the other branch.
+    branch = next;
+    // A newer message reached a conversation row first: keep its lastMessage, still count this one.
+    withLast = {
+      sender: withLast.sender && !failed.has('senderConversation'),
+      recipient: withLast.recipient && !failed.has('recipientConversation'),
+    };
+  }
+  throw new AppError('INTERNAL', 'could not store the message; please retry');
+}
+
+async function duplicate(table: string, key: Key, item?: Item): Promise<AppendChatResult> {
+  const row = item ?? (await getItem(table, key, true));
+  if (!row || typeof row.message !== 'string') throw new AppError('INTERNAL', 'could not read the original message; please retry');
+  const original = JSON.parse(row.message) as Message;
+  // Report its current read state.
+  const current = await getItem(table, { pk: convPk(original.fromUserId as string, original.toUserId), sk: msgSk(original.id) }, true);
+  return { status: 'duplicate', message: current ? publicMessage(toMessage(current)) : original };
+}

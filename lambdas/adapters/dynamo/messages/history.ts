@@ -1,0 +1,31 @@
+/** A conversation's messages, a page at a time (newest first, or oldest first after a cursor); soft-deleted skipped. */
+import type { Message, Page } from '../../../core/model';
+import { convPk, msgSk } from '../keys';
+import { publicMessage, toMessage, type Item } from './items';
+import { queryLive } from './query';
+
+export async function history(table: string, me: string, peer: string, q: { limit: number; before?: string; after?: string }): Promise<Page<Message>> {
+  const pk = convPk(me, peer);
+  const values: Item = { ':pk': pk };
+  let condition = 'pk = :pk';
+  if (q.after) {
+    condition += ' AND sk > :c';
+    values[':c'] = msgSk(q.after);
+  } else if (q.before) {
+    condition += ' AND sk < :c';
+    values[':c'] = msgSk(q.before);
+  } else {
+    condition += ' AND begins_with(sk, :p)';
+    values[':p'] = 'MSG#';
+  }
+  const ascending = Boolean(q.after);
+  const items = await queryLive(
+    table,
+    { KeyConditionExpression: condition, ExpressionAttributeValues: values, ScanIndexForward: ascending },
+    q.limit + 1,
+  );
+  const hasMore = items.length > q.limit;
+  const page = items.slice(0, q.limit).map((i) => publicMessage(toMessage(i)));
+  if (!ascending) page.reverse();
+  return { items: page, hasMore };
+}

@@ -1,0 +1,116 @@
+/**
+ * Messages on the main table, in one place: the item <-> Message mappers and the transaction items that several
+ * access patterns share (counters, read state, the friendship check). The key builders they use are in ../keys.ts
+ * (shared with the friend graph and the rate windows). Each access pattern is its own module beside this one
+ * (history, system-list, conversations, counts, mark-read, delete, append-chat, append-system, typing), a set of
+ * plain functions taking the table name; lambdas/adapters/container.ts composes from them exactly the port methods
+ * a handler needs, so a handler's bundle carries only the access patterns it uses.
+ *
+ * Every write that changes what a user would count changes the matching counters in the same transaction, so
+ * counters always equal what they count (docs/DATA.md).
+ */
+import type { Message, MessageType } from '../../../core/model';
+import type { StoredMessage } from '../../../core/ports';
+import { COUNTS_SK, convSk, friendSk, msgSk, unreadPk, userPk } from '../keys';
+import type { TxItem } from '../transact';
+
+export type Item = Record<string, unknown>;
+
+export function toMessage(item: Item): StoredMessage {
+  return {
+    id: item.id as string,
+    fromUserId: (item.fromUserId as string | null | undefined) ?? null,
+    toUserId: item.toUserId as string,
+    messageType: item.messageType as MessageType,
+    content: item.content as string,
+    metadata: typeof item.metadata === 'string' ? (JSON.parse(item.metadata) as Record<string, unknown>) : null,
+    isRead: item.gsi1pk === undefined,
+    createdAt: item.createdAt as string,
+    clientMessageId: (item.clientMessageId as string | null | undefined) ?? null,
+    deletedAt: (item.deletedAt as string | undefined) ?? null,
+  };
+}
+
+/** The public shape (drops storage-only fields). */
+export function publicMessage(m: StoredMessage | Message): Message {
+  return {
+    id: m.id,
+    fromUserId: m.fromUserId,
+    toUserId: m.toUserId,
+    messageType: m.messageType,
+    content: m.content,
+    metadata: m.metadata,
+    isRead: m.isRead,
+    createdAt: m.createdAt,
+    clientMessageId: m.clientMessageId,
+  };
+}
+
+/** The stored item of a message under `pk` (its conversation or its recipient's system list); unread keys while unread. */
+export function messageItem(m: Message, pk: string): Item {
+  return {
+    pk,
+    sk: msgSk(m.id),
+    id: m.id,
+    fromUserId: m.fromUserId,
+    toUserId: m.toUserId,
+    messageType: m.messageType,
+    content: m.content,
+    metadata: m.metadata === null ? null : JSON.stringify(m.metadata),
+    createdAt: m.createdAt,
+    clientMessageId: m.clientMessageId,
+    ...(m.isRead ? {} : { gsi1pk: unreadPk(m.toUserId, m.fromUserId), gsi1sk: m.id }),
+  };
+}
+
+export const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+// ---------- transaction items shared by several access patterns ----------
+
+/** A user's unread counter (`chat` or `system`) moved by `delta`. */
+export function counter(table: string, userId: string, field: 'chat' | 'system', delta: number): TxItem {
+  return {
+    Update: {
+      TableName: table,
+      Key: { pk: userPk(userId), sk: COUNTS_SK },
+      UpdateExpression: 'ADD #f :d',
+      ExpressionAttributeNames: { '#f': field },
+      ExpressionAttributeValues: { ':d': delta },
+    },
+  };
+}
+
+/** The unread counter of `owner`'s conversation row with `peer` moved by `delta`. */
+export function conversationUnread(table: string, owner: string, peer: string, delta: number): TxItem {
+  return {
+    Update: {
+      TableName: table,
+      Key: { pk: userPk(owner), sk: convSk(peer) },
+      UpdateExpression: 'ADD unread :d',
+      ExpressionAttributeValues: { ':d': delta },
+    },
+  };
+}
+
+/** A message (by its key) read: its unread keys removed — only if it is unread and not deleted. */
+export function markItemRead(table: string, i: Item): TxItem {
+  return {
+    Update: {
+      TableName: table,
+      Key: { pk: i.pk, sk: i.sk },
+      UpdateExpression: 'REMOVE gsi1pk, gsi1sk',
+      ConditionExpression: 'attribute_exists(gsi1pk) AND attribute_not_exists(deletedAt)',
+    },
+  };
+}
+
+/** Condition: `from` has `to` as a friend. */
+export function friendCheck(table: string, from: string, to: string): TxItem {
+  return {
+    ConditionCheck: {
+      TableName: table,
+      Key: { pk: userPk(from), sk: friendSk(to) },
+      ConditionExpression: 'attribute_exists(pk)',
+    },
+  };
+}
