@@ -28,19 +28,33 @@ it('every handler bundle is within its SDK floor + 60 KB', () => {
   expect(over).toEqual([]);
 });
 
-it('routes that never create a message carry neither the code that creates them nor an id generator', () => {
-  // The REST routes and the markRead frame only read, mark read or delete (lambdas/adapters/dynamo/message-updater.ts).
-  const routes = reports.filter((r) => r.entry.startsWith('lambdas/http/') || r.key === 'wsMarkRead');
-  expect(routes.map((r) => r.key)).toEqual(expect.arrayContaining(['httpMarkConversationRead', 'httpDeleteMessage', 'httpSystemMarkRead', 'wsMarkRead']));
-  // Method names survive minification: appendChat / appendSystem are the message-creating half of the store.
-  const carrying = routes
-    .filter((r) => r.bundle.byPackage.some(([p]) => p === 'ulid') || /\bappend(Chat|System)\(/.test(fs.readFileSync(r.outfile, 'utf8')))
+it('handlers that never create a message carry neither the code that creates them nor an id generator', () => {
+  // Only sendMessage (append chat) and the notification handler (append system) create messages; every other handler
+  // gets from lambdas/adapters/container.ts a `messages` port without those access patterns
+  // (lambdas/adapters/dynamo/messages/append-chat.ts, append-system.ts).
+  const creators = ['wsSendMessage', 'eventsNotify'];
+  const others = reports.filter((r) => !creators.includes(r.key));
+  expect(others.map((r) => r.key)).toEqual(
+    expect.arrayContaining(['httpMarkConversationRead', 'httpDeleteMessage', 'httpSystemMarkRead', 'wsMarkRead', 'wsTyping', 'wsConnect', 'wsDisconnect']),
+  );
+  // Port method names survive minification (`appendChat:` in the container, `.appendChat(` in the domain), and so do
+  // the key prefixes only message creation writes: the clientMessageId claim (CMID#) and the event claim (EVT#).
+  const creating = /\bappend(Chat|System)\b|CMID#|EVT#/;
+  const carrying = others
+    .filter((r) => r.bundle.byPackage.some(([p]) => p === 'ulid') || creating.test(fs.readFileSync(r.outfile, 'utf8')))
     .map((r) => r.key);
   expect(carrying).toEqual([]);
-  // ...while the handler that sends does carry them (so the check above can see them).
+  // ...while the handlers that create do carry them (so the check above can see them).
   const send = reports.find((r) => r.key === 'wsSendMessage');
   expect(send?.bundle.byPackage.some(([p]) => p === 'ulid')).toBe(true);
-  expect(fs.readFileSync(send?.outfile ?? '', 'utf8')).toMatch(/\bappendChat\(/);
+  const sendCode = fs.readFileSync(send?.outfile ?? '', 'utf8');
+  expect(sendCode).toMatch(/\bappendChat\(/);
+  expect(sendCode).toContain('CMID#');
+  const notify = reports.find((r) => r.key === 'eventsNotify');
+  expect(notify?.bundle.byPackage.some(([p]) => p === 'ulid')).toBe(true);
+  const notifyCode = fs.readFileSync(notify?.outfile ?? '', 'utf8');
+  expect(notifyCode).toMatch(/\bappendSystem\(/);
+  expect(notifyCode).toContain('EVT#');
 });
 
 it('handlers that never push carry no API Gateway Management API client', () => {

@@ -1,6 +1,6 @@
 import { ApiGatewayManagementApiClient, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { ProvisionedThroughputExceededException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../lambdas/ws/send-message';
@@ -20,14 +20,29 @@ function connections(map: Record<string, string[]>) {
   });
 }
 
-function cancelled(codes: Array<string | { code: string; item: Record<string, unknown> }>) {
-  return new TransactionCanceledException({
-    message: 'Transaction cancelled',
-    $metadata: {},
-    CancellationReasons: codes.map((c) =>
-      typeof c === 'string' ? { Code: c } : { Code: c.code, Item: marshall(c.item, { removeUndefinedValues: true }) as never },
-    ),
-  });
+type TxItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/** An item's kind and key, e.g. `Put CMID#alice|c-1`: how a transaction's items are found (never by position). */
+function keyOf(i: TxItem): string {
+  const [kind, body] = Object.entries(i)[0] as [string, { Key?: Record<string, unknown>; Item?: Record<string, unknown> }];
+  const key = body.Key ?? body.Item ?? {};
+  return `${kind} ${String(key.pk)}|${String(key.sk)}`;
+}
+
+/**
+ * The main table refusing a transaction: the items whose key starts with `prefix` fail with `code` (the old item
+ * returned where given), the others 'None' — one reason per item in the request's order, as DynamoDB answers.
+ */
+function cancelAt(prefix: string, code = 'ConditionalCheckFailed', item?: Record<string, unknown>) {
+  return (input: TransactWriteCommandInput) => {
+    throw new TransactionCanceledException({
+      message: 'Transaction cancelled',
+      $metadata: {},
+      CancellationReasons: (input.TransactItems ?? []).map((i) =>
+        keyOf(i).startsWith(prefix) ? { Code: code, ...(item ? { Item: marshall(item, { removeUndefinedValues: true }) as never } : {}) } : { Code: 'None' },
+      ),
+    });
+  };
 }
 
 const frame = (over: Record<string, unknown> = {}) => ({ action: 'sendMessage', to: 'bob', content: 'hi bob', clientMessageId: 'c-1', ...over });
@@ -55,15 +70,15 @@ describe('sendMessage', () => {
     expect(pushed).toEqual({ type: 'message', message: reply.message });
   });
 
-  it('stores the message, the friendship check, the rate hit and both counters in ONE transaction', async () => {
+  it('stores the message in ONE transaction (what it holds: dynamo-messages.test.ts)', async () => {
     ddb.on(TransactWriteCommand).resolves({});
     connections({});
 
-    await send(frame());
+    const reply = await send(frame());
 
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
     const items = ddb.commandCalls(TransactWriteCommand)[0].args[0].input.TransactItems ?? [];
-    expect(items.map((i) => Object.keys(i)[0])).toEqual(['ConditionCheck', 'Update', 'Put', 'Put', 'Update', 'Update', 'Update']);
+    expect(items.map(keyOf)).toContain(`Put CONV#alice#bob|MSG#${reply.message.id}`);
   });
 
   it('a gone connection among several is deleted and the others still receive the push', async () => {
@@ -92,7 +107,7 @@ describe('sendMessage', () => {
 
   it('a repeat clientMessageId gets the ORIGINAL message and stores nothing new', async () => {
     const original = { ...frame(), id: '01JAAAAAAAAAAAAAAAAAAAAAAA', fromUserId: 'alice', toUserId: 'bob', messageType: 'CHAT', content: 'hi bob', metadata: null, isRead: false, createdAt: '2026-11-24T10:00:00.000Z', clientMessageId: 'c-1' };
-    ddb.on(TransactWriteCommand).rejects(cancelled(['None', 'None', { code: 'ConditionalCheckFailed', item: { pk: 'CMID#alice', sk: 'c-1', message: JSON.stringify(original) } }, 'None', 'None', 'None', 'None']));
+    ddb.on(TransactWriteCommand).callsFake(cancelAt('Put CMID#alice|c-1', 'ConditionalCheckFailed', { pk: 'CMID#alice', sk: 'c-1', message: JSON.stringify(original) }));
     ddb.on(GetCommand).resolves({});
     connections({ bob: ['b1'] });
 
@@ -104,7 +119,7 @@ describe('sendMessage', () => {
 
   it('a repeat clientMessageId with other content is BAD_REQUEST (contract v1.1), not the old ack', async () => {
     const original = { ...frame(), id: '01JAAAAAAAAAAAAAAAAAAAAAAA', fromUserId: 'alice', toUserId: 'bob', messageType: 'CHAT', content: 'hi bob', metadata: null, isRead: false, createdAt: '2026-11-24T10:00:00.000Z', clientMessageId: 'c-1' };
-    ddb.on(TransactWriteCommand).rejects(cancelled(['None', 'None', { code: 'ConditionalCheckFailed', item: { pk: 'CMID#alice', sk: 'c-1', message: JSON.stringify(original) } }, 'None', 'None', 'None', 'None']));
+    ddb.on(TransactWriteCommand).callsFake(cancelAt('Put CMID#alice|c-1', 'ConditionalCheckFailed', { pk: 'CMID#alice', sk: 'c-1', message: JSON.stringify(original) }));
     ddb.on(GetCommand).resolves({});
     connections({ bob: ['b1'] });
 
@@ -115,7 +130,7 @@ describe('sendMessage', () => {
   });
 
   it('refuses a non-friend with NOT_FRIENDS and pushes nothing', async () => {
-    ddb.on(TransactWriteCommand).rejects(cancelled(['ConditionalCheckFailed', 'None', 'None', 'None', 'None', 'None', 'None']));
+    ddb.on(TransactWriteCommand).callsFake(cancelAt('ConditionCheck USER#alice|FRIEND#bob'));
     ddb.on(GetCommand).resolves({});
     connections({ bob: ['b1'] });
 
@@ -126,7 +141,7 @@ describe('sendMessage', () => {
   });
 
   it('answers RATE_LIMITED when the stored window is full', async () => {
-    ddb.on(TransactWriteCommand).rejects(cancelled(['None', 'ConditionalCheckFailed', 'None', 'None', 'None', 'None', 'None']));
+    ddb.on(TransactWriteCommand).callsFake(cancelAt('Update RATE#alice|send'));
     ddb.on(GetCommand).resolves({});
 
     const reply = await send(frame());
@@ -137,7 +152,7 @@ describe('sendMessage', () => {
   it('retries a transaction conflict and then succeeds', async () => {
     ddb
       .on(TransactWriteCommand)
-      .rejectsOnce(cancelled(['None', 'None', 'None', 'TransactionConflict', 'None', 'None', 'None']))
+      .callsFakeOnce(cancelAt('Put CONV#alice#bob|MSG#', 'TransactionConflict'))
       .resolves({});
     connections({});
 
@@ -159,7 +174,7 @@ describe('sendMessage', () => {
   it('keeps the last-message of a conversation that a newer message already reached, still counting this one', async () => {
     ddb
       .on(TransactWriteCommand)
-      .rejectsOnce(cancelled(['None', 'None', 'None', 'None', 'None', 'ConditionalCheckFailed', 'None']))
+      .callsFakeOnce(cancelAt('Update USER#bob|CONV#alice'))
       .resolves({});
     connections({});
 
@@ -167,9 +182,10 @@ describe('sendMessage', () => {
 
     expect(reply.type).toBe('ack');
     const retry = ddb.commandCalls(TransactWriteCommand)[1].args[0].input.TransactItems ?? [];
-    expect(retry[4].Update?.UpdateExpression).toContain('lastMessage');
-    expect(retry[5].Update?.UpdateExpression).not.toContain('lastMessage');
-    expect(retry[5].Update?.UpdateExpression).toContain('ADD unread');
+    const row = (key: string) => retry.find((i) => keyOf(i) === key)?.Update?.UpdateExpression;
+    expect(row('Update USER#alice|CONV#bob')).toContain('lastMessage');
+    expect(row('Update USER#bob|CONV#alice')).not.toContain('lastMessage');
+    expect(row('Update USER#bob|CONV#alice')).toContain('ADD unread');
   });
 
   describe('bad frames get a clear error and store nothing', () => {
