@@ -19,6 +19,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { WS_AUTHORIZER, WS_LIMITS, WS_ROUTES, type FunctionKey, type WsRouteDef } from '../lib/wiring';
 import { closeConnection, ConnectionRegistry, sendText, type LocalConnection } from './connections';
 import {
+  clientCloseCause,
   clientRequestOf,
   LOCAL_API_ID,
   LOCAL_STAGE,
@@ -86,18 +87,6 @@ function statusOf(result: unknown): number {
     return (result as { statusCode: number }).statusCode;
   }
   return 200;
-}
-
-/**
- * `$disconnect`'s code and reason for a close the client started, as API Gateway writes them: a close frame without a
- * status is 1005 "Client-side close frame status not set" (the AWS docs' $disconnect sample); with a status, its code
- * and the client's own reason text (real samples: 1001 with "" from browsers leaving a page); no close frame at all
- * is 1006 (no real sample seen; the reason is left empty).
- */
-function clientClose(code: number, reason: string): { code: number; reason: string } {
-  if (code === 1005) return { code, reason: 'Client-side close frame status not set' };
-  if (code === 1006) return { code, reason: '' };
-  return { code, reason };
 }
 
 export function createWsGateway(opts: WsGatewayOptions): WsGateway {
@@ -203,7 +192,7 @@ export function createWsGateway(opts: WsGatewayOptions): WsGateway {
       clearTimeout(lifeTimer);
       conn.closing = true;
       connections.delete(conn.id);
-      const why = conn.closedBy ?? clientClose(code, reason.toString());
+      const why = conn.closedBy ?? clientCloseCause(code, reason.toString());
       track(invokeDisconnect(conn, why.code, why.reason));
     });
   }
