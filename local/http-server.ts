@@ -38,7 +38,7 @@ const REASON_PHRASE: Record<number, string> = {
   502: 'Bad Gateway',
   503: 'Service Unavailable',
 };
-export const reasonPhrase = (status: number): string => REASON_PHRASE[status] ?? 'Error';
+const reasonPhrase = (status: number): string => REASON_PHRASE[status] ?? 'Error';
 
 /** `{"message": …}`: the body of API Gateway's own answers. */
 export const messageBody = (message: string | null): string => JSON.stringify({ message });
