@@ -247,6 +247,18 @@ export function wsDisconnectEvent(c: WsConnectionFacts, code: number, reason: st
 }
 
 /**
+ * `$disconnect`'s code and reason for a close the client started, as API Gateway writes them: a close frame without a
+ * status is 1005 "Client-side close frame status not set" (the AWS docs' $disconnect sample); with a status, its code
+ * and the client's own reason text (real samples: 1001 with "" from browsers leaving a page); no close frame at all
+ * is 1006 (no real sample seen; the reason is left empty).
+ */
+export function clientCloseCause(code: number, reason: string): { code: number; reason: string } {
+  if (code === 1005) return { code, reason: 'Client-side close frame status not set' };
+  if (code === 1006) return { code, reason: '' };
+  return { code, reason };
+}
+
+/**
  * The frame API Gateway sends a client when a two-way route's integration fails (the function threw or timed out),
  * byte for byte as seen from a real API (spacing included): the socket stays open.
  */

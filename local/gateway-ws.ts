@@ -19,6 +19,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { WS_AUTHORIZER, WS_LIMITS, WS_ROUTES, type FunctionKey, type WsRouteDef } from '../lib/wiring';
 import { closeConnection, ConnectionRegistry, sendText, type LocalConnection } from './connections';
 import {
+  clientCloseCause,
   clientRequestOf,
   LOCAL_API_ID,
   LOCAL_STAGE,
@@ -32,6 +33,7 @@ import {
   type WsConnectionFacts,
 } from './events-apigw';
 import { frameSizeWatcher } from './frame-limit';
+import { answerAtSocket, messageBody } from './http-server';
 import { IntegrationTimeoutError, withIntegrationTimeout, WS_INTEGRATION_TIMEOUT_MS, type FunctionRegistry } from './functions';
 import { errorMessage, type Log } from './log';
 import { authorizerContextOf, judgeAuthorizerAnswer } from './ws-authorizer';
@@ -67,30 +69,9 @@ export interface WsGateway {
   outage(opts?: { userId?: string }): Promise<{ end(): void }>;
 }
 
-const STATUS_TEXT: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  500: 'Internal Server Error',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-};
-
-function refuse(socket: Duplex, status: number, body: string, headers: Record<string, string> = {}): void {
-  if (socket.destroyed) return;
-  const text = STATUS_TEXT[status] ?? 'Error';
-  const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
-  socket.once('finish', () => socket.destroy());
-  socket.end(
-    `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}Connection: close\r\n\r\n${body}`,
-  );
-}
-
-const message = (text: string) => JSON.stringify({ message: text });
 /** API Gateway's AUTHORIZER_CONFIGURATION_ERROR gateway response (500, `{"message":null}`). */
 const refuseAuthorizerConfiguration = (socket: Duplex) =>
-  refuse(socket, 500, JSON.stringify({ message: null }), { 'x-amzn-ErrorType': 'AuthorizerConfigurationException' });
+  answerAtSocket(socket, 500, messageBody(null), { 'x-amzn-ErrorType': 'AuthorizerConfigurationException' });
 
 /** A route result's `body` to send back (two-way routes), if any. */
 function responseBody(result: unknown): string | undefined {
@@ -106,18 +87,6 @@ function statusOf(result: unknown): number {
     return (result as { statusCode: number }).statusCode;
   }
   return 200;
-}
-
-/**
- * `$disconnect`'s code and reason for a close the client started, as API Gateway writes them: a close frame without a
- * status is 1005 "Client-side close frame status not set" (the AWS docs' $disconnect sample); with a status, its code
- * and the client's own reason text (real samples: 1001 with "" from browsers leaving a page); no close frame at all
- * is 1006 (no real sample seen; the reason is left empty).
- */
-function clientClose(code: number, reason: string): { code: number; reason: string } {
-  if (code === 1005) return { code, reason: 'Client-side close frame status not set' };
-  if (code === 1006) return { code, reason: '' };
-  return { code, reason };
 }
 
 export function createWsGateway(opts: WsGatewayOptions): WsGateway {
@@ -223,21 +192,21 @@ export function createWsGateway(opts: WsGatewayOptions): WsGateway {
       clearTimeout(lifeTimer);
       conn.closing = true;
       connections.delete(conn.id);
-      const why = conn.closedBy ?? clientClose(code, reason.toString());
+      const why = conn.closedBy ?? clientCloseCause(code, reason.toString());
       track(invokeDisconnect(conn, why.code, why.reason));
     });
   }
 
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://local');
-    if (url.pathname !== wsPath && url.pathname !== `${wsPath}/`) return refuse(socket, 404, message('Not Found'));
+    if (url.pathname !== wsPath && url.pathname !== `${wsPath}/`) return answerAtSocket(socket, 404);
     if (String(req.headers.upgrade).toLowerCase() !== 'websocket' || !req.headers['sec-websocket-key']) {
-      return refuse(socket, 400, message('Bad Request'));
+      return answerAtSocket(socket, 400);
     }
     const query = v1Query(url);
     // Identity source route.request.querystring.token: API Gateway answers 401 itself when it is missing.
     const tokenParam = WS_AUTHORIZER.identitySource.replace(/^route\.request\.querystring\./, '');
-    if (!query?.queryStringParameters[tokenParam]) return refuse(socket, 401, message('Unauthorized'));
+    if (!query?.queryStringParameters[tokenParam]) return answerAtSocket(socket, 401);
 
     const client = clientRequestOf(req);
     const connectedAt = new Date();
@@ -251,7 +220,7 @@ export function createWsGateway(opts: WsGatewayOptions): WsGateway {
     try {
       answer = await integrate(WS_AUTHORIZER.function, authEvent);
     } catch (err) {
-      if (errorMessage(err) === 'Unauthorized') return refuse(socket, 401, message('Unauthorized'));
+      if (errorMessage(err) === 'Unauthorized') return answerAtSocket(socket, 401);
       log.error('ws authorizer failed (API Gateway answers 500 AuthorizerConfigurationException)', err);
       return refuseAuthorizerConfiguration(socket);
     }
@@ -262,8 +231,8 @@ export function createWsGateway(opts: WsGatewayOptions): WsGateway {
       log.error('ws authorizer answer refused', err);
       return refuseAuthorizerConfiguration(socket);
     }
-    if (!verdict.allowed) return refuse(socket, 403, message('Forbidden'));
-    if (inOutage(verdict.principalId)) return refuse(socket, 503, message('Service Unavailable'));
+    if (!verdict.allowed) return answerAtSocket(socket, 403);
+    if (inOutage(verdict.principalId)) return answerAtSocket(socket, 503);
 
     const authorizer = authorizerContextOf(verdict, Date.now() - authStarted);
     const conn: LocalConnection = { ...base, socket: undefined as unknown as WebSocket, lastActiveAt: connectedAt, authorizer, closing: false };
@@ -276,10 +245,10 @@ export function createWsGateway(opts: WsGatewayOptions): WsGateway {
     } catch (err) {
       // A $connect integration that throws or times out refuses the handshake with 502 on AWS.
       log.error(`ws route $connect failed (connection ${conn.id})`, err);
-      return refuse(socket, 502, message('Internal server error'));
+      return answerAtSocket(socket, 502, messageBody('Internal server error'));
     }
     if (status < 200 || status > 299) {
-      return refuse(socket, status, responseBody(result) ?? message(STATUS_TEXT[status] ?? 'Error'));
+      return answerAtSocket(socket, status, responseBody(result));
     }
 
     let accepted = false;
@@ -312,7 +281,7 @@ export function createWsGateway(opts: WsGatewayOptions): WsGateway {
       track(
         upgrade(req, socket, head).catch((err) => {
           log.error('ws handshake failed', err);
-          refuse(socket, 500, message('Internal Server Error'));
+          answerAtSocket(socket, 500);
         }),
       );
     },

@@ -27,10 +27,34 @@ export async function assertPortFree(port: number): Promise<void> {
   await new Promise<void>((resolve) => probe.close(() => resolve()));
 }
 
-/** A complete JSON HTTP/1.1 answer written straight to a socket (no request object: parser errors, upgrades). */
-export function answerAtSocket(socket: Duplex, status: number, text: string, message: string): void {
-  const body = JSON.stringify({ message });
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+/** Reason phrases of the statuses answered at a socket (API Gateway's and Node's wording); anything else is "Error". */
+const REASON_PHRASE: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  431: 'Request Header Fields Too Large',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+};
+const reasonPhrase = (status: number): string => REASON_PHRASE[status] ?? 'Error';
+
+/** `{"message": …}`: the body of API Gateway's own answers. */
+export const messageBody = (message: string | null): string => JSON.stringify({ message });
+
+/**
+ * A complete JSON HTTP/1.1 answer written straight to a socket, which is then closed: for what has no response object
+ * (parser errors, refused WebSocket upgrades). The body defaults to `{"message":"<reason phrase>"}`; a socket already
+ * destroyed (the client left) is left alone.
+ */
+export function answerAtSocket(socket: Duplex, status: number, body = messageBody(reasonPhrase(status)), headers: Record<string, string> = {}): void {
+  if (socket.destroyed) return;
+  const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  socket.once('finish', () => socket.destroy());
+  socket.end(
+    `HTTP/1.1 ${status} ${reasonPhrase(status)}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}Connection: close\r\n\r\n${body}`,
+  );
 }
 
 /**
@@ -40,7 +64,7 @@ export function answerAtSocket(socket: Duplex, status: number, text: string, mes
 export function answerParserErrors(server: http.Server): void {
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (!socket.writable || (socket as { _httpMessage?: unknown })._httpMessage) return socket.destroy();
-    if (err.code === 'HPE_HEADER_OVERFLOW') answerAtSocket(socket, 431, 'Request Header Fields Too Large', 'Request Header Fields Too Large');
-    else answerAtSocket(socket, 400, 'Bad Request', 'Bad Request');
+    if (err.code === 'HPE_HEADER_OVERFLOW') answerAtSocket(socket, 431);
+    else answerAtSocket(socket, 400);
   });
 }

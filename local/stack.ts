@@ -25,7 +25,7 @@ import { createWsGateway, type WsLimits } from './gateway-ws';
 import { sendError, sendJson } from './http-util';
 import { createLog, errorMessage, type Log, type LogLevel } from './log';
 import { FOREIGN_HOST_MESSAGE, requestHostAllowed } from './host-check';
-import { answerAtSocket, answerParserErrors, assertPortFree, listen } from './http-server';
+import { answerAtSocket, answerParserErrors, assertPortFree, listen, messageBody } from './http-server';
 import { migrateUnreadKeys } from './migrations';
 import { handleManagement, type ManagementCounters } from './management-api';
 import { demoUsers, seedDemoData } from './seed';
@@ -303,7 +303,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
     server.on('upgrade', (req, socket, head) => {
       if (requestHostAllowed(req, port)) return wsGateway.handleUpgrade(req, socket, head);
-      answerAtSocket(socket, 403, 'Forbidden', FOREIGN_HOST_MESSAGE);
+      answerAtSocket(socket, 403, messageBody(FOREIGN_HOST_MESSAGE));
     });
     cleanups.push(async () => {
       await wsGateway.closeAll();

@@ -4,38 +4,27 @@
  * deleted the newcomer's connection row, so its socket stayed open but never received another push.
  */
 import { CONNECT_GRACE_MS, deliver } from '../../lambdas/core/delivery';
-import type { Connection } from '../../lambdas/core/model';
+import { memoryDeps } from '../support/memory-ports';
 
-const NOW = 1_800_000_000_000;
-
-function fakes(rows: Connection[]) {
-  const removed: string[] = [];
-  const deps = {
-    clock: { now: () => NOW },
-    settings: { sendRate: { kind: 'send' as const, limit: 30, windowSeconds: 10 }, typingRate: { kind: 'typing' as const, limit: 10, windowSeconds: 10 }, markReadRate: { kind: 'markRead' as const, limit: 30, windowSeconds: 10 }, connectionTtlSeconds: 10800, maxConnectionsPerUser: 10, fanOutConcurrency: 4 },
-    connections: {
-      add: async () => undefined,
-      remove: async (_u: string, id: string) => void removed.push(id),
-      live: async (u: string) => rows.filter((r) => r.userId === u),
-    },
-    // Every push answers 410, as API Gateway does for a connection that is gone or still in its $connect.
-    pusher: { post: async () => 'gone' as const, exists: async () => false, close: async () => undefined },
-  };
-  return { deps, removed };
+/** Bob's connections, opened `ageMs` ago; every push to them answers 410, as API Gateway does for a connection that is gone or still in its $connect. */
+async function bobWith(connections: Record<string, number>) {
+  const deps = memoryDeps();
+  for (const [connectionId, ageMs] of Object.entries(connections)) {
+    await deps.connections.add({ userId: 'bob', connectionId, connectedAt: deps.clock.now() - ageMs }, deps.settings.connectionTtlSeconds);
+    deps.pusher.gone(connectionId);
+  }
+  return deps;
 }
 
 it('a 410 from a connection opened moments ago (still inside $connect) keeps its row', async () => {
-  const { deps, removed } = fakes([{ userId: 'bob', connectionId: 'new', connectedAt: NOW - 200 }]);
+  const deps = await bobWith({ new: 200 });
   const report = await deliver(deps, ['bob'], { type: 'presence', userId: 'alice', online: true });
   expect(report.gone).toBe(1);
-  expect(removed).toEqual([]);
+  expect(deps.connections.stored('bob')).toEqual(['new']);
 });
 
 it('a 410 from an older connection deletes its row', async () => {
-  const { deps, removed } = fakes([
-    { userId: 'bob', connectionId: 'old', connectedAt: NOW - CONNECT_GRACE_MS - 1 },
-    { userId: 'bob', connectionId: 'new', connectedAt: NOW - 5 },
-  ]);
+  const deps = await bobWith({ old: CONNECT_GRACE_MS + 1, new: 5 });
   await deliver(deps, ['bob'], { type: 'presence', userId: 'alice', online: true });
-  expect(removed).toEqual(['old']);
+  expect(deps.connections.stored('bob')).toEqual(['new']);
 });
