@@ -7,6 +7,7 @@ import { createPinia, setActivePinia } from 'pinia';
 import { useChatStore, type ChatNotice } from '../../web/src/stores/chat';
 import { useConversationsStore } from '../../web/src/stores/conversations';
 import { useFriendsStore } from '../../web/src/stores/friends';
+import { useOutboxStore } from '../../web/src/stores/outbox';
 import { useThreadsStore } from '../../web/src/stores/threads';
 import { useTypingStore } from '../../web/src/stores/typing';
 import { useUnreadStore } from '../../web/src/stores/unread';
@@ -39,6 +40,7 @@ export function setup(opts: { visible?: boolean; open?: boolean } = {}) {
   return {
     store,
     threads: useThreadsStore(),
+    outbox: useOutboxStore(),
     unread: useUnreadStore(),
     friends: useFriendsStore(),
     conversations: useConversationsStore(),

@@ -1,9 +1,7 @@
 /**
- * The threads store (stores/threads.ts, fed through the chat store's frames): dedupe by message id, optimistic
- * sends and retries with the same clientMessageId, error frames, read receipts, paging, the catch-up after a
- * reconnect, deleting.
+ * The threads store (stores/threads.ts, fed through the chat store's frames): dedupe by message id, acks, read
+ * receipts, paging, the catch-up after a reconnect, deleting.
  */
-import { ACK_TIMEOUT_MS } from '../../web/src/stores/threads';
 import { chat, flush } from './fakes';
 import { ME, setup, texts } from './chat-support';
 import type { Message } from '../../web/src/types';
@@ -35,93 +33,6 @@ describe('dedupe by message id', () => {
     store.handleFrame({ type: 'message', message: { ...m } });
     expect(unread.total).toBe(1);
     expect(unread.of('bob')).toBe(1);
-  });
-});
-
-describe('sending', () => {
-  test('an optimistic bubble is "sending" until its ack replaces it with the stored message', () => {
-    const { store, threads, conversations, sent } = setup();
-    store.openChat('bob');
-    const cmid = threads.sendMessage('bob', '  hello  ')!;
-    expect(sent.at(-1)).toEqual({ action: 'sendMessage', to: 'bob', content: 'hello', clientMessageId: cmid });
-    expect(threads.thread('bob').pending.map((p) => [p.content, p.status])).toEqual([['hello', 'sending']]);
-
-    const stored = chat(ME, 'bob', 'hello', { clientMessageId: cmid });
-    store.handleFrame({ type: 'ack', clientMessageId: cmid, message: stored });
-    expect(threads.thread('bob').pending).toEqual([]);
-    expect(threads.thread('bob').items.map((m) => [m.id, m.status])).toEqual([[stored.id, 'sent']]);
-    // The same message echoed to this tab (e.g. via another connection) changes nothing.
-    store.handleFrame({ type: 'message', message: stored });
-    expect(texts('bob')).toEqual(['hello']);
-    expect(conversations.get('bob')!.lastMessage.id).toBe(stored.id);
-  });
-
-  test('empty, blank and over-4,000-character messages are not sent; 4,000 emoji are', () => {
-    const { threads, sent } = setup();
-    expect(threads.sendMessage('bob', '')).toBeUndefined();
-    expect(threads.sendMessage('bob', '   \n ')).toBeUndefined();
-    expect(threads.sendMessage('bob', 'x'.repeat(4001))).toBeUndefined();
-    expect(sent).toEqual([]);
-    expect(threads.sendMessage('bob', '😀'.repeat(4000))).toBe('c-1'); // 8,000 UTF-16 units, 4,000 characters
-    expect(sent).toHaveLength(1);
-  });
-
-  test('no ack in time: failed; retry sends the SAME clientMessageId and the ack settles it once', () => {
-    const { store, threads, sent } = setup();
-    const cmid = threads.sendMessage('bob', 'are you there?')!;
-    jest.advanceTimersByTime(ACK_TIMEOUT_MS);
-    const p = threads.thread('bob').pending[0]!;
-    expect(p.status).toBe('failed');
-    expect(p.error).toMatch(/retry/i);
-
-    threads.retry('bob', cmid);
-    expect(threads.thread('bob').pending[0]!.status).toBe('sending');
-    expect(sent.map((f) => (f as { clientMessageId?: string }).clientMessageId)).toEqual([cmid, cmid]);
-    const stored = chat(ME, 'bob', 'are you there?', { clientMessageId: cmid });
-    store.handleFrame({ type: 'ack', clientMessageId: cmid, message: stored });
-    store.handleFrame({ type: 'ack', clientMessageId: cmid, message: stored }); // the server's repeat answer
-    expect(threads.thread('bob').pending).toEqual([]);
-    expect(texts('bob')).toEqual(['are you there?']);
-    jest.advanceTimersByTime(ACK_TIMEOUT_MS * 2); // no stale timer flips it back
-    expect(threads.thread('bob').items[0]!.status).toBe('sent');
-  });
-
-  test('an error frame for the send marks that bubble failed with a sentence for its code', () => {
-    const { store, threads } = setup();
-    const a = threads.sendMessage('dave', 'hi dave')!;
-    const b = threads.sendMessage('dave', 'second')!;
-    store.handleFrame({ type: 'error', code: 'NOT_FRIENDS', message: 'not friends', clientMessageId: a });
-    const [pa, pb] = threads.thread('dave').pending;
-    expect([pa!.status, pb!.status]).toEqual(['failed', 'sending']);
-    expect(pa!.error).toMatch(/not friends/i);
-    expect(pb!.clientMessageId).toBe(b); // the other bubble is untouched
-    expect(pb!.error).toBeUndefined();
-  });
-
-  test('an error without a clientMessageId becomes a notice, not a failed bubble', () => {
-    const { store, threads, notices } = setup();
-    threads.sendMessage('bob', 'x');
-    store.handleFrame({ type: 'error', code: 'RATE_LIMITED', message: 'slow down' });
-    expect(threads.thread('bob').pending[0]!.status).toBe('sending');
-    expect(notices).toEqual([expect.objectContaining({ kind: 'error', title: 'Slow down' })]);
-  });
-
-  test('sent while the socket is down: it waits as "sending" and goes out with the same id on reconnect', async () => {
-    const { store, threads, sent, setOpen, rest } = setup({ open: false });
-    const cmid = threads.sendMessage('bob', 'offline hello')!;
-    expect(sent).toEqual([]);
-    setOpen(true);
-    rest.counts = { chat: 0, system: 0, total: 0 };
-    await store.onConnected();
-    expect(sent).toEqual([{ action: 'sendMessage', to: 'bob', content: 'offline hello', clientMessageId: cmid }]);
-  });
-
-  test('discard removes a failed bubble', () => {
-    const { store, threads } = setup();
-    const cmid = threads.sendMessage('bob', 'oops')!;
-    store.handleFrame({ type: 'error', code: 'BAD_REQUEST', message: '', clientMessageId: cmid });
-    threads.discard('bob', cmid);
-    expect(threads.thread('bob').pending).toEqual([]);
   });
 });
 
@@ -207,18 +118,6 @@ describe('paging and catch-up', () => {
     await threads.loadOlder('bob');
     expect(texts('bob')).toEqual(rest.messages.map((m) => m.content));
   });
-});
-
-test('a message queued while disconnected stays "sending" (no false failure) until the socket is back', async () => {
-  const { store, threads, sent, setOpen } = setup({ open: false });
-  const cmid = threads.sendMessage('bob', 'queued')!;
-  jest.advanceTimersByTime(ACK_TIMEOUT_MS * 3);
-  expect(threads.thread('bob').pending[0]!.status).toBe('sending');
-  setOpen(true);
-  await store.onConnected();
-  expect(sent).toEqual([{ action: 'sendMessage', to: 'bob', content: 'queued', clientMessageId: cmid }]);
-  jest.advanceTimersByTime(ACK_TIMEOUT_MS); // sent for real now, and no ack came
-  expect(threads.thread('bob').pending[0]!.status).toBe('failed');
 });
 
 test('deleting my message: gone from the thread once; the echo of the delete changes nothing more', async () => {

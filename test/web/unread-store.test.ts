@@ -188,7 +188,7 @@ describe('counts fetched while pushes arrive', () => {
 
 describe('"New messages" divider', () => {
   test('opening a chat with unread messages marks the first of them; replying or closing removes it', async () => {
-    const { store, threads, rest } = setup();
+    const { store, threads, outbox, rest } = setup();
     const old = chat('bob', ME, 'old', { isRead: true });
     const n1 = chat('bob', ME, 'new 1');
     const n2 = chat('bob', ME, 'new 2');
@@ -196,7 +196,7 @@ describe('"New messages" divider', () => {
     store.openChat('bob');
     await flush();
     expect(threads.thread('bob').newSince).toBe(n1.id);
-    threads.sendMessage('bob', 'reply');
+    outbox.sendMessage('bob', 'reply');
     expect(threads.thread('bob').newSince).toBeUndefined();
 
     store.minimizeChat('bob');

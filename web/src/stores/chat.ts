@@ -5,7 +5,8 @@
  *
  *  - friends.ts — the friends list, names, presence;
  *  - conversations.ts — the conversation list (newest message per peer);
- *  - threads.ts — messages per peer: send / ack / retry, history paging, catch-up, receipts;
+ *  - threads.ts — messages per peer: acks, history paging, catch-up, receipts;
+ *  - outbox.ts — my messages on their way: send, ack timeout, retry, discard;
  *  - unread.ts — the unread count (its one source) and marking read;
  *  - typing.ts — "is typing…" both ways.
  *
@@ -19,6 +20,7 @@ import { preview } from '../lib/text';
 import { useDock } from '../composables/useDock';
 import { useConversationsStore } from './conversations';
 import { useFriendsStore } from './friends';
+import { useOutboxStore } from './outbox';
 import { usePresenceStore } from './presence';
 import { useThreadsStore } from './threads';
 import { useTypingStore } from './typing';
@@ -61,6 +63,7 @@ export const useChatStore = defineStore('chat', () => {
   const friends = useFriendsStore();
   const conversations = useConversationsStore();
   const threads = useThreadsStore();
+  const outbox = useOutboxStore();
   const unread = useUnreadStore();
   const typing = useTypingStore();
   const dock = useDock();
@@ -149,7 +152,7 @@ export const useChatStore = defineStore('chat', () => {
   }
 
   function onError(code: string, message: string, clientMessageId?: string): void {
-    const bubble = !!clientMessageId && threads.sendFailed(clientMessageId, code);
+    const bubble = !!clientMessageId && outbox.sendFailed(clientMessageId, code);
     void message; // the server's text is for developers; the user gets a sentence for the code
     if (code === 'NOT_FRIENDS') {
       // A friendship ended (a send or typing to an ex-friend): the friends list is out of date. No toast.
@@ -210,7 +213,7 @@ export const useChatStore = defineStore('chat', () => {
     const cursors = Object.values(threads.threads)
       .filter((t) => t.loaded || dock.windowOf(t.peerId))
       .map((t) => [t.peerId, t.loaded ? t.items[t.items.length - 1]?.id : undefined] as const);
-    threads.flushPending();
+    outbox.flushPending();
     const presenceRead = presence.rereading();
     const [counts] = await Promise.all([
       unread.refreshCounts().then((c) => (presenceRead(), c)),
@@ -225,6 +228,7 @@ export const useChatStore = defineStore('chat', () => {
     presence.lost();
     unread.reset();
     typing.reset();
+    outbox.reset();
     threads.reset();
     friends.reset();
     conversations.reset();

@@ -1,20 +1,18 @@
 /**
  * Message threads, one per peer: the server's messages once each (keyed by id, sorted by id = time) plus my
- * optimistic bubbles (`pending`) until their ack — or the same message from REST or another tab, matched by
- * clientMessageId — replaces them. Sending, the ack timeout, retry (same clientMessageId), history paging, the
- * catch-up after a reconnect, read receipts and the "New messages" line's anchor.
+ * optimistic bubbles (`pending`, sent by stores/outbox.ts) until their ack — or the same message from REST or another
+ * tab, matched by clientMessageId — replaces them. The ack, history paging, the catch-up after a reconnect, read
+ * receipts and the "New messages" line's anchor.
  */
 import { defineStore } from 'pinia';
 import { reactive } from 'vue';
-import { errorText } from '../lib/errors';
-import { charCount, compareIds, newClientMessageId } from '../lib/text';
+import { compareIds } from '../lib/text';
 import { useChatStore } from './chat';
 import { useConversationsStore } from './conversations';
 import { clear, dict } from './dict';
-import { MAX_CONTENT_CHARS, type Message } from '../types';
+import { useOutboxStore } from './outbox';
+import type { Message } from '../types';
 
-/** A sent frame without an ack after this long is shown as failed (with retry). */
-export const ACK_TIMEOUT_MS = 10_000;
 export const PAGE_SIZE = 30;
 /** The contract's largest history page. */
 const MAX_PAGE = 100;
@@ -59,8 +57,8 @@ export interface Thread {
 export const useThreadsStore = defineStore('threads', () => {
   const chat = useChatStore();
   const conversations = useConversationsStore();
+  const outbox = useOutboxStore();
   const threads = reactive(dict<Thread>());
-  const ackTimers = new Map<string, ReturnType<typeof setTimeout>>();
   const isMine = (m: Message) => chat.isMine(m);
 
   function thread(peerId: string): Thread {
@@ -88,7 +86,7 @@ export const useThreadsStore = defineStore('threads', () => {
       const i = t.pending.findIndex((p) => p.clientMessageId === m.clientMessageId);
       if (i >= 0) {
         t.pending.splice(i, 1);
-        clearAckTimer(m.clientMessageId);
+        outbox.settled(m.clientMessageId);
       }
     }
     if (isMine(m) && m.isRead && (!t.readUpTo || compareIds(m.id, t.readUpTo) > 0)) t.readUpTo = m.id;
@@ -113,7 +111,7 @@ export const useThreadsStore = defineStore('threads', () => {
 
   /** An `ack` frame: the stored message replaces its optimistic bubble. */
   function onAck(clientMessageId: string, m: Message): void {
-    clearAckTimer(clientMessageId);
+    outbox.settled(clientMessageId);
     upsert({ ...m, clientMessageId: m.clientMessageId ?? clientMessageId });
     conversations.touch(m);
   }
@@ -147,98 +145,6 @@ export const useThreadsStore = defineStore('threads', () => {
     const item = i >= 0 ? t!.items[i] : undefined;
     if (t && i >= 0) t.items.splice(i, 1);
     return { item, newest: t?.items[t.items.length - 1] };
-  }
-
-  // ---------- sending ----------
-  /** Queue a message: an optimistic bubble now, the ack replaces it. Returns its clientMessageId. */
-  function sendMessage(peerId: string, text: string): string | undefined {
-    const content = text.trim();
-    if (!content || charCount(content) > MAX_CONTENT_CHARS) return undefined;
-    const deps = chat.deps();
-    const cmid = deps.newClientMessageId ? deps.newClientMessageId() : newClientMessageId();
-    const t = thread(peerId);
-    t.newSince = undefined; // replying: the new ones have been seen
-    t.pending.push({
-      id: `local-${cmid}`,
-      fromUserId: chat.me,
-      toUserId: peerId,
-      messageType: 'CHAT',
-      content,
-      metadata: null,
-      isRead: false,
-      createdAt: new Date(chat.now()).toISOString(),
-      clientMessageId: cmid,
-      status: 'sending',
-      local: true,
-    });
-    chat.touchWindow(peerId);
-    transmit(t.pending[t.pending.length - 1]!);
-    return cmid;
-  }
-
-  /** Send again with the SAME clientMessageId: the server stores it at most once. */
-  function retry(peerId: string, clientMessageId: string): void {
-    const p = threads[peerId]?.pending.find((x) => x.clientMessageId === clientMessageId);
-    if (!p) return;
-    p.status = 'sending';
-    p.error = undefined;
-    transmit(p);
-  }
-
-  /** Give up on a failed message (remove its bubble). */
-  function discard(peerId: string, clientMessageId: string): void {
-    const t = threads[peerId];
-    if (!t) return;
-    t.pending = t.pending.filter((x) => x.clientMessageId !== clientMessageId);
-    clearAckTimer(clientMessageId);
-  }
-
-  function findPending(cmid: string): { t: Thread; p: ChatItem } | undefined {
-    for (const t of Object.values(threads)) {
-      const p = t.pending.find((x) => x.clientMessageId === cmid);
-      if (p) return { t, p };
-    }
-    return undefined;
-  }
-
-  function transmit(p: ChatItem): void {
-    const cmid = p.clientMessageId!;
-    clearAckTimer(cmid);
-    // Not connected: it waits as "sending" (the top bar says why) and goes out when the socket reopens
-    // (flushPending, same clientMessageId). The ack timer only runs for a frame that was actually sent.
-    if (!chat.deps().send({ action: 'sendMessage', to: p.toUserId, content: p.content, clientMessageId: cmid })) return;
-    ackTimers.set(
-      cmid,
-      setTimeout(() => {
-        ackTimers.delete(cmid);
-        const q = findPending(cmid)?.p;
-        if (q && q.status === 'sending') {
-          q.status = 'failed';
-          q.error = errorText('TIMEOUT');
-        }
-      }, ACK_TIMEOUT_MS),
-    );
-  }
-
-  /** An error frame for a send: its bubble fails with a sentence for the code. False when no bubble has that id. */
-  function sendFailed(clientMessageId: string, code: string): boolean {
-    const found = findPending(clientMessageId);
-    if (!found) return false;
-    clearAckTimer(clientMessageId);
-    found.p.status = 'failed';
-    found.p.error = errorText(code, chat.nameOf(found.t.peerId));
-    return true;
-  }
-
-  function clearAckTimer(cmid: string): void {
-    const t = ackTimers.get(cmid);
-    if (t) clearTimeout(t);
-    ackTimers.delete(cmid);
-  }
-
-  /** After a (re)connect: send again what is still waiting (same clientMessageIds). */
-  function flushPending(): void {
-    for (const t of Object.values(threads)) for (const p of t.pending) if (p.status === 'sending') transmit(p);
   }
 
   // ---------- loading ----------
@@ -316,8 +222,6 @@ export const useThreadsStore = defineStore('threads', () => {
   }
 
   function reset(): void {
-    for (const t of ackTimers.values()) clearTimeout(t);
-    ackTimers.clear();
     clear(threads);
   }
 
@@ -329,11 +233,6 @@ export const useThreadsStore = defineStore('threads', () => {
     peerRead,
     readByMe,
     remove,
-    sendMessage,
-    retry,
-    discard,
-    sendFailed,
-    flushPending,
     loadUnread,
     loadLatest,
     loadOlder,
