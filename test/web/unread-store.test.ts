@@ -250,3 +250,32 @@ describe('"New messages" divider', () => {
     expect(threads.thread('bob').newSince).toBeUndefined();
   });
 });
+
+describe('one count behind every badge', () => {
+  test('the friend, the conversation list entry and the total read the same count', async () => {
+    const { store, unread, conversations, friends, rest } = setup();
+    rest.friendList = [friend('bob', true, 0)];
+    await friends.refresh();
+    store.handleFrame({ type: 'message', message: chat('bob', ME, 'b1') });
+    store.handleFrame({ type: 'message', message: chat('bob', ME, 'b2') });
+    expect(unread.of('bob')).toBe(2);
+    expect(conversations.list.map((c) => [c.peerId, c.unreadCount])).toEqual([['bob', 2]]);
+    expect(unread.total).toBe(2);
+    store.handleFrame({ type: 'conversationRead', peerId: 'bob' });
+    expect(conversations.list.map((c) => [c.peerId, c.unreadCount])).toEqual([['bob', 0]]);
+    expect(unread.total).toBe(0);
+  });
+
+  test('unread the server counts in conversations not listed here stays in the total', async () => {
+    const { store, unread, rest } = setup();
+    const last = chat('bob', ME, 'b2');
+    rest.friendList = [friend('bob', true, 2)];
+    rest.convs = [{ peerId: 'bob', lastMessage: last, unreadCount: 2, updatedAt: last.createdAt }];
+    rest.counts = { chat: 5, system: 0, total: 5 }; // 3 more in an older conversation, past the list's first page
+    await unread.refreshCounts();
+    expect(unread.total).toBe(5);
+    store.handleFrame({ type: 'conversationRead', peerId: 'bob' });
+    expect(unread.of('bob')).toBe(0);
+    expect(unread.total).toBe(3);
+  });
+});
