@@ -8,8 +8,11 @@ import { createPinia, setActivePinia } from 'pinia';
 import { Auth } from '../../web/src/api/auth';
 import { startSession, type RunningSession } from '../../web/src/session';
 import { useChatStore } from '../../web/src/stores/chat';
+import { useFriendsStore } from '../../web/src/stores/friends';
 import { useNotificationStore } from '../../web/src/stores/notifications';
 import { useSessionStore } from '../../web/src/stores/session';
+import { useThreadsStore } from '../../web/src/stores/threads';
+import { useUnreadStore } from '../../web/src/stores/unread';
 import { useToastStore } from '../../web/src/stores/toasts';
 import type { Message, WebConfig } from '../../web/src/types';
 import { chat, FakeRest, FakeWebSocket, flush, system } from './fakes';
@@ -64,7 +67,7 @@ async function start(rest: FakeRest, opts: Parameters<typeof fakeApi>[1] = {}) {
   const expired: number[] = [];
   running = startSession(CONFIG, auth, pinia, { onExpired: () => expired.push(1) });
   await flush(20);
-  return { api, expired, chat: useChatStore(), notifications: useNotificationStore(), session: useSessionStore(), toasts: useToastStore() };
+  return { api, expired, chat: useChatStore(), friends: useFriendsStore(), threads: useThreadsStore(), unread: useUnreadStore(), notifications: useNotificationStore(), session: useSessionStore(), toasts: useToastStore() };
 }
 
 /** Let the fake REST round trips (several awaits each) finish. */
@@ -87,7 +90,7 @@ test('connects with the token in the URL; on open, friends, conversations and bo
   const last = chat('bob', 'alice', 'hey');
   rest.convs = [{ peerId: 'bob', lastMessage: last, unreadCount: 2, updatedAt: last.createdAt }];
   rest.counts = { chat: 2, system: 5, total: 7 };
-  const { chat: store, notifications, session } = await start(rest);
+  const { notifications, session, unread, friends } = await start(rest);
 
   const ws = FakeWebSocket.last;
   expect(new URL(ws.url).origin + new URL(ws.url).pathname).toBe('ws://stack.test/ws');
@@ -97,22 +100,22 @@ test('connects with the token in the URL; on open, friends, conversations and bo
   await settle();
   expect(session.connection).toBe('connected');
   expect(session.me).toEqual({ userId: 'alice', name: 'ALICE' });
-  expect(store.chatUnread).toBe(2);
-  expect(store.unreadOf('bob')).toBe(2);
-  expect(store.friendList.map((f) => [f.userId, f.online])).toEqual([['bob', true]]);
+  expect(unread.total).toBe(2);
+  expect(unread.of('bob')).toBe(2);
+  expect(friends.list.map((f) => [f.userId, f.online])).toEqual([['bob', true]]);
   expect(notifications.unread).toBe(5);
 });
 
 test('pushes go where they belong: a chat message toasts (window closed), a system message rings the bell', async () => {
   const rest = new FakeRest('alice');
   rest.friendList = [{ userId: 'bob', name: 'Bob', online: true, unreadCount: 0 }];
-  const { chat: store, notifications, toasts } = await start(rest);
+  const { chat: store, notifications, toasts, unread } = await start(rest);
   FakeWebSocket.last.open();
   await settle();
 
   FakeWebSocket.last.receive({ type: 'message', message: chat('bob', 'alice', '<b>hi</b>') });
   FakeWebSocket.last.receive({ type: 'notification', message: system('alice', 'SYSTEM_ACHIEVEMENT', 'x', { achievement: { id: 'a', name: 'First sale' } }) });
-  expect(store.chatUnread).toBe(1);
+  expect(unread.total).toBe(1);
   expect(notifications.unread).toBe(1);
   expect(toasts.toasts.map((t) => [t.kind, t.title, t.body])).toEqual([
     ['chat', 'Bob', '<b>hi</b>'],
@@ -129,14 +132,14 @@ test('pushes go where they belong: a chat message toasts (window closed), a syst
 
 test('a new friendship notification reloads the friends list', async () => {
   const rest = new FakeRest('alice');
-  const { chat: store } = await start(rest);
+  const { friends } = await start(rest);
   FakeWebSocket.last.open();
   await settle();
-  expect(store.friendList).toEqual([]);
+  expect(friends.list).toEqual([]);
   rest.friendList = [{ userId: 'erin', name: 'Erin', online: false, unreadCount: 0 }];
   FakeWebSocket.last.receive({ type: 'notification', message: system('alice', 'SYSTEM_FRIEND', 'friends', { friend: { id: 'erin', name: 'Erin' } }) });
   await settle();
-  expect(store.friendList.map((f) => f.userId)).toEqual(['erin']);
+  expect(friends.list.map((f) => f.userId)).toEqual(['erin']);
 });
 
 test('after a drop and reconnect, the open chat shows what was missed exactly once and the badges are refreshed', async () => {
@@ -146,12 +149,12 @@ test('after a drop and reconnect, the open chat shows what was missed exactly on
     rest.friendList = [{ userId: 'bob', name: 'Bob', online: true, unreadCount: 0 }];
     const before = chat('bob', 'alice', 'before', { isRead: true });
     rest.messages = [before];
-    const { chat: store, session, api } = await start(rest);
+    const { chat: store, session, api, unread, threads } = await start(rest);
     FakeWebSocket.last.open();
     await settle();
     store.openChat('bob');
     await settle();
-    expect(store.thread('bob').items.map((m) => m.content)).toEqual(['before']);
+    expect(threads.thread('bob').items.map((m) => m.content)).toEqual(['before']);
 
     FakeWebSocket.last.drop();
     expect(session.connection).toBe('reconnecting');
@@ -167,13 +170,13 @@ test('after a drop and reconnect, the open chat shows what was missed exactly on
     FakeWebSocket.last.receive({ type: 'message', message: missed[1]! });
     await settle();
 
-    expect(store.thread('bob').items.map((m) => m.content)).toEqual(['before', 'missed 1', 'missed 2']);
+    expect(threads.thread('bob').items.map((m) => m.content)).toEqual(['before', 'missed 1', 'missed 2']);
     expect(api.requests).toContain(`GET /api/messages/bob?limit=100&after=${before.id}`);
     expect(api.requests).toContain('GET /api/messages/unread/count');
     expect(useNotificationStore().unread).toBe(1);
     // The window is open and visible: what arrived is read, and the server is told.
     expect(FakeWebSocket.last.frames).toContainEqual({ action: 'markRead', peerId: 'bob' });
-    expect(store.chatUnread).toBe(0);
+    expect(unread.total).toBe(0);
   } finally {
     jest.useRealTimers();
   }
@@ -184,20 +187,20 @@ test("a dropped socket makes friends' presence unknown until the friends list is
   try {
     const rest = new FakeRest('alice');
     rest.friendList = [{ userId: 'bob', name: 'Bob', online: true, unreadCount: 0 }];
-    const { chat: store } = await start(rest);
-    expect(store.presenceOf('bob')).toBe('unknown'); // not connected yet
+    const { friends } = await start(rest);
+    expect(friends.presenceOf('bob')).toBe('unknown'); // not connected yet
     FakeWebSocket.last.open();
     await settle();
-    expect(store.presenceOf('bob')).toBe('online');
+    expect(friends.presenceOf('bob')).toBe('online');
 
     FakeWebSocket.last.drop();
-    expect(store.presenceOf('bob')).toBe('unknown');
+    expect(friends.presenceOf('bob')).toBe('unknown');
     rest.friendList = [{ userId: 'bob', name: 'Bob', online: false, unreadCount: 0 }]; // bob left meanwhile
     jest.advanceTimersByTime(2000);
     await settle();
     FakeWebSocket.last.open();
     await settle();
-    expect(store.presenceOf('bob')).toBe('offline');
+    expect(friends.presenceOf('bob')).toBe('offline');
   } finally {
     jest.useRealTimers();
   }
@@ -259,7 +262,7 @@ test('the token is renewed in the background before it expires and the next conn
 test('sign-out closes the socket for good and clears the stores', async () => {
   const rest = new FakeRest('alice');
   rest.counts = { chat: 3, system: 1, total: 4 };
-  const { chat: store, session, toasts } = await start(rest);
+  const { session, toasts, unread } = await start(rest);
   const ws = FakeWebSocket.last;
   ws.open();
   await settle();
@@ -269,7 +272,7 @@ test('sign-out closes the socket for good and clears the stores', async () => {
   expect(toasts.toasts).toEqual([]); // nothing of this user stays on screen for the next one
   running = undefined;
   expect(ws.closedWith).toBe(1000);
-  expect(store.chatUnread).toBe(0);
+  expect(unread.total).toBe(0);
   expect(session.me).toBeNull();
   expect(window.__parley).toBeUndefined();
 });
@@ -289,7 +292,7 @@ test('with the tab hidden, a message and a system message become desktop notific
   try {
     const rest = new FakeRest('alice');
     rest.friendList = [{ userId: 'bob', name: 'Bob', online: true, unreadCount: 0 }];
-    const { chat: store } = await start(rest);
+    const { chat: store, unread } = await start(rest);
     FakeWebSocket.last.open();
     await settle();
     store.openChat('bob');
@@ -305,7 +308,7 @@ test('with the tab hidden, a message and a system message become desktop notific
       { title: 'Bob', body: 'while you were away' },
       { title: 'Carol started following you', body: '' },
     ]);
-    expect(store.unreadOf('bob')).toBe(1); // hidden: not read yet, even with the window open
+    expect(unread.of('bob')).toBe(1); // hidden: not read yet, even with the window open
     expect(requestPermission).not.toHaveBeenCalled();
   } finally {
     delete (window as { Notification?: unknown }).Notification;

@@ -1,0 +1,120 @@
+/**
+ * My messages on their way: each send is an optimistic bubble (in its thread's `pending`) until the ack — or the
+ * stored message from elsewhere — replaces it (stores/threads.ts). No ack in time, or an error frame for it: the
+ * bubble fails and can be retried with the SAME clientMessageId (the server stores it at most once) or discarded.
+ * While the socket is down a send waits as "sending" and goes out when it reopens.
+ */
+import { defineStore } from 'pinia';
+import { errorText } from '../lib/errors';
+import { charCount, newClientMessageId } from '../lib/text';
+import { useChatStore } from './chat';
+import { useThreadsStore, type ChatItem, type Thread } from './threads';
+import { MAX_CONTENT_CHARS } from '../types';
+
+/** A sent frame without an ack after this long is shown as failed (with retry). */
+export const ACK_TIMEOUT_MS = 10_000;
+
+export const useOutboxStore = defineStore('outbox', () => {
+  const chat = useChatStore();
+  const threads = useThreadsStore();
+  const ackTimers = new Map<string, ReturnType<typeof setTimeout>>();
+
+  /** Queue a message: an optimistic bubble now, the ack replaces it. Returns its clientMessageId. */
+  function sendMessage(peerId: string, text: string): string | undefined {
+    const content = text.trim();
+    if (!content || charCount(content) > MAX_CONTENT_CHARS) return undefined;
+    const deps = chat.deps();
+    const cmid = deps.newClientMessageId ? deps.newClientMessageId() : newClientMessageId();
+    const t = threads.thread(peerId);
+    t.newSince = undefined; // replying: the new ones have been seen
+    t.pending.push({
+      id: `local-${cmid}`,
+      fromUserId: chat.me,
+      toUserId: peerId,
+      messageType: 'CHAT',
+      content,
+      metadata: null,
+      isRead: false,
+      createdAt: new Date(chat.now()).toISOString(),
+      clientMessageId: cmid,
+      status: 'sending',
+      local: true,
+    });
+    chat.touchWindow(peerId);
+    transmit(t.pending[t.pending.length - 1]!);
+    return cmid;
+  }
+
+  /** Send again with the SAME clientMessageId: the server stores it at most once. */
+  function retry(peerId: string, clientMessageId: string): void {
+    const p = threads.threads[peerId]?.pending.find((x) => x.clientMessageId === clientMessageId);
+    if (!p) return;
+    p.status = 'sending';
+    p.error = undefined;
+    transmit(p);
+  }
+
+  /** Give up on a failed message (remove its bubble). */
+  function discard(peerId: string, clientMessageId: string): void {
+    const t = threads.threads[peerId];
+    if (!t) return;
+    t.pending = t.pending.filter((x) => x.clientMessageId !== clientMessageId);
+    settled(clientMessageId);
+  }
+
+  function findPending(cmid: string): { t: Thread; p: ChatItem } | undefined {
+    for (const t of Object.values(threads.threads)) {
+      const p = t.pending.find((x) => x.clientMessageId === cmid);
+      if (p) return { t, p };
+    }
+    return undefined;
+  }
+
+  function transmit(p: ChatItem): void {
+    const cmid = p.clientMessageId!;
+    settled(cmid);
+    // Not connected: it waits as "sending" (the top bar says why) and goes out when the socket reopens
+    // (flushPending, same clientMessageId). The ack timer only runs for a frame that was actually sent.
+    if (!chat.deps().send({ action: 'sendMessage', to: p.toUserId, content: p.content, clientMessageId: cmid })) return;
+    ackTimers.set(
+      cmid,
+      setTimeout(() => {
+        ackTimers.delete(cmid);
+        const q = findPending(cmid)?.p;
+        if (q && q.status === 'sending') {
+          q.status = 'failed';
+          q.error = errorText('TIMEOUT');
+        }
+      }, ACK_TIMEOUT_MS),
+    );
+  }
+
+  /** An error frame for a send: its bubble fails with a sentence for the code. False when no bubble has that id. */
+  function sendFailed(clientMessageId: string, code: string): boolean {
+    const found = findPending(clientMessageId);
+    if (!found) return false;
+    settled(clientMessageId);
+    found.p.status = 'failed';
+    found.p.error = errorText(code, chat.nameOf(found.t.peerId));
+    return true;
+  }
+
+  /** Its ack (or the stored message) arrived: no timeout for it any more. */
+  function settled(cmid: string): void {
+    const t = ackTimers.get(cmid);
+    if (t) clearTimeout(t);
+    ackTimers.delete(cmid);
+  }
+
+  /** After a (re)connect: send again what is still waiting (same clientMessageIds). */
+  function flushPending(): void {
+    for (const t of Object.values(threads.threads)) for (const p of t.pending) if (p.status === 'sending') transmit(p);
+  }
+
+  function reset(): void {
+    for (const t of ackTimers.values()) clearTimeout(t);
+    ackTimers.clear();
+  }
+
+  return { sendMessage, retry, discard, sendFailed, settled, flushPending, reset };
+});
