@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Prices } from './lib/cost';
 import { adjustedFigures, figuresFrom, firstToBreak, hotKeys, loadPerUserHour, monthlyBill, quotaRows, simulateStorm, type CallsFile } from './lib/scale';
-import { PARTITION_LIMITS, PER_FRIEND, PROFILE, QUOTAS, SCALES, STORM_QUOTAS, TYPING_FIGURES } from './lib/scale-profile';
+import { PARTITION_LIMITS, PER_FRIEND, PROFILE, QUOTAS, SCALES, STORM_PROMPT_RETRY_PER_SECOND, STORM_QUOTAS, TYPING_FIGURES } from './lib/scale-profile';
 
 const dir = __dirname;
 const k = (n: number) => (n >= 1e6 ? `${+(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${+(n / 1e3).toFixed(1)}k` : `${+n.toFixed(n < 10 ? 2 : 0)}`);
@@ -117,6 +117,20 @@ function main(): void {
     }
   }
 
+  console.log(
+    `\nThe same storms with ${pct(STORM_PROMPT_RETRY_PER_SECOND)} of the waiting clients per second retrying at once (a tab made visible: reconnectNow(), attempt count kept):\n`,
+  );
+  console.log(row(['clients', 'new-connection quota', '50 % back', '99 % back', '100 % back', 'attempts', 'refused (wasted)']));
+  console.log(row(['---:', '---:', '---:', '---:', '---:', '---:', '---:']));
+  const prompted = [];
+  for (const clients of SCALES) {
+    for (const quota of STORM_QUOTAS) {
+      const s = simulateStorm({ clients, quotaPerSecond: quota, promptRetryPerSecond: STORM_PROMPT_RETRY_PER_SECOND });
+      prompted.push({ clients, quota, t50: s.t50, t99: s.t99, t100: s.t100, attempts: s.attempts, refused: s.refused });
+      console.log(row([k(clients), `${quota.toLocaleString('en')}/s`, secs(s.t50), secs(s.t99), secs(s.t100), k(s.attempts), k(s.refused)]));
+    }
+  }
+
   console.log('\n## Sources\n');
   for (const q of QUOTAS) console.log(`- ${q.name}: ${q.limit.toLocaleString('en')} ${q.unit}, adjustable: ${q.adjustable}. ${q.source}`);
   console.log(`- DynamoDB per partition: ${PARTITION_LIMITS.wcu} WCU / ${PARTITION_LIMITS.rcu} RCU. ${PARTITION_LIMITS.source}`);
@@ -132,6 +146,7 @@ function main(): void {
     hotKeys: hot.map(({ u, h }) => ({ users: u, ...h })),
     bills: SCALES.map((u, i) => ({ users: u, ...bills[i] })),
     storms,
+    stormsWithPromptRetries: { promptRetryPerSecond: STORM_PROMPT_RETRY_PER_SECOND, storms: prompted },
   };
   fs.writeFileSync(path.join(dir, 'results', 'scale.json'), `${JSON.stringify(out, null, 2)}\n`);
 }

@@ -130,6 +130,12 @@ export const SCALES = [10_000, 100_000, 1_000_000];
 /** New-connection quotas the reconnect storm is simulated against: AWS's default and a raised one. */
 export const STORM_QUOTAS = [500, 5_000];
 
+/**
+ * For the storm's second variant: the share of waiting clients per second whose tab becomes visible and so retries at
+ * once (web/src/session.ts → socket.reconnectNow()): 1 % a second = a user looks at the tab about every 100 s.
+ */
+export const STORM_PROMPT_RETRY_PER_SECOND = 0.01;
+
 export interface Quota {
   key: QuotaKey;
   name: string;

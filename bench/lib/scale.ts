@@ -353,6 +353,12 @@ export interface StormOptions {
   quantiles?: number;
   /** Give up after this long (simulated seconds). */
   maxSeconds?: number;
+  /**
+   * Share of the waiting clients per second that try at once, out of turn: a tab becoming visible calls
+   * `reconnectNow()` (web/src/session.ts), which skips the wait but keeps the attempt count. Default 0. (The other
+   * prompt retry, the browser's `online` event, resets the count, but a regional blip leaves devices online.)
+   */
+  promptRetryPerSecond?: number;
 }
 
 export interface StormResult {
@@ -422,10 +428,23 @@ export function simulateStorm(o: StormOptions): StormResult {
   let t100 = NaN;
   const acceptedPerSecond: number[] = [];
   const attemptsPerSecond: number[] = [];
+  const promptShare = Math.min(1, ((o.promptRetryPerSecond ?? 0) * stepMs) / 1000);
+  const trying = new Float64Array(levels);
   for (let step = 1; step <= maxSteps; step++) {
     const slot = step % ring;
     let attempts = 0;
-    for (let k = 0; k < levels; k++) attempts += pending[k][slot];
+    for (let k = 0; k < levels; k++) {
+      trying[k] = pending[k][slot];
+      pending[k][slot] = 0;
+      if (promptShare > 0) {
+        for (let i = 0; i < ring; i++) {
+          const early = pending[k][i] * promptShare;
+          pending[k][i] -= early;
+          trying[k] += early;
+        }
+      }
+      attempts += trying[k];
+    }
     const sec = Math.floor((step - 1) / stepsPerSecond);
     if (attempts > 0) {
       const accepted = Math.min(attempts, capacityPerStep);
@@ -436,10 +455,8 @@ export function simulateStorm(o: StormOptions): StormResult {
       acceptedPerSecond[sec] = (acceptedPerSecond[sec] ?? 0) + accepted;
       attemptsPerSecond[sec] = (attemptsPerSecond[sec] ?? 0) + attempts;
       for (let k = 0; k < levels; k++) {
-        const waiting = pending[k][slot];
-        pending[k][slot] = 0;
         // A client at level k used delay k-1 to get here; refused, it waits delay k (schedule() moves it to k+1).
-        if (waiting > 0 && refusedShare > 0) schedule(waiting * refusedShare, Math.min(k, levels - 1), step);
+        if (trying[k] > 0 && refusedShare > 0) schedule(trying[k] * refusedShare, Math.min(k, levels - 1), step);
       }
     } else {
       acceptedPerSecond[sec] = acceptedPerSecond[sec] ?? 0;

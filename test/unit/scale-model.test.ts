@@ -63,6 +63,16 @@ describe('reconnect storm', () => {
     expect(b).toEqual(a);
   });
 
+  it('tabs retrying early (reconnectNow on visibility) still get no more than the quota, and nobody is lost', () => {
+    const plain = simulateStorm({ clients: 100_000, quotaPerSecond: 500 });
+    const s = simulateStorm({ clients: 100_000, quotaPerSecond: 500, promptRetryPerSecond: 0.05 });
+    s.acceptedPerSecond.forEach((a) => expect(a).toBeLessThanOrEqual(500 + 1e-6));
+    expect(s.acceptedPerSecond.reduce((x, y) => x + y, 0)).toBeGreaterThan(100_000 - 0.5);
+    expect(s.t100).toBeGreaterThanOrEqual(200);
+    // more attempts, no faster than the quota allows
+    expect(s.attempts).toBeGreaterThan(plain.attempts);
+  });
+
   it("uses the web client's backoff: the default is backoffDelay, and a different delay function changes the result", () => {
     const calls: number[] = [];
     const spy = (attempt: number, o = DEFAULT_BACKOFF, r = Math.random) => {
