@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Prices } from './lib/cost';
-import { adjustedFigures, figuresFrom, firstToBreak, hotKeys, loadPerUserHour, monthlyBill, quotaRows, simulateStorm, type CallsFile } from './lib/scale';
+import { adjustedFigures, figuresFrom, firstToBreak, hotKeys, lambdaMs, loadPerUserHour, monthlyBill, quotaRows, simulateStorm, type CallsFile } from './lib/scale';
 import { PARTITION_LIMITS, PER_FRIEND, PROFILE, QUOTAS, SCALES, STORM_PROMPT_RETRY_PER_SECOND, STORM_QUOTAS, TYPING_FIGURES } from './lib/scale-profile';
 
 const dir = __dirname;
@@ -117,6 +117,11 @@ function main(): void {
     }
   }
 
+  const connectMs = lambdaMs('wsAuthorizer', prices, p) + lambdaMs('wsConnect', prices, p);
+  console.log(
+    `\nLambda during a storm: ${STORM_QUOTAS.map((q) => `${q.toLocaleString('en')} connects/s × ${connectMs} ms (authorizer + $connect) ≈ ${Math.ceil((q * connectMs) / 1000)} concurrent executions`).join('; ')} — ` +
+      'within the 1,000 environments per 10 s each function may add, and the 1,000 account default.',
+  );
   console.log(
     `\nThe same storms with ${pct(STORM_PROMPT_RETRY_PER_SECOND)} of the waiting clients per second retrying at once (a tab made visible: reconnectNow(), attempt count kept):\n`,
   );
