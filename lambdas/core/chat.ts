@@ -105,7 +105,6 @@ export async function sendChat(deps: UpdateDeps<'appendChat'> & Pick<Deps, 'ids'
 /** A `messages` port of just these methods, and what telling both sides needs: no id generator, no friend store. */
 type UpdateDeps<K extends keyof MessageStore> = Pick<Deps, 'connections' | 'pusher' | 'settings' | 'clock'> & { messages: Pick<MessageStore, K> };
 
-/** Marks everything peer -> me read; syncs my tabs and sends the peer a read receipt. */
 /** The markRead frame: counted against the per-user markRead limit first (contract v1.1), then as the REST route. */
 export async function markConversationReadFrame(
   deps: UpdateDeps<'markConversationRead'> & { rate: RateLimiter; settings: { markReadRate: RateRule } },
@@ -117,6 +116,7 @@ export async function markConversationReadFrame(
   return markConversationRead(deps, me, peer);
 }
 
+/** Marks everything peer -> me read; syncs my tabs and sends the peer a read receipt. */
 export async function markConversationRead(deps: UpdateDeps<'markConversationRead'>, me: string, peer: string): Promise<{ updated: number }> {
   if (peer === me) throw badRequest('"peerId" must be another user');
   const { updated, upTo } = await deps.messages.markConversationRead(me, peer);

@@ -50,7 +50,7 @@ export interface FriendStore {
   areFriends(a: string, b: string): Promise<boolean>;
   /** Just the ids of my friends (cheaper than `list`). */
   ids(me: string): Promise<string[]>;
-  /** Friend ids with the names we know for them (friendship name, else profile name, else the id). */
+  /** Friend ids with the names we know for them (profile name — the newest the user gave — else the name the friendship event gave, else the id). */
   list(me: string): Promise<Array<{ userId: string; name: string }>>;
   befriend(a: string, b: string, names: ReadonlyMap<string, string>): Promise<void>;
   unfriend(a: string, b: string): Promise<void>;
