@@ -3,7 +3,7 @@
  * Apart from the writes (message-store.ts extends it) so that handlers which only read bundle only this.
  */
 import { GetCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { ConversationSummary, Message, MessageType, Page, UnreadCounts } from '../../core/model';
+import type { ConversationSummary, Message, MessageType, Page, UnreadCounts } from '../../contract/messages';
 import type { StoredMessage } from '../../core/ports';
 import { batchGetAll } from './batch';
 import { documentClient } from './client';

@@ -4,9 +4,9 @@
  * rate window and clientMessageId claim, typing's rate window, system messages. Every write that changes what a user
  * would count changes the matching counters in the same transaction, so counters always equal what they count.
  */
-import { AppError, notFriends, rateLimited } from '../../shared/errors';
+import { AppError, notFriends, rateLimited } from '../../core/errors';
 import { chunk } from '../../core/concurrency';
-import type { Message } from '../../core/model';
+import type { Message } from '../../contract/messages';
 import type { AppendChatResult, MessageStore, RateRule } from '../../core/ports';
 import { publicMessage, toMessage, type Item } from './message-reader';
 import { DynamoMessageUpdater } from './message-updater';

@@ -6,7 +6,7 @@
  * so counters always equal what they count.
  */
 import { chunk } from '../../core/concurrency';
-import type { Message } from '../../core/model';
+import type { Message } from '../../contract/messages';
 import type { StoredMessage } from '../../core/ports';
 import { COUNTS_SK, INDEX, convPk, convSk, msgSk, sysPk, unreadChatPk, unreadSystemPk, userPk, type Key } from './keys';
 import { DynamoMessageReader, publicMessage, toMessage, type Item } from './message-reader';
