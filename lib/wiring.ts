@@ -119,7 +119,8 @@ const fn = (entry: string, description: string, more: Partial<FunctionDef> = {})
   ...more,
 });
 
-const chatRW = { main: 'readWrite', connections: 'read' } as const;
+/** Read and write messages, read and write connections (a push to a gone connection deletes its row). */
+const chatRW = { main: 'readWrite', connections: 'readWrite' } as const;
 
 export const FUNCTIONS = {
   wsAuthorizer: fn('lambdas/ws/authorizer.ts', 'WebSocket $connect REQUEST authorizer (JWT + Origin)', { verifiesTokens: true }),
@@ -131,8 +132,8 @@ export const FUNCTIONS = {
     tables: { main: 'read', connections: 'readWrite' },
     manageConnections: true,
   }),
-  wsSendMessage: fn('lambdas/ws/send-message.ts', 'WebSocket sendMessage', { tables: { ...chatRW, connections: 'readWrite' }, manageConnections: true }),
-  wsMarkRead: fn('lambdas/ws/mark-read.ts', 'WebSocket markRead', { tables: { ...chatRW, connections: 'readWrite' }, manageConnections: true }),
+  wsSendMessage: fn('lambdas/ws/send-message.ts', 'WebSocket sendMessage', { tables: chatRW, manageConnections: true }),
+  wsMarkRead: fn('lambdas/ws/mark-read.ts', 'WebSocket markRead', { tables: chatRW, manageConnections: true }),
   // typing reads nothing from the main table: its friendship check and rate window are one transaction (writes).
   wsTyping: fn('lambdas/ws/typing.ts', 'WebSocket typing', { tables: { main: 'write', connections: 'readWrite' }, manageConnections: true }),
   // Every frame route may end a connection whose token has expired (DeleteConnection), ping and $default too.
@@ -147,11 +148,11 @@ export const FUNCTIONS = {
     tables: { main: 'readWrite' },
   }),
   httpMarkConversationRead: fn('lambdas/http/mark-conversation-read.ts', 'POST mark a conversation read', {
-    tables: { ...chatRW, connections: 'readWrite' },
+    tables: chatRW,
     manageConnections: true,
   }),
   httpDeleteMessage: fn('lambdas/http/delete-message.ts', 'DELETE a message (soft)', {
-    tables: { ...chatRW, connections: 'readWrite' },
+    tables: chatRW,
     manageConnections: true,
   }),
   httpFriends: fn('lambdas/http/list-friends.ts', 'GET friends with presence and unread', {
