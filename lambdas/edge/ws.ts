@@ -1,7 +1,7 @@
 /**
- * The edge of every WebSocket frame handler (and of $connect / $disconnect, which read the caller the same way): who is calling (from the authorizer context — never from the
- * frame), whether the token the connection was opened with is still valid, JSON parsing, and typed errors -> the
- * contract's `error` frame. Nothing internal reaches the client.
+ * The edge of every WebSocket frame handler: who is calling (from the authorizer context — never from the frame;
+ * $connect and $disconnect read it the same way, `callerOf`), whether the token the connection was opened with is
+ * still valid, JSON parsing, and typed errors -> the contract's `error` frame. Nothing internal reaches the client.
  */
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
 import type { ServerFrame } from '../contract/frames';

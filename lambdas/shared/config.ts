@@ -8,9 +8,9 @@ export function requireEnv(name: string): string {
   return value;
 }
 
-export function optionalEnv(name: string, fallback: string): string {
+export function optionalEnv(name: string, fallback: string | number): string {
   const value = process.env[name];
-  return value === undefined || value === '' ? fallback : value;
+  return value === undefined || value === '' ? String(fallback) : value;
 }
 
 export interface RateLimit {
@@ -59,9 +59,9 @@ export const config = {
   rateSendMessage: () => parseRate(optionalEnv(ENV.rateSendMessage, DEFAULT_RATES.sendMessage)),
   rateTyping: () => parseRate(optionalEnv(ENV.rateTyping, DEFAULT_RATES.typing)),
   rateMarkRead: () => parseRate(optionalEnv(ENV.rateMarkRead, DEFAULT_RATES.markRead)),
-  connectionTtlSeconds: () => Math.round(Number(optionalEnv(ENV.connectionTtlHours, String(DEFAULT_CONNECTION_TTL_HOURS))) * 3600),
+  connectionTtlSeconds: () => Math.round(Number(optionalEnv(ENV.connectionTtlHours, DEFAULT_CONNECTION_TTL_HOURS)) * 3600),
   maxConnectionsPerUser: () => {
-    const n = Number(optionalEnv(ENV.maxConnectionsPerUser, String(DEFAULT_MAX_CONNECTIONS_PER_USER)));
+    const n = Number(optionalEnv(ENV.maxConnectionsPerUser, DEFAULT_MAX_CONNECTIONS_PER_USER));
     if (!Number.isInteger(n) || n < 1) throw new Error(`bad ${ENV.maxConnectionsPerUser} (expected a whole number >= 1)`);
     return n;
   },
