@@ -9,7 +9,7 @@ import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
 import type { AuthSettings } from './config';
 import { cognitoDomainPrefixParts } from './names';
-import type { WebConfig } from './wiring';
+import type { WebConfig } from '../lambdas/contract/web-config';
 
 export type WebAuthConfig = Extract<WebConfig['auth'], { mode: 'oidc' }>;
 

@@ -5,6 +5,8 @@
  */
 import * as path from 'node:path';
 import type { Node } from 'constructs';
+import * as v from 'valibot';
+import { DEFAULT_CONNECTION_TTL_HOURS, DEFAULT_MAX_CONNECTIONS_PER_USER, DEFAULT_RATES } from '../lambdas/contract/limits';
 import { DEFAULT_STAGE, defaultEventBusName } from './names';
 import { DEFAULT_EVENT_BUS_NAME } from './wiring';
 
@@ -92,23 +94,49 @@ export class ConfigError extends Error {
 
 type Lookup = (key: string) => unknown;
 
+/** `value` checked by `schema`; the first problem is a ConfigError with the schema's own message. */
+function valid<T>(schema: v.GenericSchema<unknown, T>, value: unknown): T {
+  const result = v.safeParse(schema, value);
+  if (!result.success) throw new ConfigError(result.issues[0].message);
+  return result.output;
+}
+
+/** A string matching `pattern`; `message` names the option and what was given. */
+const matching = (pattern: RegExp, message: (given: string) => string) =>
+  v.pipe(
+    v.string(),
+    v.regex(pattern, (issue) => message(String(issue.input))),
+  );
+const oneOf = <const T extends string>(options: readonly T[], message: (given: string) => string) =>
+  v.picklist(options, (issue) => message(String(issue.input)));
+const email = (message: (given: string) => string) => matching(EMAIL, message);
+
+/** The option's string checked by `schema`, or undefined when it is not set. */
+function given<T>(get: Lookup, key: string, schema: v.GenericSchema<string, T>): T | undefined {
+  const s = str(get, key);
+  return s === undefined ? undefined : valid(schema, s);
+}
+
+const TRUE = ['true', 'yes', '1', 'on'];
+const FALSE = ['false', 'no', '0', 'off'];
+
 function str(get: Lookup, key: string): string | undefined {
-  const v = get(key);
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
+  const raw = get(key);
+  if (raw === undefined || raw === null) return undefined;
+  if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean') {
     throw new ConfigError(`${key} must be a string`);
   }
-  const s = String(v).trim();
+  const s = String(raw).trim();
   return s === '' ? undefined : s;
 }
 
 /** A list given as a JSON array (cdk.json) or a comma-separated string (`-c key=a,b`). */
 function list(get: Lookup, key: string): string[] {
-  const v = get(key);
-  if (v === undefined || v === null || v === '') return [];
-  if (Array.isArray(v)) return v.map((x) => String(x).trim()).filter(Boolean);
-  if (typeof v !== 'string') throw new ConfigError(`${key} must be a list or a comma-separated string`);
-  const s = v.trim();
+  const raw = get(key);
+  if (raw === undefined || raw === null || raw === '') return [];
+  if (Array.isArray(raw)) return raw.map((x) => String(x).trim()).filter(Boolean);
+  if (typeof raw !== 'string') throw new ConfigError(`${key} must be a list or a comma-separated string`);
+  const s = raw.trim();
   if (s.startsWith('[')) {
     try {
       const parsed: unknown = JSON.parse(s);
@@ -124,21 +152,18 @@ function list(get: Lookup, key: string): string[] {
 }
 
 function bool(get: Lookup, key: string, fallback: boolean): boolean {
-  const v = get(key);
-  if (v === undefined || v === null || v === '') return fallback;
-  if (typeof v === 'boolean') return v;
-  const s = String(v).trim().toLowerCase();
-  if (['true', 'yes', '1', 'on'].includes(s)) return true;
-  if (['false', 'no', '0', 'off'].includes(s)) return false;
-  throw new ConfigError(`${key} must be true or false, got "${String(v)}"`);
+  const raw = get(key);
+  if (raw === undefined || raw === null || raw === '') return fallback;
+  if (typeof raw === 'boolean') return raw;
+  const word = valid(oneOf([...TRUE, ...FALSE], () => `${key} must be true or false, got "${String(raw)}"`), String(raw).trim().toLowerCase());
+  return TRUE.includes(word);
 }
 
 function int(get: Lookup, key: string, fallback: number, min: number, max: number): number {
   const s = str(get, key);
   if (s === undefined) return fallback;
-  const n = Number(s);
-  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${key} must be an integer in ${min}..${max}, got "${s}"`);
-  return n;
+  const message = `${key} must be an integer in ${min}..${max}, got "${s}"`;
+  return valid(v.pipe(v.string(), v.transform(Number), v.integer(message), v.minValue(min, message), v.maxValue(max, message)), s);
 }
 
 function httpsUrl(key: string, value: string): string {
@@ -184,18 +209,19 @@ function cognitoRedirect(key: string, url: string): string {
 }
 
 function authSettings(get: Lookup): AuthSettings {
-  const mode = str(get, 'authMode') ?? 'cognito';
+  const mode = valid(oneOf(['cognito', 'oidc'], (m) => `authMode must be "cognito" or "oidc", got "${m}"`), str(get, 'authMode') ?? 'cognito');
   if (mode === 'cognito') {
-    const domainPrefix = str(get, 'cognitoDomainPrefix');
-    if (domainPrefix !== undefined && (!/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(domainPrefix) || /aws|amazon|cognito/.test(domainPrefix))) {
-      throw new ConfigError(
-        `cognitoDomainPrefix must be lowercase letters, digits and hyphens without "aws", "amazon" or "cognito", got "${domainPrefix}"`,
-      );
-    }
-    const sesFromEmail = str(get, 'cognitoSesFromEmail');
-    if (sesFromEmail !== undefined && !EMAIL.test(sesFromEmail)) {
-      throw new ConfigError(`cognitoSesFromEmail is not an e-mail address: "${sesFromEmail}"`);
-    }
+    const domainPrefixMessage = (given: string) =>
+      `cognitoDomainPrefix must be lowercase letters, digits and hyphens without "aws", "amazon" or "cognito", got "${given}"`;
+    const domainPrefix = given(
+      get,
+      'cognitoDomainPrefix',
+      v.pipe(
+        matching(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, domainPrefixMessage),
+        v.check((p) => !/aws|amazon|cognito/.test(p), (issue) => domainPrefixMessage(String(issue.input))),
+      ),
+    );
+    const sesFromEmail = given(get, 'cognitoSesFromEmail', email((s) => `cognitoSesFromEmail is not an e-mail address: "${s}"`));
     const sesVerifiedDomain = str(get, 'cognitoSesVerifiedDomain')?.toLowerCase();
     if (sesVerifiedDomain !== undefined && sesFromEmail?.split('@')[1].toLowerCase() !== sesVerifiedDomain) {
       throw new ConfigError(`cognitoSesVerifiedDomain must be the domain of cognitoSesFromEmail, got "${sesVerifiedDomain}"`);
@@ -216,7 +242,6 @@ function authSettings(get: Lookup): AuthSettings {
       }),
     };
   }
-  if (mode !== 'oidc') throw new ConfigError(`authMode must be "cognito" or "oidc", got "${mode}"`);
   const issuerRaw = str(get, 'oidcIssuer');
   if (!issuerRaw) throw new ConfigError('authMode=oidc needs oidcIssuer');
   const issuer = httpsUrl('oidcIssuer', issuerRaw);
@@ -243,49 +268,40 @@ function authSettings(get: Lookup): AuthSettings {
 
 /** Build the configuration from a lookup (a construct node's tryGetContext, or a plain object in tests). */
 export function parseConfig(get: Lookup, projectRoot = PROJECT_ROOT): ParleyConfig {
-  const stage = str(get, 'stage') ?? DEFAULT_STAGE;
-  if (!/^[a-z][a-z0-9-]{0,19}$/.test(stage)) throw new ConfigError(`stage must match [a-z][a-z0-9-]{0,19}, got "${stage}"`);
+  const stage = valid(matching(/^[a-z][a-z0-9-]{0,19}$/, (s) => `stage must match [a-z][a-z0-9-]{0,19}, got "${s}"`), str(get, 'stage') ?? DEFAULT_STAGE);
 
   // The contract's bus is "parley" unless configured; a second stage in the same account and region must not claim
   // the same bus, so stages other than the default one get "parley-<stage>" (docs/DEPLOY.md, "Several stages").
-  const eventBusName = str(get, 'eventBusName') ?? defaultEventBusName(stage, DEFAULT_EVENT_BUS_NAME);
-  if (!/^[A-Za-z0-9._-]{1,256}$/.test(eventBusName) || eventBusName === 'default') {
-    throw new ConfigError(`eventBusName must be 1-256 of [A-Za-z0-9._-] and not "default", got "${eventBusName}"`);
-  }
+  const busMessage = (s: string) => `eventBusName must be 1-256 of [A-Za-z0-9._-] and not "default", got "${s}"`;
+  const eventBusName = valid(
+    v.pipe(matching(/^[A-Za-z0-9._-]{1,256}$/, busMessage), v.check((s) => s !== 'default', (issue) => busMessage(String(issue.input)))),
+    str(get, 'eventBusName') ?? defaultEventBusName(stage, DEFAULT_EVENT_BUS_NAME),
+  );
 
-  const rateLimitSend = str(get, 'rateLimitSend') ?? '30/10';
-  const rateLimitTyping = str(get, 'rateLimitTyping') ?? '10/10';
-  const rateLimitMarkRead = str(get, 'rateLimitMarkRead') ?? '30/10';
-  for (const [k, v] of [
-    ['rateLimitSend', rateLimitSend],
-    ['rateLimitTyping', rateLimitTyping],
-    ['rateLimitMarkRead', rateLimitMarkRead],
-  ]) {
-    if (!RATE.test(v)) throw new ConfigError(`${k} must be "<count>/<seconds>" like "30/10", got "${v}"`);
-  }
+  const rate = (key: string, fallback: string) =>
+    valid(matching(RATE, (s) => `${key} must be "<count>/<seconds>" like "30/10", got "${s}"`), str(get, key) ?? fallback);
+  const rateLimitSend = rate('rateLimitSend', DEFAULT_RATES.sendMessage);
+  const rateLimitTyping = rate('rateLimitTyping', DEFAULT_RATES.typing);
+  const rateLimitMarkRead = rate('rateLimitMarkRead', DEFAULT_RATES.markRead);
 
-  const logRetentionDays = int(get, 'logRetentionDays', 30, 1, 3653);
-  if (!(VALID_RETENTION_DAYS as readonly number[]).includes(logRetentionDays)) {
-    throw new ConfigError(`logRetentionDays must be one of ${VALID_RETENTION_DAYS.join(', ')}, got ${logRetentionDays}`);
-  }
+  const logRetentionDays = valid(
+    v.picklist(VALID_RETENTION_DAYS, (issue) => `logRetentionDays must be one of ${VALID_RETENTION_DAYS.join(', ')}, got ${String(issue.input)}`),
+    int(get, 'logRetentionDays', 30, 1, 3653),
+  );
 
-  const logLevel = (str(get, 'logLevel') ?? 'INFO').toUpperCase();
-  if (!['DEBUG', 'INFO', 'WARN', 'ERROR'].includes(logLevel)) throw new ConfigError(`logLevel must be DEBUG, INFO, WARN or ERROR`);
+  const logLevel = valid(oneOf(['DEBUG', 'INFO', 'WARN', 'ERROR'], () => `logLevel must be DEBUG, INFO, WARN or ERROR`), (str(get, 'logLevel') ?? 'INFO').toUpperCase());
 
-  const removalPolicy = (str(get, 'removalPolicy') ?? 'retain').toLowerCase();
-  if (removalPolicy !== 'retain' && removalPolicy !== 'destroy') {
-    throw new ConfigError(`removalPolicy must be "retain" or "destroy", got "${removalPolicy}"`);
-  }
+  const removalPolicy = valid(
+    oneOf(['retain', 'destroy'], (s) => `removalPolicy must be "retain" or "destroy", got "${s}"`),
+    (str(get, 'removalPolicy') ?? 'retain').toLowerCase(),
+  );
 
-  const alarmEmail = str(get, 'alarmEmail');
-  if (alarmEmail !== undefined && !EMAIL.test(alarmEmail)) {
-    throw new ConfigError(`alarmEmail is not an e-mail address: "${alarmEmail}"`);
-  }
+  const alarmEmail = given(get, 'alarmEmail', email((s) => `alarmEmail is not an e-mail address: "${s}"`));
 
   const throttleRateLimit = int(get, 'throttleRateLimit', 1000, 1, 100000);
   const throttleBurstLimit = int(get, 'throttleBurstLimit', 2000, 1, 100000);
-  const connectionTtlHours = int(get, 'connectionTtlHours', 3, 3, 48);
-  const maxConnectionsPerUser = int(get, 'maxConnectionsPerUser', 10, 1, 100);
+  const connectionTtlHours = int(get, 'connectionTtlHours', DEFAULT_CONNECTION_TTL_HOURS, 3, 48);
+  const maxConnectionsPerUser = int(get, 'maxConnectionsPerUser', DEFAULT_MAX_CONNECTIONS_PER_USER, 1, 100);
 
   const auth = authSettings(get);
   const extraOrigins = [...new Set(list(get, 'extraOrigins').map((o) => origin('extraOrigins', o)))];
@@ -303,7 +319,7 @@ export function parseConfig(get: Lookup, projectRoot = PROJECT_ROOT): ParleyConf
     rateLimitTyping: rateLimitTyping.replace(/\s+/g, ''),
     rateLimitMarkRead: rateLimitMarkRead.replace(/\s+/g, ''),
     logRetentionDays,
-    logLevel: logLevel as ParleyConfig['logLevel'],
+    logLevel,
     removalPolicy,
     webBuildDir: path.resolve(projectRoot, str(get, 'webBuildDir') ?? 'web/dist'),
     // A custom webBuildDir is somebody else's build: only the default web/dist is (re)built by us.

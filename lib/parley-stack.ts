@@ -25,7 +25,8 @@ import { Observability } from './observability';
 import { RealtimeApi } from './realtime';
 import { sendUserPoolEmailWithSes } from './user-pool-email';
 import { executeApiOrigin, WebHosting } from './web-hosting';
-import { ENV, FUNCTIONS, type FunctionKey, type WebConfig } from './wiring';
+import type { WebConfig } from '../lambdas/contract/web-config';
+import { ENV, FUNCTIONS, type FunctionKey } from './wiring';
 
 export interface ParleyStackProps extends StackProps {
   /** Overrides of the context-derived configuration (tests, or a programmatic app). */

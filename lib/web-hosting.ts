@@ -12,7 +12,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { accountUniqueName } from './names';
-import type { WebConfig } from './wiring';
+import type { WebConfig } from '../lambdas/contract/web-config';
 
 export interface WebHostingProps {
   /** Absolute path of the web build (index.html at its root); a placeholder page is deployed when it is missing. */

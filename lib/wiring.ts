@@ -3,7 +3,8 @@
  *
  * Read by the local gateway (`local/`) and by the CDK stack (`lib/`), so the two homes cannot drift apart.
  * Plain data only: no CDK or SDK imports here, so the local stack and tests can load it cheaply. The names handlers
- * read at run time (ENV, EVENT_DETAIL_TYPES) live with the handlers (lambdas/shared/env.ts) and are re-exported here.
+ * read at run time (ENV, EVENT_DETAIL_TYPES) live with the handlers (lambdas/shared/env.ts, lambdas/contract/) and are
+ * re-exported here.
  */
 import { ENV, EVENT_DETAIL_TYPES } from './env';
 
@@ -118,7 +119,8 @@ const fn = (entry: string, description: string, more: Partial<FunctionDef> = {})
   ...more,
 });
 
-const chatRW = { main: 'readWrite', connections: 'read' } as const;
+/** Read and write messages, read and write connections (a push to a gone connection deletes its row). */
+const chatRW = { main: 'readWrite', connections: 'readWrite' } as const;
 
 export const FUNCTIONS = {
   wsAuthorizer: fn('lambdas/ws/authorizer.ts', 'WebSocket $connect REQUEST authorizer (JWT + Origin)', { verifiesTokens: true }),
@@ -130,8 +132,8 @@ export const FUNCTIONS = {
     tables: { main: 'read', connections: 'readWrite' },
     manageConnections: true,
   }),
-  wsSendMessage: fn('lambdas/ws/send-message.ts', 'WebSocket sendMessage', { tables: { ...chatRW, connections: 'readWrite' }, manageConnections: true }),
-  wsMarkRead: fn('lambdas/ws/mark-read.ts', 'WebSocket markRead', { tables: { ...chatRW, connections: 'readWrite' }, manageConnections: true }),
+  wsSendMessage: fn('lambdas/ws/send-message.ts', 'WebSocket sendMessage', { tables: chatRW, manageConnections: true }),
+  wsMarkRead: fn('lambdas/ws/mark-read.ts', 'WebSocket markRead', { tables: chatRW, manageConnections: true }),
   // typing reads nothing from the main table: its friendship check and rate window are one transaction (writes).
   wsTyping: fn('lambdas/ws/typing.ts', 'WebSocket typing', { tables: { main: 'write', connections: 'readWrite' }, manageConnections: true }),
   // Every frame route may end a connection whose token has expired (DeleteConnection), ping and $default too.
@@ -146,11 +148,11 @@ export const FUNCTIONS = {
     tables: { main: 'readWrite' },
   }),
   httpMarkConversationRead: fn('lambdas/http/mark-conversation-read.ts', 'POST mark a conversation read', {
-    tables: { ...chatRW, connections: 'readWrite' },
+    tables: chatRW,
     manageConnections: true,
   }),
   httpDeleteMessage: fn('lambdas/http/delete-message.ts', 'DELETE a message (soft)', {
-    tables: { ...chatRW, connections: 'readWrite' },
+    tables: chatRW,
     manageConnections: true,
   }),
   httpFriends: fn('lambdas/http/list-friends.ts', 'GET friends with presence and unread', {
@@ -263,30 +265,3 @@ export const EVENT_RULES: EventRuleDef[] = [
     maxEventAgeSeconds: 3600,
   },
 ];
-
-/** Runtime configuration the web client reads from `/config.json` (written by the local stack or by CDK). */
-export interface WebConfig {
-  /** WebSocket URL without the token, e.g. ws://127.0.0.1:3000/ws or wss://abc.execute-api…/prod */
-  wsUrl: string;
-  /** Base URL the REST paths (/api/...) are appended to. */
-  apiUrl: string;
-  auth:
-    | { mode: 'dev'; tokenUrl: string }
-    | {
-        mode: 'oidc';
-        /**
-         * The issuer exactly as its tokens' `iss` spell it (trailing slash and path kept). The client reads its
-         * endpoints from `{issuer without a final /}/.well-known/openid-configuration` unless `endpoints` names them.
-         */
-        issuer: string;
-        clientId: string;
-        scopes: string[];
-        /** Where the provider sends the browser back (and after sign-out): the web client's own URL. */
-        redirectUri: string;
-        /**
-         * Endpoints known without discovery (configured by ops, or Cognito's hosted UI, whose logout is not in its
-         * discovery document). When authorization and token are both given, the client does no discovery at all.
-         */
-        endpoints?: { authorization?: string; token?: string; endSession?: string };
-      };
-}

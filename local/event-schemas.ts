@@ -1,6 +1,6 @@
 /**
  * `npm run events:schemas` — writes docs/events/<DetailType>.schema.json, the JSON Schema (draft-07) of each event
- * detail, generated from the valibot schemas the handler validates with (lambdas/shared/event-schemas.ts), so the
+ * detail, generated from the valibot schemas the handler validates with (lambdas/contract/events.ts), so the
  * published schemas cannot drift from what Parley accepts. test/unit/event-json-schemas.test.ts regenerates them in
  * memory and fails when the committed files are stale.
  *
@@ -9,8 +9,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { toJsonSchema, type JsonSchema } from '@valibot/to-json-schema';
-import { EVENT_DETAIL_TYPES, type EventDetailType } from '../lib/env';
-import { EVENT_LIMITS, eventDetailSchemas, priceAmount } from '../lambdas/shared/event-schemas';
+import { EVENT_DETAIL_TYPES, type EventDetailType } from '../lambdas/contract/event-types';
+import { eventDetailSchemas, priceAmount } from '../lambdas/contract/events';
+import { EVENT_LIMITS } from '../lambdas/contract/limits';
 
 export const EVENT_SCHEMA_DIR = path.join(__dirname, '..', 'docs', 'events');
 

@@ -11,7 +11,8 @@
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { assertHttpRoutes, assertWsRoutes } from '../lib/route-rules';
-import { DEFAULT_EVENT_BUS_NAME, ENV, HTTP_ROUTES, TABLES, WS_ROUTES, type HttpRouteDef, type TableKey, type WebConfig } from '../lib/wiring';
+import type { WebConfig } from '../lambdas/contract/web-config';
+import { DEFAULT_EVENT_BUS_NAME, ENV, HTTP_ROUTES, TABLES, WS_ROUTES, type HttpRouteDef, type TableKey } from '../lib/wiring';
 import { ConnectionRegistry } from './connections';
 import { originAllowed } from './cors';
 import { startCountingProxy, type CountingProxy } from './counting-proxy';

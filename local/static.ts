@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as path from 'node:path';
-import type { WebConfig } from '../lib/wiring';
+import type { WebConfig } from '../lambdas/contract/web-config';
 import { REPO_ROOT } from './functions';
 import { send, sendJson } from './http-util';
 import type { Log } from './log';

@@ -5,7 +5,7 @@
  *   import { publish } from 'parley/publishers';
  *   await publish(new EventBridgeClient({}), { type: 'UserFollowed', detail: { userId: 'carol', follower: { id: 'dave' } } });
  *
- * - Types come from the same valibot schemas the handler validates with (lambdas/shared/event-schemas.ts), so a
+ * - Types come from the same valibot schemas the handler validates with (lambdas/contract/events.ts), so a
  *   detail that compiles has the contract's fields.
  * - Every event is validated before anything is sent: a bad one throws InvalidEventError with the handler's reason
  *   and none of the events is sent (otherwise it would be dead-lettered in Parley, visible only to Parley's team).
@@ -19,9 +19,9 @@
  */
 import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type * as v from 'valibot';
-import { EVENT_DETAIL_TYPES, type EventDetailType } from '../lib/env';
-import { eventDetailSchemas } from '../lambdas/shared/event-schemas';
-import { check } from '../lambdas/shared/schemas';
+import { EVENT_DETAIL_TYPES, type EventDetailType } from '../lambdas/contract/event-types';
+import { eventDetailSchemas, type EventDetailsInput } from '../lambdas/contract/events';
+import { check } from '../lambdas/contract/validate';
 
 export { EVENT_DETAIL_TYPES, type EventDetailType };
 
@@ -31,7 +31,7 @@ export const DEFAULT_BUS_NAME = 'parley';
 export const DEFAULT_SOURCE = 'app.example';
 
 /** What a publisher writes for each detail-type (the schema's input type). */
-export type EventDetails = { [K in EventDetailType]: v.InferInput<(typeof eventDetailSchemas)[K]> };
+export type EventDetails = EventDetailsInput;
 export type ParleyEvent = { [K in EventDetailType]: { type: K; detail: EventDetails[K] } }[EventDetailType];
 
 export interface PublishOptions {

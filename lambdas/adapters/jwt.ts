@@ -8,16 +8,10 @@
  */
 import { SimpleJwksCache, SimplePenaltyBox } from 'aws-jwt-verify/jwk';
 import { JwtVerifier } from 'aws-jwt-verify/jwt-verifier';
+import { identityFromClaims } from '../contract/identity';
+import type { TokenVerifier } from '../edge/ws-authorizer';
 import { config, once } from '../shared/config';
-import { identityFromClaims, type Identity } from '../shared/identity';
 import { discover, fetchJson, type FetchJson } from './oidc-discovery';
-
-export type { Identity } from '../shared/identity';
-
-export interface TokenVerifier {
-  /** The caller, and when the token expires (epoch seconds, from `exp`). */
-  verify(token: string): Promise<Identity & { exp?: number }>;
-}
 
 export interface TokenSettings {
   issuer: string;

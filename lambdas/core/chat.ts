@@ -1,9 +1,10 @@
 /** 1:1 chat: send, read state, typing, history, conversations, counts, delete. */
-import { AppError, badRequest, notFound, tooLarge } from '../shared/errors';
+import { AppError, badRequest, notFound, tooLarge } from './errors';
 import { deliver } from './delivery';
 import type { Deps } from './deps';
 import type { MessageStore, RateLimiter, RateRule } from './ports';
-import { LIMITS, type ConversationSummary, type Friend, type Message, type Metadata, type Page, type UnreadCounts } from './model';
+import { LIMITS } from '../contract/limits';
+import type { ConversationSummary, Friend, Message, Metadata, Page, UnreadCounts } from '../contract/messages';
 import { mapLimit } from './concurrency';
 
 export interface SendInput {

@@ -6,7 +6,7 @@
 import { logger } from '../shared/logger';
 import { mapLimit } from './concurrency';
 import type { Deps } from './deps';
-import type { ServerFrame } from './model';
+import type { ServerFrame } from '../contract/frames';
 
 /**
  * API Gateway answers 410 for a connection whose $connect has not returned yet, exactly as for one that is gone. A

@@ -4,11 +4,13 @@
  * redelivered event finds its pairs claimed and stores — and pushes — nothing new. An event whose detail does not fit throws InvalidEventError: it is
  * retried a bounded number of times and then lands in the dead-letter queue with the reason.
  */
-import type { EventDetailType } from '../shared/env';
+import type { EventDetailType } from '../contract/event-types';
+// Detail shapes after validation: inferred from the contract's schemas (lambdas/contract/events.ts).
+import type { EventDetails } from '../contract/events';
+import type { Message, Metadata, SystemMessageType } from '../contract/messages';
 import { chunk, mapLimit } from './concurrency';
 import { deliver } from './delivery';
 import type { Deps } from './deps';
-import type { Message, Metadata, SystemMessageType } from './model';
 
 /**
  * Recipients stored and pushed per step: one transaction's worth (the store commits (claim, message, counter) for
@@ -36,21 +38,6 @@ export interface IncomingEvent {
   detail: unknown;
 }
 
-/** Detail shapes after validation (lambdas/shared/schemas.ts checks them). */
-export interface Details {
-  AchievementUnlocked: { userId: string; achievement: { id: string; name: string; description?: string } };
-  WorkPurchased: {
-    sellerId: string;
-    buyer: { id: string; name?: string };
-    work: { id: string; title: string };
-    price: { amount: number | string; currency: string };
-  };
-  UserFollowed: { userId: string; follower: { id: string; name?: string } };
-  FriendshipCreated: { userIds: [string, string]; names?: Record<string, string> };
-  FriendshipRemoved: { userIds: [string, string] };
-  TaskNotification: { userIds: string[]; task: { id: string; title: string }; content?: string };
-}
-
 export interface NotifyResult {
   stored: number;
   delivered: number;
@@ -66,20 +53,20 @@ interface Draft {
 export async function handleEvent<K extends EventDetailType>(
   deps: NotifyDeps,
   event: IncomingEvent & { detailType: K },
-  detail: Details[K],
+  detail: EventDetails[K],
 ): Promise<NotifyResult> {
   const drafts = await draftsFor(deps, event.detailType, detail);
   return storeAndPush(deps, event, drafts);
 }
 
-async function draftsFor(deps: NotifyDeps, type: EventDetailType, d: Details[EventDetailType]): Promise<Draft[]> {
+async function draftsFor(deps: NotifyDeps, type: EventDetailType, d: EventDetails[EventDetailType]): Promise<Draft[]> {
   switch (type) {
     case 'AchievementUnlocked': {
-      const { userId, achievement } = d as Details['AchievementUnlocked'];
+      const { userId, achievement } = d as EventDetails['AchievementUnlocked'];
       return [{ to: userId, type: 'SYSTEM_ACHIEVEMENT', content: `Achievement unlocked: ${achievement.name}`, metadata: { achievement } }];
     }
     case 'WorkPurchased': {
-      const { sellerId, buyer, work, price } = d as Details['WorkPurchased'];
+      const { sellerId, buyer, work, price } = d as EventDetails['WorkPurchased'];
       const who = buyer.name ?? buyer.id;
       return [
         {
@@ -91,15 +78,15 @@ async function draftsFor(deps: NotifyDeps, type: EventDetailType, d: Details[Eve
       ];
     }
     case 'UserFollowed': {
-      const { userId, follower } = d as Details['UserFollowed'];
+      const { userId, follower } = d as EventDetails['UserFollowed'];
       return [{ to: userId, type: 'SYSTEM_FOLLOW', content: `${follower.name ?? follower.id} started following you`, metadata: { follower } }];
     }
     case 'FriendshipCreated': {
-      const { userIds } = d as Details['FriendshipCreated'];
+      const { userIds } = d as EventDetails['FriendshipCreated'];
       const [a, b] = userIds;
       if (a === b) throw new InvalidEventError('FriendshipCreated needs two different users');
       // A Map of the detail's OWN entries: a user id like "constructor" must not find Object.prototype's members.
-      const given = new Map(Object.entries((d as Details['FriendshipCreated']).names ?? {}).filter(([u]) => u === a || u === b));
+      const given = new Map(Object.entries((d as EventDetails['FriendshipCreated']).names ?? {}).filter(([u]) => u === a || u === b));
       await deps.friends.befriend(a, b, given);
       const known = await deps.friends.names([a, b]);
       const nameOf = (u: string) => given.get(u) ?? known.get(u) ?? u;
@@ -119,7 +106,7 @@ async function draftsFor(deps: NotifyDeps, type: EventDetailType, d: Details[Eve
       });
     }
     case 'FriendshipRemoved': {
-      const [a, b] = (d as Details['FriendshipRemoved']).userIds;
+      const [a, b] = (d as EventDetails['FriendshipRemoved']).userIds;
       if (a === b) throw new InvalidEventError('FriendshipRemoved needs two different users');
       await deps.friends.unfriend(a, b);
       // Contract v1.1: both sides' lists, open windows and buttons follow at once.
@@ -130,7 +117,7 @@ async function draftsFor(deps: NotifyDeps, type: EventDetailType, d: Details[Eve
       return [];
     }
     case 'TaskNotification': {
-      const { userIds, task, content } = d as Details['TaskNotification'];
+      const { userIds, task, content } = d as EventDetails['TaskNotification'];
       return [...new Set(userIds)].map((to) => ({
         to,
         type: 'SYSTEM_TASK' as const,

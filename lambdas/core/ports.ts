@@ -2,7 +2,8 @@
  * Ports: what the domain needs from storage and delivery. Adapters (lambdas/adapters) implement them with the AWS
  * SDK; unit tests can implement them in memory. Nothing here imports an SDK.
  */
-import type { Connection, ConversationSummary, Message, Page, UnreadCounts } from './model';
+import type { ConversationSummary, Message, Page, UnreadCounts } from '../contract/messages';
+import type { Connection } from './model';
 
 export interface RateRule {
   kind: 'send' | 'typing' | 'markRead';

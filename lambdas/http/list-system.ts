@@ -1,9 +1,9 @@
 /** GET /api/messages/system/list?limit=&before=&unreadOnly=true — newest first. */
 import { systemListDeps } from '../adapters/container';
 import { pageLimit, systemList } from '../core/chat';
-import { httpHandler, ok } from '../shared/http';
-import { systemListQuery } from '../shared/rest-schemas';
-import { parse } from '../shared/schemas';
+import { httpHandler, ok } from '../edge/http';
+import { systemListQuery } from '../contract/rest';
+import { parse } from '../edge/parse';
 
 export const handler = httpHandler(async ({ user, query }) => {
   const q = parse(systemListQuery, query);

@@ -1,4 +1,5 @@
 /** Configuration from the environment: read once, fail fast on anything missing. */
+import { DEFAULT_CONNECTION_TTL_HOURS, DEFAULT_MAX_CONNECTIONS_PER_USER, DEFAULT_RATES } from '../contract/limits';
 import { ENV } from './env';
 
 export function requireEnv(name: string): string {
@@ -7,9 +8,9 @@ export function requireEnv(name: string): string {
   return value;
 }
 
-export function optionalEnv(name: string, fallback: string): string {
+export function optionalEnv(name: string, fallback: string | number): string {
   const value = process.env[name];
-  return value === undefined || value === '' ? fallback : value;
+  return value === undefined || value === '' ? String(fallback) : value;
 }
 
 export interface RateLimit {
@@ -55,12 +56,12 @@ export const config = {
       .split(',')
       .map((s) => s.trim().replace(/\/+$/, ''))
       .filter(Boolean),
-  rateSendMessage: () => parseRate(optionalEnv(ENV.rateSendMessage, '30/10')),
-  rateTyping: () => parseRate(optionalEnv(ENV.rateTyping, '10/10')),
-  rateMarkRead: () => parseRate(optionalEnv(ENV.rateMarkRead, '30/10')),
-  connectionTtlSeconds: () => Math.round(Number(optionalEnv(ENV.connectionTtlHours, '3')) * 3600),
+  rateSendMessage: () => parseRate(optionalEnv(ENV.rateSendMessage, DEFAULT_RATES.sendMessage)),
+  rateTyping: () => parseRate(optionalEnv(ENV.rateTyping, DEFAULT_RATES.typing)),
+  rateMarkRead: () => parseRate(optionalEnv(ENV.rateMarkRead, DEFAULT_RATES.markRead)),
+  connectionTtlSeconds: () => Math.round(Number(optionalEnv(ENV.connectionTtlHours, DEFAULT_CONNECTION_TTL_HOURS)) * 3600),
   maxConnectionsPerUser: () => {
-    const n = Number(optionalEnv(ENV.maxConnectionsPerUser, '10'));
+    const n = Number(optionalEnv(ENV.maxConnectionsPerUser, DEFAULT_MAX_CONNECTIONS_PER_USER));
     if (!Number.isInteger(n) || n < 1) throw new Error(`bad ${ENV.maxConnectionsPerUser} (expected a whole number >= 1)`);
     return n;
   },

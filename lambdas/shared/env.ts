@@ -1,7 +1,8 @@
 /**
- * Names the Lambda handlers read at run time: the environment variables (lambdas/shared/config.ts) and the event
- * detail types (lambdas/events/notify.ts). Here, with the handlers (lib/env.ts and lib/wiring.ts re-export them for the
- * CDK app and the local stack), so nothing in lambdas/ imports lib/, and a handler bundle carries these few strings
+ * The environment variables the Lambda handlers read at run time (lambdas/shared/config.ts). Here, with the handlers
+ * (lib/env.ts and lib/wiring.ts re-export them for the CDK app and the local stack; the event detail types, the other
+ * names read at run time, are the contract's: lambdas/contract/event-types.ts), so nothing in lambdas/ imports lib/,
+ * and a handler bundle carries these few strings
  * and not wiring's FUNCTIONS table: `fn(...)` calls with object spreads are not
  * provably pure, so esbuild keeps the whole table in any bundle that imports wiring (3.5 KB in every handler).
  */
@@ -30,14 +31,3 @@ export const ENV = {
   /** Live connections one user may hold (default 10); the next handshake gets 429. */
   maxConnectionsPerUser: 'MAX_CONNECTIONS_PER_USER',
 } as const;
-
-/** EventBridge detail types Parley consumes (one rule in wiring's EVENT_RULES matches them all). */
-export const EVENT_DETAIL_TYPES = [
-  'AchievementUnlocked',
-  'WorkPurchased',
-  'UserFollowed',
-  'FriendshipCreated',
-  'FriendshipRemoved',
-  'TaskNotification',
-] as const;
-export type EventDetailType = (typeof EVENT_DETAIL_TYPES)[number];

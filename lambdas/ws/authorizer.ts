@@ -1,46 +1,12 @@
 /**
- * $connect REQUEST authorizer. Identity source: the `token` query string (API Gateway answers 401 when it is
- * missing). A bad token or a disallowed browser Origin is denied (403). The verified user travels to every later
- * route in the authorizer context; nothing in a frame can change it.
+ * $connect REQUEST authorizer (lambdas/edge/ws-authorizer.ts): tokens verified by aws-jwt-verify against the
+ * configured issuer, browser origins checked against the configured allowlist.
  */
-import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { tokenVerifier } from '../adapters/jwt';
+import { wsAuthorizer } from '../edge/ws-authorizer';
 import { config, once } from '../shared/config';
-import { logger } from '../shared/logger';
 
-const allowedOrigins = once(() => new Set(config.allowedOrigins()));
-
-function policy(effect: 'Allow' | 'Deny', resource: string, principalId: string, context?: Record<string, string | number>): APIGatewayAuthorizerResult {
-  return {
-    principalId,
-    policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: resource }] },
-    ...(context ? { context } : {}),
-  };
-}
-
-function header(event: APIGatewayRequestAuthorizerEvent, name: string): string | undefined {
-  const headers = event.headers ?? {};
-  const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
-  return key ? headers[key] : undefined;
-}
-
-export const handler = async (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
-  const token = event.queryStringParameters?.token;
-  // API Gateway's own answer to a missing identity source is 401; throwing "Unauthorized" does the same.
-  if (!token) throw new Error('Unauthorized');
-
-  const origin = header(event, 'origin');
-  if (origin !== undefined && !allowedOrigins().has(origin.replace(/\/+$/, ''))) {
-    logger.warn('websocket handshake from a disallowed origin', { origin });
-    return policy('Deny', event.methodArn, 'anonymous');
-  }
-  try {
-    const identity = await tokenVerifier().verify(token);
-    // `exp` travels with the connection: frames after it get UNAUTHORIZED and the connection is closed (ws.ts).
-    const context = { userId: identity.userId, name: identity.name, ...(identity.exp !== undefined ? { exp: identity.exp } : {}) };
-    return policy('Allow', event.methodArn, identity.userId, context);
-  } catch (err) {
-    logger.info('websocket token refused', { reason: (err as Error).name });
-    return policy('Deny', event.methodArn, 'anonymous');
-  }
-};
+export const handler = wsAuthorizer(
+  tokenVerifier,
+  once(() => new Set(config.allowedOrigins())),
+);

@@ -1,7 +1,7 @@
 /** $default: anything that is not a known action gets BAD_REQUEST; the connection stays open. */
-import { badRequest } from '../shared/errors';
+import { badRequest } from '../core/errors';
 import { pusher } from '../adapters/management';
-import { frameHandler } from '../shared/ws';
+import { frameHandler } from '../edge/ws';
 
 export const handler = frameHandler(async (_caller, frame) => {
   const action = frame.action;

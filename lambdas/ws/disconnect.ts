@@ -1,11 +1,12 @@
 /** $disconnect: drop the connection; the last one closing announces offline. (A lost $disconnect expires by TTL.) */
-import type { APIGatewayProxyResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { presenceDeps } from '../adapters/container';
 import { disconnect } from '../core/presence';
-import { logger } from '../shared/logger';
-import { callerOf, type WsEvent } from '../shared/ws';
+import { callerOf, type WsEvent } from '../edge/ws';
+import { logger, startInvocation } from '../shared/logger';
 
-export const handler = async (event: WsEvent): Promise<APIGatewayProxyResultV2> => {
+export const handler = async (event: WsEvent, context?: Context): Promise<APIGatewayProxyResultV2> => {
+  startInvocation(context);
   try {
     const caller = callerOf(event);
     await disconnect(presenceDeps(), caller.userId, caller.connectionId);

@@ -1,9 +1,9 @@
 /** sendMessage: store durably, then ack the sender with the stored message (the original one on a resend). */
 import { pusher, sendDeps } from '../adapters/container';
 import { sendChat } from '../core/chat';
-import { sendMessageFrame } from '../shared/frame-schemas';
-import { parse } from '../shared/schemas';
-import { frameHandler } from '../shared/ws';
+import { sendMessageFrame } from '../contract/frames';
+import { parse } from '../edge/parse';
+import { frameHandler } from '../edge/ws';
 
 export const handler = frameHandler(async (caller, raw) => {
   const frame = parse(sendMessageFrame, raw);

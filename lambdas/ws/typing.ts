@@ -1,9 +1,9 @@
 /** typing: relayed to the friend's connections, never stored. */
 import { pusher, typingDeps } from '../adapters/container';
 import { typing } from '../core/chat';
-import { typingFrame } from '../shared/frame-schemas';
-import { parse } from '../shared/schemas';
-import { frameHandler } from '../shared/ws';
+import { typingFrame } from '../contract/frames';
+import { parse } from '../edge/parse';
+import { frameHandler } from '../edge/ws';
 
 export const handler = frameHandler(async (caller, raw) => {
   const frame = parse(typingFrame, raw);

@@ -10,7 +10,9 @@
  * `memoryDeps()` wires them into a full `Deps` (plus the markRead frame's RateLimiter) with the default settings.
  */
 import type { Deps } from '../../lambdas/core/deps';
-import type { Connection, ConversationSummary, Message, Page, ServerFrame, UnreadCounts } from '../../lambdas/core/model';
+import type { ConversationSummary, Message, Page, UnreadCounts } from '../../lambdas/contract/messages';
+import type { ServerFrame } from '../../lambdas/contract/frames';
+import type { Connection } from '../../lambdas/core/model';
 import type {
   AppendChatResult,
   Clock,
@@ -24,7 +26,7 @@ import type {
   RateRule,
   StoredMessage,
 } from '../../lambdas/core/ports';
-import { notFriends, rateLimited } from '../../lambdas/shared/errors';
+import { notFriends, rateLimited } from '../../lambdas/core/errors';
 
 /** 2027-01-15T08:00:00.000Z: a fixed start, so ids and timestamps are the same on every run. */
 export const MEMORY_EPOCH = Date.UTC(2027, 0, 15, 8, 0, 0);

@@ -5,8 +5,9 @@
  */
 import { deleteMessage, markSystemRead, sendChat, systemList, unreadCounts } from '../../lambdas/core/chat';
 import { connect } from '../../lambdas/core/presence';
-import { handleEvent, InvalidEventError, type Details, type IncomingEvent } from '../../lambdas/core/notifications';
-import type { EventDetailType } from '../../lambdas/shared/env';
+import type { EventDetailType } from '../../lambdas/contract/event-types';
+import type { EventDetails } from '../../lambdas/contract/events';
+import { handleEvent, InvalidEventError, type IncomingEvent } from '../../lambdas/core/notifications';
 import { memoryDeps, type MemoryDeps } from '../support/memory-ports';
 
 let deps: MemoryDeps;
@@ -19,7 +20,7 @@ beforeEach(async () => {
 });
 
 let n = 0;
-function publish<K extends EventDetailType>(detailType: K, detail: Details[K], id = `evt-${++n}`) {
+function publish<K extends EventDetailType>(detailType: K, detail: EventDetails[K], id = `evt-${++n}`) {
   const event: IncomingEvent & { detailType: K } = { id, detailType, time: '2027-01-15T08:00:00Z', detail };
   return handleEvent(deps, event, detail);
 }

@@ -13,7 +13,7 @@ import { markConversationRead } from '../../lambdas/adapters/dynamo/messages/mar
 import { softDelete } from '../../lambdas/adapters/dynamo/messages/delete';
 import { allowTyping } from '../../lambdas/adapters/dynamo/messages/typing';
 import { transact, type TxItem } from '../../lambdas/adapters/dynamo/transact';
-import type { Message } from '../../lambdas/core/model';
+import type { Message } from '../../lambdas/contract/messages';
 import type { RateRule } from '../../lambdas/core/ports';
 
 const ddb = mockClient(DynamoDBDocumentClient);

@@ -8,9 +8,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Ajv from 'ajv';
 import type * as v from 'valibot';
-import { EVENT_DETAIL_TYPES, type EventDetailType } from '../../lib/env';
-import { eventDetailSchemas } from '../../lambdas/shared/event-schemas';
-import { check } from '../../lambdas/shared/schemas';
+import { EVENT_DETAIL_TYPES, type EventDetailType } from '../../lambdas/contract/event-types';
+import { eventDetailSchemas } from '../../lambdas/contract/events';
+import { check } from '../../lambdas/contract/validate';
 import { EVENT_SCHEMA_DIR, eventSchemaFiles } from '../../local/event-schemas';
 
 const EXAMPLES = path.join(EVENT_SCHEMA_DIR, 'examples');

@@ -3,7 +3,7 @@
  * client with an in-memory history, and message builders. No network, no timers of their own.
  */
 import type { WebSocketLike } from '../../web/src/api/socket';
-import type { ClientFrame, Conversation, Friend, Message, Page, ServerFrame, UnreadCount } from '../../web/src/types';
+import type { ClientFrame, ConversationSummary, Friend, Message, Page, ServerFrame, UnreadCounts } from '../../web/src/types';
 
 export class FakeWebSocket implements WebSocketLike {
   static instances: FakeWebSocket[] = [];
@@ -93,8 +93,8 @@ export function system(to: string, type: Message['messageType'], content: string
 export class FakeRest {
   messages: Message[] = [];
   friendList: Friend[] = [];
-  counts: UnreadCount = { chat: 0, system: 0, total: 0 };
-  convs: Conversation[] = [];
+  counts: UnreadCounts = { chat: 0, system: 0, total: 0 };
+  convs: ConversationSummary[] = [];
   systemMessages: Message[] = [];
   calls: { route: string; args: unknown }[] = [];
   failNext: Error | undefined;
@@ -133,12 +133,12 @@ export class FakeRest {
     return { items: older.slice(Math.max(0, older.length - limit)).map((m) => ({ ...m })), hasMore: older.length > limit };
   }
 
-  async conversations(q: { limit?: number; before?: string } = {}): Promise<Page<Conversation>> {
+  async conversations(q: { limit?: number; before?: string } = {}): Promise<Page<ConversationSummary>> {
     this.record('conversations', q);
     return { items: this.convs.map((c) => ({ ...c })), hasMore: false };
   }
 
-  async unreadCount(): Promise<UnreadCount> {
+  async unreadCount(): Promise<UnreadCounts> {
     this.record('unreadCount', undefined);
     return { ...this.counts };
   }

@@ -2,7 +2,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { RateLimiter, RateRule } from '../../core/ports';
-import { rateLimited } from '../../shared/errors';
+import { rateLimited } from '../../core/errors';
 import { documentClient } from './client';
 import { firstBranch, nextBranch, rateUpdate, remember } from './rate';
 

@@ -1,5 +1,5 @@
 /** The REST client: the contract's routes, a Bearer token, JSON in and out, errors as ApiError. */
-import type { Conversation, Friend, Message, Page, UnreadCount } from '../types';
+import type { ConversationSummary, Friend, Message, Page, UnreadCounts } from '../types';
 
 export class ApiError extends Error {
   constructor(
@@ -50,11 +50,11 @@ export class RestClient {
     return this.call('GET', `/api/messages/${encodeURIComponent(userId)}${qs(q)}`);
   }
 
-  conversations(q: { limit?: number; before?: string } = {}): Promise<Page<Conversation>> {
+  conversations(q: { limit?: number; before?: string } = {}): Promise<Page<ConversationSummary>> {
     return this.call('GET', `/api/messages/conversations/list${qs(q)}`);
   }
 
-  unreadCount(): Promise<UnreadCount> {
+  unreadCount(): Promise<UnreadCounts> {
     return this.call('GET', '/api/messages/unread/count');
   }
 

@@ -25,7 +25,7 @@ import { usePresenceStore } from './presence';
 import { useThreadsStore } from './threads';
 import { useTypingStore } from './typing';
 import { useUnreadStore } from './unread';
-import type { ClientFrame, Message, ServerFrame, UnreadCount } from '../types';
+import type { ClientFrame, Message, ServerFrame, UnreadCounts } from '../types';
 
 export interface ChatNotice {
   kind: 'chat' | 'error';
@@ -208,7 +208,7 @@ export const useChatStore = defineStore('chat', () => {
    * thread (`after=` the newest id we hold; upsert dedupes), and take fresh counts and presence from the server.
    * Returns the counts so the caller can hand the system count to the notification store.
    */
-  async function onConnected(): Promise<UnreadCount> {
+  async function onConnected(): Promise<UnreadCounts> {
     // Cursors first, synchronously: frames pushed from now on must not hide a gap.
     const cursors = Object.values(threads.threads)
       .filter((t) => t.loaded || dock.windowOf(t.peerId))

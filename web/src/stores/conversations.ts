@@ -9,7 +9,7 @@ import { compareIds } from '../lib/text';
 import { useChatStore } from './chat';
 import { clear, dict } from './dict';
 import { useUnreadStore } from './unread';
-import type { Conversation, Message } from '../types';
+import type { ConversationSummary, Message } from '../types';
 
 const PAGE = 50;
 
@@ -18,18 +18,18 @@ export const useConversationsStore = defineStore('conversations', () => {
   const unread = useUnreadStore();
 
   /** By peer, as the server listed them (their `unreadCount` is the server's: see `list` and `get`). */
-  const byPeer = reactive(dict<Conversation>());
+  const byPeer = reactive(dict<ConversationSummary>());
   const hasMore = ref(false);
   const loaded = ref(false);
 
-  const withUnread = (c: Conversation): Conversation => ({ ...c, unreadCount: unread.of(c.peerId) });
+  const withUnread = (c: ConversationSummary): ConversationSummary => ({ ...c, unreadCount: unread.of(c.peerId) });
   /** Most recent first, each with its live unread count. */
   const list = computed(() =>
     Object.values(byPeer)
       .sort((a, b) => compareIds(b.lastMessage.id, a.lastMessage.id))
       .map(withUnread),
   );
-  const get = (peerId: string): Conversation | undefined => (byPeer[peerId] ? withUnread(byPeer[peerId]!) : undefined);
+  const get = (peerId: string): ConversationSummary | undefined => (byPeer[peerId] ? withUnread(byPeer[peerId]!) : undefined);
 
   /** A message of this conversation arrived (or was acked, or caught up): it may be the newest. */
   function touch(m: Message): void {

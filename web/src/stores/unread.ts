@@ -14,7 +14,7 @@ import { useConversationsStore } from './conversations';
 import { clear, dict } from './dict';
 import { useFriendsStore } from './friends';
 import { useThreadsStore } from './threads';
-import type { UnreadCount } from '../types';
+import type { UnreadCounts } from '../types';
 
 /** A push this soon after the server's counts were applied may already be in them: re-check (after a short delay). */
 export const RECONCILE_WINDOW_MS = 5_000;
@@ -57,7 +57,7 @@ export const useUnreadStore = defineStore('unread', () => {
   }
 
   /** Unread counts from the server: the total, and per peer from the friend and conversation lists. */
-  function applyCounts(counts: UnreadCount): void {
+  function applyCounts(counts: UnreadCounts): void {
     const perPeer = dict<number>();
     for (const c of Object.values(conversations.byPeer)) perPeer[c.peerId] = c.unreadCount;
     for (const f of Object.values(friends.friends)) perPeer[f.userId] = f.unreadCount;
@@ -80,7 +80,7 @@ export const useUnreadStore = defineStore('unread', () => {
    * while the request was in flight (a pushed message, a read in another tab) may or may not be in the answer, so
    * such an answer is not trusted: ask again (a few times at most; the last answer wins).
    */
-  async function refreshCounts(): Promise<UnreadCount> {
+  async function refreshCounts(): Promise<UnreadCounts> {
     for (let attempt = 1; ; attempt++) {
       const before = epoch;
       const [counts] = await Promise.all([chat.deps().rest.unreadCount(), friends.refresh(), conversations.refresh()]);

@@ -4,9 +4,9 @@
  * name: a claimed clientMessageId yields the original message, 'friendship' NOT_FRIENDS, 'rate' the other rate
  * branch or RATE_LIMITED, a conversation row that a newer message reached keeps its last message.
  */
-import type { Message } from '../../../core/model';
+import type { Message } from '../../../contract/messages';
 import type { AppendChatResult, RateRule } from '../../../core/ports';
-import { AppError, notFriends, rateLimited } from '../../../shared/errors';
+import { AppError, notFriends, rateLimited } from '../../../core/errors';
 import { cmidPk, convPk, convSk, msgSk, userPk, type Key } from '../keys';
 import { firstBranch, nextBranch, rateUpdate, remember } from '../rate';
 import { transact, type Named, type TxItem } from '../transact';

@@ -4,7 +4,7 @@
  * twice). Returns only the newly stored messages.
  */
 import { chunk } from '../../../core/concurrency';
-import type { Message } from '../../../core/model';
+import type { Message } from '../../../contract/messages';
 import { eventPk, sysPk } from '../keys';
 import { commitEntries } from '../transact';
 import { counter, messageItem, nowSeconds } from './items';

@@ -1,5 +1,5 @@
 /** The conversation list: my conversation rows on the `recent` index, most recent first, paged by last message id. */
-import type { ConversationSummary, Message, Page } from '../../../core/model';
+import type { ConversationSummary, Message, Page } from '../../../contract/messages';
 import { INDEX, userPk } from '../keys';
 import type { Item } from './items';
 import { query } from './query';

@@ -1,5 +1,5 @@
 /** Unread counts: my counters row (one GetItem) and the unread counter of my conversation rows with some peers. */
-import type { UnreadCounts } from '../../../core/model';
+import type { UnreadCounts } from '../../../contract/messages';
 import { batchGetAll } from '../batch';
 import { COUNTS_SK, convSk, userPk } from '../keys';
 import { getItem } from './query';

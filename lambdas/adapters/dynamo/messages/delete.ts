@@ -2,7 +2,7 @@
  * Delete by id: find a message by its id (the keys-only `byId` index, then the item), and soft-delete it together
  * with the counters its unread state holds; a conversation row that showed it then shows the newest remaining one.
  */
-import type { Message } from '../../../core/model';
+import type { Message } from '../../../contract/messages';
 import type { StoredMessage } from '../../../core/ports';
 import { batchGetAll } from '../batch';
 import { INDEX, convPk, convSk, msgSk, sysPk, userPk } from '../keys';

@@ -1,5 +1,5 @@
 /** A conversation's messages, a page at a time (newest first, or oldest first after a cursor); soft-deleted skipped. */
-import type { Message, Page } from '../../../core/model';
+import type { Message, Page } from '../../../contract/messages';
 import { convPk, msgSk } from '../keys';
 import { publicMessage, toMessage, type Item } from './items';
 import { queryLive } from './query';

@@ -9,7 +9,7 @@
  * Every write that changes what a user would count changes the matching counters in the same transaction, so
  * counters always equal what they count (docs/DATA.md).
  */
-import type { Message, MessageType } from '../../../core/model';
+import type { Message, MessageType } from '../../../contract/messages';
 import type { StoredMessage } from '../../../core/ports';
 import { COUNTS_SK, convSk, friendSk, msgSk, unreadPk, userPk } from '../keys';
 import type { TxItem } from '../transact';

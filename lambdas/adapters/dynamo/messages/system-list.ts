@@ -1,5 +1,5 @@
 /** A user's system messages, newest first: all of them, or only the unread ones (the sparse `unread` index). */
-import type { Message, Page } from '../../../core/model';
+import type { Message, Page } from '../../../contract/messages';
 import { INDEX, msgSk, sysPk, unreadSystemPk } from '../keys';
 import { publicMessage, toMessage, type Item } from './items';
 import { queryLive, type QueryInput } from './query';

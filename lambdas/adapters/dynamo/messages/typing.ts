@@ -1,6 +1,6 @@
 /** The typing window: a friendship check and a hit on the sender's typing rate window, in one transaction. */
 import type { RateRule } from '../../../core/ports';
-import { notFriends, rateLimited } from '../../../shared/errors';
+import { notFriends, rateLimited } from '../../../core/errors';
 import { firstBranch, nextBranch, rateUpdate, remember } from '../rate';
 import { transact } from '../transact';
 import { friendCheck } from './items';

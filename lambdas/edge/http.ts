@@ -3,10 +3,11 @@
  * without a valid token never reaches a function), JSON in/out, and typed errors -> `{"error":{"code","message"}}`
  * with the contract's status. No stack traces.
  */
-import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { toPublicError, unauthorized } from './errors';
-import { identityFromClaims, type Identity } from './identity';
-import { logger } from './logger';
+import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { identityFromClaims, type Identity } from '../contract/identity';
+import { toPublicError, unauthorized } from '../core/errors';
+import { logger, startInvocation } from '../shared/logger';
+import { parseJson } from './parse';
 
 export interface HttpRequest {
   user: Identity;
@@ -37,7 +38,8 @@ function caller(event: APIGatewayProxyEventV2): Identity {
 }
 
 export function httpHandler(fn: (req: HttpRequest) => Promise<HttpReply>) {
-  return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+  return async (event: APIGatewayProxyEventV2, context?: Context): Promise<APIGatewayProxyStructuredResultV2> => {
+    startInvocation(context);
     try {
       const user = caller(event);
       const reply = await fn({ user, event, query: event.queryStringParameters ?? {}, params: event.pathParameters ?? {} });
@@ -52,8 +54,7 @@ export function httpHandler(fn: (req: HttpRequest) => Promise<HttpReply>) {
   };
 }
 
-/** Parses the JSON body of a request (a missing or broken one is BAD_REQUEST). */
-export function jsonBody(event: APIGatewayProxyEventV2): string | undefined {
-  if (event.body === undefined) return undefined;
-  return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+/** Parses the JSON body of a request, base64 or not (a missing or broken one is BAD_REQUEST). */
+export function jsonBody(event: APIGatewayProxyEventV2): unknown {
+  return parseJson(event.body !== undefined && event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body);
 }

@@ -1,24 +1,5 @@
 /** Typed errors: the domain throws these; the edges map them to the contract's codes and statuses. */
-export type ErrorCode =
-  | 'BAD_REQUEST'
-  | 'TOO_LARGE'
-  | 'NOT_FRIENDS'
-  | 'RATE_LIMITED'
-  | 'UNAUTHORIZED'
-  | 'FORBIDDEN'
-  | 'NOT_FOUND'
-  | 'INTERNAL';
-
-const HTTP_STATUS: Record<ErrorCode, number> = {
-  BAD_REQUEST: 400,
-  TOO_LARGE: 413,
-  NOT_FRIENDS: 403,
-  RATE_LIMITED: 429,
-  UNAUTHORIZED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  INTERNAL: 500,
-};
+import { HTTP_STATUS, type ErrorCode } from '../contract/errors';
 
 export class AppError extends Error {
   constructor(

@@ -1,17 +1,9 @@
 /**
- * Validation of everything that enters from outside: the shared pieces and `parse`, which turns a failure into a
- * clear BAD_REQUEST naming the first problem. The schemas themselves live beside this file by entry point
- * (frame-schemas.ts, rest-schemas.ts, event-schemas.ts) so each Lambda bundle carries only its own.
- * Valibot: every check is its own function, so a bundle carries only the checks its handler uses (~6 KB, where
- * zod/mini's shared core was ~25 KB in every handler — see docs/PERFORMANCE.md).
+ * Validation against the contract's schemas without throwing: the data, or the first problem as one readable
+ * sentence. The handlers' edges turn a failure into BAD_REQUEST (lambdas/edge/parse.ts); the event handler and the
+ * publisher client (publishers/) report it as the reason.
  */
 import * as v from 'valibot';
-import { LIMITS } from '../core/model';
-import { badRequest } from './errors';
-
-export const str = (min: number, max: number) => v.pipe(v.string(), v.minLength(min), v.maxLength(max));
-export const userIdSchema = v.pipe(v.string(), v.regex(LIMITS.userId));
-export const messageIdSchema = v.pipe(v.string(), v.regex(/^[0-9A-HJKMNP-TV-Z]{26}$/));
 
 type Issue = v.BaseIssue<unknown>;
 
@@ -53,20 +45,4 @@ export type Checked<T> = { success: true; data: T } | { success: false; reason: 
 export function check<T>(schema: v.GenericSchema<unknown, T>, input: unknown): Checked<T> {
   const result = v.safeParse(schema, input);
   return result.success ? { success: true, data: result.output } : { success: false, reason: explain(result.issues[0]) };
-}
-
-export function parse<T>(schema: v.GenericSchema<unknown, T>, input: unknown): T {
-  const result = check(schema, input);
-  if (!result.success) throw badRequest(result.reason);
-  return result.data;
-}
-
-/** Parse untrusted JSON text (a frame or a body) without letting a syntax error escape as INTERNAL. */
-export function parseJson(text: string | undefined | null): unknown {
-  if (text === undefined || text === null || text === '') throw badRequest('a JSON body is required');
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw badRequest('the body is not valid JSON');
-  }
 }

@@ -1,15 +1,15 @@
 /**
- * The edge of every WebSocket frame handler: who is calling (from the authorizer context — never from the
- * frame), whether the token the connection was opened with is still valid, JSON parsing, and typed errors -> the
- * contract's `error` frame. Nothing internal reaches the client.
+ * The edge of every WebSocket frame handler: who is calling (from the authorizer context — never from the frame;
+ * $connect and $disconnect read it the same way, `callerOf`), whether the token the connection was opened with is
+ * still valid, JSON parsing, and typed errors -> the contract's `error` frame. Nothing internal reaches the client.
  */
-import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
-import type { ServerFrame } from '../core/model';
+import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
+import type { ServerFrame } from '../contract/frames';
+import { LIMITS } from '../contract/limits';
+import { toPublicError } from '../core/errors';
 import type { Pusher } from '../core/ports';
-import { LIMITS } from '../core/model';
-import { toPublicError } from './errors';
-import { logger } from './logger';
-import { parseJson } from './schemas';
+import { logger, startInvocation } from '../shared/logger';
+import { parseJson } from './parse';
 
 export type WsEvent = APIGatewayProxyWebsocketEventV2 & {
   requestContext: APIGatewayProxyWebsocketEventV2['requestContext'] & {
@@ -62,7 +62,8 @@ export function frameHandler(
   fn: (caller: Caller, frame: Record<string, unknown>) => Promise<ServerFrame | undefined>,
   pusher: () => Pick<Pusher, 'post' | 'close'>,
 ) {
-  return async (event: WsEvent): Promise<APIGatewayProxyResultV2> => {
+  return async (event: WsEvent, context?: Context): Promise<APIGatewayProxyResultV2> => {
+    startInvocation(context);
     let clientMessageId: string | undefined;
     try {
       const caller = callerOf(event);

@@ -3,7 +3,7 @@
  * authorizer (claims aws-jwt-verify checked) and the REST edge (claims the HTTP API's JWT authorizer checked, which
  * hands every claim over as a string).
  */
-import { LIMITS } from '../core/model';
+import { LIMITS } from './limits';
 
 export interface Identity {
   userId: string;

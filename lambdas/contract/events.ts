@@ -1,8 +1,8 @@
 /**
  * Schemas of the app's event details (CONTRACT.md "Events"), apart from the frame and REST schemas so that only
  * the event handler's bundle carries them. They are the one source of truth: the handler validates with them, the
- * JSON Schemas in docs/events/ are generated from them, and the publisher client (publishers/) infers its types
- * from them.
+ * domain takes the types inferred from them (EventDetails), the JSON Schemas in docs/events/ are generated from them,
+ * and the publisher client (publishers/) infers its types from them.
  *
  * Objects are `v.object`, which drops fields it does not name: only contract fields reach the store (a publisher's
  * extra 200 KB field is not kept as metadata). Every string has the contract's bound — names 100 characters,
@@ -10,11 +10,9 @@
  * with the reason), never a truncated or half-delivered notification.
  */
 import * as v from 'valibot';
-import { LIMITS } from '../core/model';
-import { str, userIdSchema } from './schemas';
-
-/** The contract's bounds (CONTRACT.md "Events"). */
-export const EVENT_LIMITS = { id: 128, name: 100, title: 200, description: 200, content: 1000, currency: 16, amount: 32 } as const;
+import type { EventDetailType } from './event-types';
+import { str, userIdSchema } from './fields';
+import { EVENT_LIMITS, LIMITS } from './limits';
 
 const id = str(1, EVENT_LIMITS.id);
 const name = str(1, EVENT_LIMITS.name);
@@ -49,4 +47,9 @@ export const eventDetailSchemas = {
     task: v.object({ id, title }),
     content: v.optional(str(1, EVENT_LIMITS.content)),
   }),
-} as const;
+} as const satisfies Record<EventDetailType, v.GenericSchema>;
+
+/** Each detail as the handler has it after validation (unknown fields dropped). */
+export type EventDetails = { [K in EventDetailType]: v.InferOutput<(typeof eventDetailSchemas)[K]> };
+/** Each detail as a publisher writes it. */
+export type EventDetailsInput = { [K in EventDetailType]: v.InferInput<(typeof eventDetailSchemas)[K]> };
