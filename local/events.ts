@@ -69,6 +69,21 @@ type EntryResult = { EventId: string } | { ErrorCode: string; ErrorMessage: stri
 /** EventBridge time: ISO 8601 without milliseconds. */
 const isoSeconds = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
+/** The event a rule hands its target, as EventBridge builds it from a PutEvents entry (pure; test fixtures use it). */
+export function bridgeEventOf(input: EventInput, region: string): LocalEvent {
+  return {
+    version: '0',
+    id: input.id ?? randomUUID(),
+    'detail-type': input.detailType,
+    source: input.source,
+    account: ACCOUNT_ID,
+    time: isoSeconds(input.time ?? new Date()),
+    region,
+    resources: input.resources ?? [],
+    detail: input.detail,
+  };
+}
+
 function amzJson(res: ServerResponse, status: number, value: unknown, errorType?: string): void {
   sendJson(res, status, errorType ? { __type: errorType, message: value } : value, {
     'content-type': 'application/x-amz-json-1.1',
@@ -108,17 +123,7 @@ export class LocalEventBus {
 
   /** Put one event on the bus (already validated). Delivery starts after the current turn; returns its id. */
   dispatch(input: EventInput): string {
-    const event: LocalEvent = {
-      version: '0',
-      id: input.id ?? randomUUID(),
-      'detail-type': input.detailType,
-      source: input.source,
-      account: ACCOUNT_ID,
-      time: isoSeconds(input.time ?? new Date()),
-      region: this.opts.region,
-      resources: input.resources ?? [],
-      detail: input.detail,
-    };
+    const event = bridgeEventOf(input, this.opts.region);
     const rules = EVENT_RULES.filter((rule) => ruleMatches(rule, event.source, event['detail-type']));
     if (rules.length === 0) this.deadLetter(event, noRuleReason(event), 0);
     for (const rule of rules) {
