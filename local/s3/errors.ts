@@ -15,8 +15,8 @@ export class S3Error extends Error {
   }
 }
 
-export const xmlEscape = (s: string): string =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+/** Escape element text (S3 leaves quotes as they are in text: `Policy Condition failed: ["eq", ...]`). */
+export const xmlEscape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 export function errorXml(err: S3Error, ids: { requestId: string; hostId: string }, resource?: string): string {
   const extra = Object.entries(err.extra)
