@@ -6,8 +6,8 @@
  * signature ("Signature version 4 calculation is unimplemented" in its authentication middleware) and don't enforce
  * POST policy conditions, so the local stack would be kinder than S3, which the design forbids. What is here:
  *  - PutObject, GetObject, HeadObject, DeleteObject, DeleteObjects, CopyObject, signed with the Authorization header
- *    (SigV4 checked, x-amz-content-sha256 checked against the body, aws-chunked bodies decoded) or presigned
- *    (X-Amz-Expires enforced);
+ *    (SigV4 checked, x-amz-content-sha256, Content-MD5 and CRC32 checksums checked against the body, aws-chunked
+ *    bodies decoded) or presigned (X-Amz-Expires enforced); If-None-Match answered with 304;
  *  - POST Object (browser form upload, parsed with busboy): the policy's signature, expiration and every condition,
  *    no unlisted fields, content-length-range counted while the file streams (an oversize file is never kept
  *    whole), success_action_status / success_action_redirect;
@@ -17,8 +17,10 @@
  * Not here: listing, multipart uploads, Range, versioning, ACLs, bucket management (buckets are given up front).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { crc32 } from 'node:zlib';
 import busboy from 'busboy';
 import type { S3Event } from 'aws-lambda';
 import {
@@ -95,7 +97,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
  * Decode an aws-chunked body (`<hex-size>[;chunk-signature=...]\r\n<bytes>\r\n` ... `0\r\n<trailers>\r\n\r\n`), as the
  * SDK sends a stream with a trailing checksum. Chunk signatures are not checked here (the seed signature is).
  */
-export function decodeAwsChunked(body: Buffer): Buffer {
+export function decodeAwsChunked(body: Buffer): { data: Buffer; trailers: Record<string, string> } {
   const out: Buffer[] = [];
   let pos = 0;
   for (;;) {
@@ -104,9 +106,29 @@ export function decodeAwsChunked(body: Buffer): Buffer {
     const size = parseInt(body.subarray(pos, eol).toString('latin1').split(';')[0], 16);
     if (!Number.isFinite(size) || size < 0) throw invalidRequest('Malformed aws-chunked body');
     pos = eol + 2;
-    if (size === 0) return Buffer.concat(out);
+    if (size === 0) break;
     out.push(body.subarray(pos, pos + size));
     pos += size + 2;
+  }
+  const trailers: Record<string, string> = {};
+  for (const line of body.subarray(pos).toString('latin1').split('\r\n')) {
+    const i = line.indexOf(':');
+    if (i > 0) trailers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
+  }
+  return { data: Buffer.concat(out), trailers };
+}
+
+/** Content-MD5 and the CRC32 flexible checksum (header or trailer), as S3 checks them: BadDigest when they differ. */
+function checkDigests(data: Buffer, headers: Record<string, string>): void {
+  const md5 = headers['content-md5'];
+  if (md5 && createHash('md5').update(data).digest('base64') !== md5) {
+    throw new S3Error(400, 'BadDigest', 'The Content-MD5 you specified did not match what we received.');
+  }
+  const crc = headers['x-amz-checksum-crc32'];
+  if (crc) {
+    const mine = Buffer.alloc(4);
+    mine.writeUInt32BE(crc32(data));
+    if (mine.toString('base64') !== crc) throw new S3Error(400, 'BadDigest', 'The CRC32 you specified did not match the calculated checksum.');
   }
 }
 
@@ -260,7 +282,9 @@ export function createS3Handler(opts: LocalS3Options): S3RequestHandler {
           S3ComputedContentSHA256: sha256Hex(body),
         });
       }
-      if (payloadHash.startsWith('STREAMING-') || /aws-chunked/i.test(String(r.headers['content-encoding'] ?? ''))) body = decodeAwsChunked(body);
+      let trailers: Record<string, string> = {};
+      if (payloadHash.startsWith('STREAMING-') || /aws-chunked/i.test(String(r.headers['content-encoding'] ?? ''))) ({ data: body, trailers } = decodeAwsChunked(body));
+      checkDigests(body, { ...Object.fromEntries(headerEntries(r)), ...trailers });
       const writer = opts.store.writer(b, k);
       await writer.write(body);
       const info = await writer.commit({
@@ -318,6 +342,13 @@ export function createS3Handler(opts: LocalS3Options): S3RequestHandler {
         if (v !== null) headers[header] = v;
       }
       void presigned;
+      // Conditional GET (browsers revalidating a cached image): 304 with no body.
+      const inm = req.headers['if-none-match'];
+      if (inm && inm.split(',').some((t) => t.trim().replace(/^W\//, '') === `"${info.etag}"` || t.trim() === '*')) {
+        res.writeHead(304, { ...base, etag: `"${info.etag}"`, 'last-modified': info.lastModified.toUTCString() });
+        res.end();
+        return;
+      }
       res.writeHead(200, { ...base, ...headers });
       if (method === 'HEAD') {
         res.end();
@@ -329,7 +360,9 @@ export function createS3Handler(opts: LocalS3Options): S3RequestHandler {
     }
 
     async function deleteObjects(r: IncomingMessage, b: string, payloadHash: string) {
-      const xml = (await readBody(r, 2 * 1024 * 1024)).toString('utf8');
+      const raw = await readBody(r, 2 * 1024 * 1024);
+      checkDigests(raw, Object.fromEntries(headerEntries(r)));
+      const xml = raw.toString('utf8');
       if (/^[0-9a-f]{64}$/i.test(payloadHash) && sha256Hex(xml) !== payloadHash.toLowerCase()) {
         throw new S3Error(400, 'XAmzContentSHA256Mismatch', "The provided 'x-amz-content-sha256' header does not match what was computed.");
       }

@@ -97,6 +97,13 @@ describe('local S3 endpoint with the stock SDK', () => {
     expect(await got.Body!.transformToString()).toBe('stream body');
   });
 
+  test('a body that does not match its CRC32 checksum is BadDigest and is not stored', async () => {
+    const s3 = env.client();
+    const res = await refusal(s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'bad', Body: Buffer.from('bytes'), ChecksumCRC32: 'AAAAAA==' })));
+    expect(res).toMatchObject({ name: 'BadDigest', status: 400 });
+    expect(await refusal(s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'bad' })))).toMatchObject({ status: 404 });
+  });
+
   test('PutObject tells onObjectCreated with an ObjectCreated:Put event after answering', async () => {
     await env.client().send(new PutObjectCommand({ Bucket: BUCKET, Key: 'thumbs/u1/x.png', Body: Buffer.from('12345') }));
     await until(() => env.events.length > 0);
@@ -157,6 +164,15 @@ describe('local S3 endpoint with the stock SDK', () => {
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toBe('image/jpeg');
       expect(Buffer.from(await res.arrayBuffer()).toString()).toBe('jpegbytes');
+    });
+
+    test('answers 304 to If-None-Match with the object\'s ETag', async () => {
+      const url = await presign();
+      const first = await fetch(url);
+      const etag = first.headers.get('etag')!;
+      await first.arrayBuffer();
+      const again = await fetch(url, { headers: { 'if-none-match': etag } });
+      expect(again.status).toBe(304);
     });
 
     test('is AccessDenied "Request has expired" after X-Amz-Expires', async () => {
