@@ -22,6 +22,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { crc32 } from 'node:zlib';
 import busboy from 'busboy';
+import { FOREIGN_HOST_MESSAGE, hostAllowed } from '../host-check';
 import type { S3Event } from 'aws-lambda';
 import {
   S3Error,
@@ -62,7 +63,7 @@ export interface LocalS3Options {
   onNotifyError?: (err: unknown, event: S3Event) => void;
   /** The notification's configurationId (the CDK names one per notification). */
   configurationId?: string;
-  /** The most a PutObject body may hold here (S3 allows 5 GiB; locally a body is read whole). */
+  /** The most a PutObject body or POST file may hold here (S3 allows 5 GiB; a PutObject body is read whole). */
   maxPutBytes?: number;
 }
 
@@ -456,6 +457,8 @@ export function createS3Handler(opts: LocalS3Options): S3RequestHandler {
       const key = rawKey.replace('${filename}', filename ?? '');
       if (Buffer.byteLength(key) > 1024) throw new S3Error(400, 'KeyTooLongError', 'Your key is too long');
 
+      // Without a content-length-range, the endpoint's own cap (S3's is 5 GiB) still holds.
+      const max = Math.min(range?.max ?? Infinity, maxPut);
       const writer = opts.store.writer(b, key);
       let size = 0;
       let tooLarge = false;
@@ -463,13 +466,14 @@ export function createS3Handler(opts: LocalS3Options): S3RequestHandler {
         for await (const chunk of stream as AsyncIterable<Buffer>) {
           size += chunk.length;
           if (tooLarge) continue; // keep reading so the client gets the answer, but keep nothing
-          if (range && size > range.max) {
+          if (size > max) {
             tooLarge = true;
             await writer.abort();
             continue;
           }
           await writer.write(chunk);
         }
+        if (size > max) throw entityTooLarge(size, max);
         checkSize(range, size);
         const info = await writer.commit({ contentType: fields.get('content-type') ?? DEFAULT_CONTENT_TYPE, metadata: userMetadata(fields) });
         return { info, key, accessKeyId };
@@ -552,7 +556,14 @@ export async function startLocalS3(
   opts: LocalS3Options & { port?: number; host?: string },
 ): Promise<{ url: string; port: number; server: http.Server; close: () => Promise<void> }> {
   const handle = createS3Handler({ ...opts, prefix: opts.prefix ?? '' });
+  let port = 0;
   const server = http.createServer((req, res) => {
+    // DNS rebinding (local/host-check.ts): only requests naming this endpoint by a loopback name are answered.
+    if (!hostAllowed(req.headers.host, port)) {
+      res.writeHead(403, { 'content-type': 'text/plain' });
+      res.end(FOREIGN_HOST_MESSAGE);
+      return;
+    }
     handle(req, res)
       .then((handled) => {
         if (!handled) {
@@ -567,7 +578,7 @@ export async function startLocalS3(
     server.once('error', reject);
     server.listen(opts.port ?? 0, host, () => resolve());
   });
-  const port = (server.address() as AddressInfo).port;
+  port = (server.address() as AddressInfo).port;
   return {
     url: `http://${host}:${port}${opts.prefix ?? ''}`,
     port,

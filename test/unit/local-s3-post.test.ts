@@ -250,3 +250,16 @@ describe('CORS for the web client', () => {
     expect(res.headers.get('access-control-expose-headers')).toContain('ETag');
   });
 });
+
+test('without a content-length-range the endpoint\'s own size cap still holds (EntityTooLarge)', async () => {
+  const small = await startLocalS3({ region: REGION, credentials: CREDENTIALS, buckets: [BUCKET], store: memoryStore(), maxPutBytes: 100 });
+  try {
+    const c = new S3Client({ region: REGION, endpoint: small.url, forcePathStyle: true, credentials: CREDENTIALS });
+    const { url, fields } = await createPresignedPost(c, { Bucket: BUCKET, Key: 'uploads/u1/big', Expires: 60 });
+    const res = await post(url, form(fields, Buffer.alloc(101)));
+    expect(res).toMatchObject({ status: 400, code: 'EntityTooLarge' });
+    expect(res.tag('MaxSizeAllowed')).toBe('100');
+  } finally {
+    await small.close();
+  }
+});

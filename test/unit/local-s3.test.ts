@@ -3,6 +3,7 @@
  * @aws-sdk/s3-request-presigner for presigned GETs. Signatures, expiry and S3's error codes as S3 answers them.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -151,6 +152,26 @@ describe('local S3 endpoint with the stock SDK', () => {
     const res = await fetch(`${env.s3.url}/${BUCKET}/private.png`);
     expect(res.status).toBe(403);
     expect(await res.text()).toContain('<Code>AccessDenied</Code>');
+  });
+
+  test('on its own port it answers only requests that name it by a loopback name (DNS rebinding)', async () => {
+    const answer = (host: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = http.request({ host: '127.0.0.1', port: env.s3.port, path: `/${BUCKET}/k`, headers: { host } }, (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    for (const foreign of ['attacker.example', `attacker.example:${env.s3.port}`]) {
+      const res = await answer(foreign);
+      expect(res.status).toBe(403);
+      expect(res.body).toContain('DNS rebinding');
+    }
+    // Named by loopback, the request reaches S3's own rules (an anonymous GET of a private object: AccessDenied).
+    expect((await answer(`localhost:${env.s3.port}`)).body).toContain('<Code>AccessDenied</Code>');
   });
 
   describe('presigned GET (@aws-sdk/s3-request-presigner)', () => {
