@@ -30,11 +30,15 @@ export interface ObjectCreated {
   sequencer: string;
 }
 
-/** The key as S3 puts it in a notification (application/x-www-form-urlencoded, '/' kept). */
+/**
+ * The key as S3 puts it in a notification: application/x-www-form-urlencoded ("red flower.jpg" becomes
+ * "red+flower.jpg", per the S3 docs' event message structure), '/' kept. The characters left as they are follow
+ * Java's URLEncoder (letters, digits, `.-*_`), which is what real notifications show for `(`, `)` (%28, %29).
+ */
 export function eventKey(key: string): string {
   return key
     .split('/')
-    .map((seg) => encodeURIComponent(seg).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%20/g, '+'))
+    .map((seg) => encodeURIComponent(seg).replace(/[!'()~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%20/g, '+'))
     .join('/');
 }
 

@@ -82,6 +82,7 @@ test('keys are URL-encoded as S3 notifications encode them: space as +, reserved
   expect(eventKey('uploads/u1/att_01')).toBe('uploads/u1/att_01');
   expect(eventKey('a b/c+d=e&f.png')).toBe('a+b/c%2Bd%3De%26f.png');
   expect(eventKey('ünï/ç.jpg')).toBe('%C3%BCn%C3%AF/%C3%A7.jpg');
+  expect(eventKey("it's (1) ~*.png")).toBe('it%27s+%281%29+%7E*.png');
   expect(decodeURIComponent(eventKey('a b/c+d.png').replace(/\+/g, ' '))).toBe('a b/c+d.png');
 });
 
