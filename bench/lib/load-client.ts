@@ -87,6 +87,7 @@ export class Client {
     });
   }
 }
+
 export function collect(clients: Client[]): Stats {
   const s = newStats();
   if (process.env.BENCH_DEBUG) console.error(clients.map((c) => `${c.userId}: sent ${c.stats.sent} acks ${c.stats.acks} got ${c.stats.delivered}`).join('\n'));

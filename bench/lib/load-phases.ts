@@ -63,6 +63,7 @@ export interface Usage {
   stackRssMb: number;
   javaRssMb: number;
 }
+
 export function usageMeter(stackPid: number, javaPid: number): () => Usage {
   const t0 = performance.now();
   const s0 = cpuSeconds(stackPid);
@@ -81,6 +82,7 @@ export function usageMeter(stackPid: number, javaPid: number): () => Usage {
     };
   };
 }
+
 export interface PhaseResult {
   seconds: number;
   sent: number;
@@ -108,6 +110,7 @@ function phaseResult(stats: Stats, seconds: number, usage: Usage): PhaseResult {
     usage,
   };
 }
+
 export async function saturated(clients: Client[], seconds: number, javaPid: number, stackPid: number): Promise<PhaseResult> {
   collect(clients);
   const meter = usageMeter(stackPid, javaPid);
@@ -122,6 +125,7 @@ export async function saturated(clients: Client[], seconds: number, javaPid: num
   await sleep(500); // the last pushes
   return phaseResult(collect(clients), elapsed, usage);
 }
+
 export async function paced(clients: Client[], rate: number, seconds: number, javaPid: number, stackPid: number): Promise<PhaseResult> {
   collect(clients);
   const meter = usageMeter(stackPid, javaPid);

@@ -61,6 +61,7 @@ export async function startUnderTest(dynamoEndpoint: string, credentials: Dynamo
   if (!pid) throw new Error('could not find the stack process');
   return { url, child, pid };
 }
+
 export async function stopUnderTest(u: Under): Promise<void> {
   const gone = new Promise<void>((r) => (u.child.exitCode !== null ? r() : u.child.once('exit', () => r())));
   try {
