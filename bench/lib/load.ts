@@ -1,5 +1,29 @@
-/** Helpers for `npm run bench:load`: percentiles, process CPU/memory from /proc, process trees, CPU profiles. */
+/**
+ * Helpers for `npm run bench:load`: percentiles, process CPU/memory from /proc, process trees, CPU profiles, and small
+ * async utilities. The run itself: bench/load.ts (main), load-stack.ts, load-client.ts, load-phases.ts.
+ */
 import * as fs from 'node:fs';
+import * as net from 'node:net';
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]);
+  }));
+}
 
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
