@@ -8,6 +8,10 @@ export interface SoakOptions {
   seconds: number;
   pairs: number;
   seed?: number;
+  /** Keep going past `seconds` until this many messages are acked (a busy machine acks fewer per second), up to
+   *  `maxSeconds` — so a test asks for an amount of work, not for a speed. */
+  minAcked?: number;
+  maxSeconds?: number;
   /** Progress lines on stderr. */
   progress?: (line: string) => void;
 }
@@ -58,8 +62,14 @@ export async function runSoak(target: SoakTarget, opts: SoakOptions): Promise<So
 
   const started = Date.now();
   const deadline = started + opts.seconds * 1000;
+  const hardDeadline = started + Math.max(opts.seconds, opts.maxSeconds ?? opts.seconds) * 1000;
+  const ackedSoFar = () => clients.reduce((n, c) => n + c.acked.length, 0);
+  const keepGoing = () => {
+    const now = Date.now();
+    return now < deadline || (now < hardDeadline && ackedSoFar() < (opts.minAcked ?? 0));
+  };
   const ticker = setInterval(() => {
-    const acked = clients.reduce((n, c) => n + c.acked.length, 0);
+    const acked = ackedSoFar();
     say(`  ${Math.round((Date.now() - started) / 1000)} s: ${acked} acked, ${stats.reconnects.clean + stats.reconnects.abrupt + stats.reconnects.beforeAck} reconnects, ${stats.violations.length} violations`);
   }, 15000);
   const nudger = setInterval(() => clients.forEach((c) => c.nudge(Date.now())), 1000);
@@ -67,7 +77,7 @@ export async function runSoak(target: SoakTarget, opts: SoakOptions): Promise<So
     await Promise.all(
       clients.map(async (c) => {
         const r = prng(Math.floor(rnd() * 2 ** 31));
-        while (Date.now() < deadline) {
+        while (keepGoing()) {
           await sleep(100 + r() * 300);
           try {
             await c.step();
@@ -79,8 +89,8 @@ export async function runSoak(target: SoakTarget, opts: SoakOptions): Promise<So
         }
       }),
     );
-    // Drain: every client finishes its outbox (reconnecting if it must), bounded.
-    const drainUntil = Date.now() + 30000;
+    // Drain: every client finishes its outbox (reconnecting if it must), bounded (generously: a busy machine is slow).
+    const drainUntil = Date.now() + 120000;
     while (clients.some((c) => c.inflight) && Date.now() < drainUntil) {
       for (const c of clients) if (!c.connected) await c.connect().catch(() => undefined);
       await sleep(200);

@@ -355,7 +355,7 @@ describe('Parley in Chromium, against the local stack', () => {
       }
 
       await alice.waitConnected(20_000);
-      await eventually(async () => expect(await alice.messageTexts(b)).toEqual(['before', 'missed 1', 'missed 2', 'missed 3']), 15_000);
+      await eventually(async () => expect(await alice.messageTexts(b)).toEqual(['before', 'missed 1', 'missed 2', 'missed 3']), 45_000);
       // Live again: a new message arrives after the caught-up ones, and nothing is shown twice.
       bob.send({ action: 'sendMessage', to: a, content: 'after', clientMessageId: 'c-after' });
       await eventually(async () => expect((await alice.messageTexts(b)).at(-1)).toBe('after'));

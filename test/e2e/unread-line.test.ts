@@ -76,7 +76,7 @@ describe('the "New messages" line', () => {
       await eventually(async () => expect(await bob.badge('chat-unread')).toBe(65));
       await bob.openChat(a);
       // The line is in sight, right above #11, the first message bob has not seen.
-      await eventually(async () => expect(await bob.newMessagesLine(a)).toEqual({ before: '#11', visible: true }), 15_000);
+      await eventually(async () => expect(await bob.newMessagesLine(a)).toEqual({ before: '#11', visible: true }), 45_000);
       // And it stays there (nothing scrolls the window away from it once it has settled).
       await bob.browserUser.networkQuiet();
       expect(await bob.newMessagesLine(a)).toEqual({ before: '#11', visible: true });
