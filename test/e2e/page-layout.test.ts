@@ -112,6 +112,11 @@ describe('the page beside the chat dock, and on a phone', () => {
       const last = items.last();
       await last.getByTestId('mark-read').click();
       await eventually(async () => expect(await attrOf(last, 'data-unread')).toBe('false'));
+      // With the chats minimised to bars, the page still keeps clear of them.
+      if (!phone) for (const f of friends.slice(1)) await ann.tid(`minimize-${f}`).click();
+      await eventually(async () => expect(await ann.tid('chat-dock').getByTestId('composer').count()).toBe(0));
+      expect(await coveredAmong(buttons, (i) => `notice button ${i + 1} (bars)`)).toEqual([]);
+      await ann.screenshot(`dock-room-minimised-${slug}`);
     });
   }
 
@@ -166,8 +171,8 @@ describe('the page beside the chat dock, and on a phone', () => {
     expect(await coverOf(ann.tid(`chat-with-${b}`))).toBeNull();
     expect(await coverOf(ann.tid(`conversation-${b}`))).toBeNull();
     await ann.screenshot('phone-back-to-list');
-    // Opening it again from the bar: full screen, with the conversation.
-    await ann.tid(`minimize-${b}`).click();
+    // Opening it again by tapping its bar: full screen, with the conversation.
+    await win.click();
     await win.getByTestId('composer').waitFor();
     expect(await ann.messageTexts(b)).toEqual(['keep this one']);
   });
