@@ -120,6 +120,27 @@ describe('the page beside the chat dock, and on a phone', () => {
     });
   }
 
+  test('a message waiting to be sent is still readable (axe: contrast of the faded bubble)', async () => {
+    const [a, b] = [uid('ann'), uid('ben')];
+    await sendEvent(stack, 'FriendshipCreated', { userIds: [a, b], names: { [a]: 'Ann', [b]: 'Ben' } });
+    await stack.drainEvents();
+    const ann = await signIn(browser, stack, a);
+    open.push(ann);
+    await ann.openChat(b);
+    ann.browserUser.allowErrors(/WebSocket connection to '.*' failed/);
+    const outage = await stack.local.socketOutage({ userId: a });
+    try {
+      await eventually(async () => expect(await attrOf(ann.tid('connection-state'), 'data-state')).toMatch(/^(reconnecting|offline)$/));
+      await ann.send(b, 'written while the connection is down');
+      await eventually(async () => expect(await attrOf(ann.messages(b).last(), 'data-status')).toBe('sending'));
+      await ann.screenshot('message-sending');
+    } finally {
+      outage.end();
+    }
+    await ann.waitConnected(20_000);
+    await eventually(async () => expect(await attrOf(ann.messages(b).last(), 'data-status')).toMatch(/^(sent|read)$/), 15_000);
+  });
+
   test('on a phone: Back returns to the list, the top bar says what its icons are, and message actions are a long press away', async () => {
     const [a, b] = [uid('ann'), uid('ben')];
     await sendEvent(stack, 'FriendshipCreated', { userIds: [a, b], names: { [a]: 'Ann', [b]: 'Ben' } });

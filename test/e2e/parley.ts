@@ -162,6 +162,9 @@ export class ParleyUser {
   async checkA11y(label: string, page: Page = this.page): Promise<void> {
     if (!(await page.locator('#app').count())) return;
     if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE_SCRIPT });
+    // Checked at rest: with reduced motion the app's animations stop (styles.css), so a toast still fading in is
+    // not measured at half opacity (a contrast failure that no user would see for more than 0.2 s).
+    await page.emulateMedia({ reducedMotion: 'reduce' });
     const violations = await page.evaluate(async () => {
       const axe = (window as unknown as { axe: AxeLike }).axe;
       const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'] });
@@ -171,7 +174,7 @@ export class ParleyUser {
         help: v.help,
         nodes: v.nodes.map((n) => `${n.target.join(' ')}${n.failureSummary ? ` — ${n.failureSummary.replace(/\s+/g, ' ')}` : ''}`),
       }));
-    });
+    }).finally(() => page.emulateMedia({ reducedMotion: null }));
     if (violations.length) {
       const lines = violations.map((v) => `- ${v.id} (${v.impact ?? 'n/a'}): ${v.help}\n${v.nodes.map((n) => `    ${n}`).join('\n')}`);
       throw new Error(`accessibility (axe-core) in "${label}" [${this.userId}]: ${violations.length} violation(s)\n${lines.join('\n')}`);
