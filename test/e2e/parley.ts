@@ -14,6 +14,16 @@ export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const WEB_DIR = path.join(REPO_ROOT, 'web');
 const WEB_DIST = path.join(WEB_DIR, 'dist');
 
+/** axe-core's browser bundle, injected into a page by `checkA11y`. */
+const AXE_SCRIPT = require.resolve('axe-core/axe.min.js');
+/** The part of axe-core's API `checkA11y` uses (in the page). */
+interface AxeLike {
+  run(
+    context: Document,
+    options: object,
+  ): Promise<{ violations: { id: string; impact?: string | null; help: string; nodes: { target: string[]; failureSummary?: string }[] }[] }>;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Retry an assertion until it passes (or throw its last failure after `timeoutMs`: a cap for a busy machine, not a speed the test expects). */
@@ -135,8 +145,40 @@ export class ParleyUser {
     await eventually(async () => expect(await attrOf(this.tid('connection-state'), 'data-state')).toBe('connected'), timeoutMs);
   }
 
-  screenshot(name: string, page?: Page): Promise<string> {
+  /**
+   * Save a screenshot to test-artifacts/<name>.png — and check the state it shows for accessibility first
+   * (`checkA11y`), so every state a test takes a picture of is checked without each test asking.
+   */
+  async screenshot(name: string, page?: Page): Promise<string> {
+    await this.checkA11y(name, page);
     return this.browserUser.screenshot(name, page);
+  }
+
+  /**
+   * Run axe-core (node_modules/axe-core) in the page against WCAG 2.0/2.1 A and AA and fail with a readable list of
+   * what it finds (rule, impact, the elements' selectors). Only Parley's own pages are checked: a page without the
+   * app's root (an OpenID Provider's login page) is left alone.
+   */
+  async checkA11y(label: string, page: Page = this.page): Promise<void> {
+    if (!(await page.locator('#app').count())) return;
+    if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE_SCRIPT });
+    // Checked at rest: with reduced motion the app's animations stop (styles.css), so a toast still fading in is
+    // not measured at half opacity (a contrast failure that no user would see for more than 0.2 s).
+    await page.emulateMedia({ reducedMotion: 'reduce' });
+    const violations = await page.evaluate(async () => {
+      const axe = (window as unknown as { axe: AxeLike }).axe;
+      const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'] });
+      return result.violations.map((v) => ({
+        id: v.id,
+        impact: v.impact,
+        help: v.help,
+        nodes: v.nodes.map((n) => `${n.target.join(' ')}${n.failureSummary ? ` — ${n.failureSummary.replace(/\s+/g, ' ')}` : ''}`),
+      }));
+    }).finally(() => page.emulateMedia({ reducedMotion: null }));
+    if (violations.length) {
+      const lines = violations.map((v) => `- ${v.id} (${v.impact ?? 'n/a'}): ${v.help}\n${v.nodes.map((n) => `    ${n}`).join('\n')}`);
+      throw new Error(`accessibility (axe-core) in "${label}" [${this.userId}]: ${violations.length} violation(s)\n${lines.join('\n')}`);
+    }
   }
 
   close(): Promise<void> {

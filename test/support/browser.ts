@@ -124,6 +124,9 @@ export interface BrowserUser {
 export interface UserOptions {
   viewport?: { width: number; height: number };
   deviceScaleFactor?: number;
+  /** A phone: the meta viewport is honoured and touch events are on (Playwright's isMobile / hasTouch). */
+  isMobile?: boolean;
+  hasTouch?: boolean;
 }
 
 /** A fresh browser context ("one person at one computer") with error capture on all its pages. */
@@ -131,6 +134,8 @@ export async function newBrowserUser(browser: Browser, label: string, opts: User
   const context = await browser.newContext({
     viewport: opts.viewport ?? { width: 1280, height: 800 },
     deviceScaleFactor: opts.deviceScaleFactor ?? 1,
+    isMobile: opts.isMobile ?? false,
+    hasTouch: opts.hasTouch ?? false,
     locale: 'en-US',
     timezoneId: 'UTC',
   });
