@@ -124,6 +124,8 @@ export interface BrowserUser {
 export interface UserOptions {
   viewport?: { width: number; height: number };
   deviceScaleFactor?: number;
+  /** The browser's language (navigator.languages, Accept-Language): en-US unless a test asks for another. */
+  locale?: string;
 }
 
 /** A fresh browser context ("one person at one computer") with error capture on all its pages. */
@@ -131,7 +133,8 @@ export async function newBrowserUser(browser: Browser, label: string, opts: User
   const context = await browser.newContext({
     viewport: opts.viewport ?? { width: 1280, height: 800 },
     deviceScaleFactor: opts.deviceScaleFactor ?? 1,
-    locale: 'en-US',
+    // Tests find elements by their English names: en-US unless a test is about another language (i18n.test.ts).
+    locale: opts.locale ?? 'en-US',
     timezoneId: 'UTC',
   });
   const errors: string[] = [];
