@@ -130,7 +130,7 @@ const zhCN: Messages = {
     more: '显示更早的',
     itemUnread: '未读：{title}',
     markRead: '标为已读：{title}',
-    read: '已读',
+    read: '标为已读',
     remove: '删除：{title}',
   },
   system: {
