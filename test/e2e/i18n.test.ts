@@ -80,6 +80,10 @@ describe('Chinese and English', () => {
     await user.openChat(friend);
     expect(await attrOf(user.tid(`chat-window-${friend}`).getByTestId('composer'), 'placeholder')).toBe('发消息给Bob');
 
+    // The friendship's own notification first (it may land just after sign-in), so the count below is exact.
+    await eventually(async () => expect(await user.badge('system-unread')).toBe(1));
+    await eventually(async () => expect(await page.title()).toBe('(1) Parley'));
+
     // A sale: worded in Chinese from its metadata, the price by Intl for zh-CN; the tab title counts it.
     await sendEvent(stack, 'WorkPurchased', {
       sellerId: me,
@@ -87,8 +91,8 @@ describe('Chinese and English', () => {
       work: { id: 'w-1', title: '蓝色时刻' },
       price: { amount: 1280, currency: 'CNY' },
     });
-    await eventually(async () => expect(await user.badge('system-unread')).toBe(1));
-    await eventually(async () => expect(await page.title()).toBe('(1) Parley'));
+    await eventually(async () => expect(await user.badge('system-unread')).toBe(2));
+    await eventually(async () => expect(await page.title()).toBe('(2) Parley'));
     await user.tid('toast').filter({ hasText: 'Max购买了《蓝色时刻》' }).waitFor();
     await user.tid('nav-notifications').click();
     await user.tid('notification-centre').waitFor();
