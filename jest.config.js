@@ -22,6 +22,12 @@ module.exports = {
       displayName: 'web',
       testMatch: ['<rootDir>/test/web/**/*.test.ts'],
       testEnvironment: 'jsdom',
+      // jsdom resolves packages with the "browser" condition, which gives vue-i18n's and @intlify's ESM browser builds; jest
+      // needs their CommonJS ones (the same code, with the JIT message compiler).
+      moduleNameMapper: {
+        '^vue-i18n$': '<rootDir>/node_modules/vue-i18n/dist/vue-i18n.cjs.js',
+        '^@intlify/(core-base|message-compiler|shared)$': '<rootDir>/node_modules/@intlify/$1/dist/$1.cjs.js',
+      },
     },
     { ...base, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'], testTimeout: 180000 },
     {

@@ -10,6 +10,16 @@ export default defineConfig({
   root,
   base: '/',
   plugins: [vue()],
+  // vue-i18n's bundler build: Composition API only (no legacy API), no devtools hooks in production. Its message
+  // compiler is the JIT one (v10+ default): messages compile to an AST that is evaluated, never to code via
+  // `new Function`, so the CSP's script-src without 'unsafe-eval' holds (docs/WEB.md, "Languages").
+  define: {
+    __VUE_I18N_FULL_INSTALL__: true,
+    __VUE_I18N_LEGACY_API__: false,
+    __INTLIFY_PROD_DEVTOOLS__: false,
+    __INTLIFY_JIT_COMPILATION__: true,
+    __INTLIFY_DROP_MESSAGE_COMPILER__: false,
+  },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -127,6 +127,8 @@ export interface UserOptions {
   /** A phone: the meta viewport is honoured and touch events are on (Playwright's isMobile / hasTouch). */
   isMobile?: boolean;
   hasTouch?: boolean;
+  /** The browser's language (navigator.languages, Accept-Language): en-US unless a test asks for another. */
+  locale?: string;
 }
 
 /** A fresh browser context ("one person at one computer") with error capture on all its pages. */
@@ -136,7 +138,8 @@ export async function newBrowserUser(browser: Browser, label: string, opts: User
     deviceScaleFactor: opts.deviceScaleFactor ?? 1,
     isMobile: opts.isMobile ?? false,
     hasTouch: opts.hasTouch ?? false,
-    locale: 'en-US',
+    // Tests find elements by their English names: en-US unless a test is about another language (i18n.test.ts).
+    locale: opts.locale ?? 'en-US',
     timezoneId: 'UTC',
   });
   const errors: string[] = [];

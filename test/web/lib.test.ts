@@ -120,7 +120,7 @@ describe('links in messages', () => {
 describe('system messages read as sentences, from metadata, as plain text', () => {
   test.each([
     ['SYSTEM_ACHIEVEMENT', { achievement: { id: 'a', name: 'First sale', description: 'Nice!' } }, 'Achievement unlocked: First sale', 'Nice!'],
-    ['SYSTEM_FOLLOW', { follower: { id: 'bob', name: 'Bob' } }, 'Bob started following you', 'content'],
+    ['SYSTEM_FOLLOW', { follower: { id: 'bob', name: 'Bob' } }, 'Bob started following you', ''],
     ['SYSTEM_FRIEND', { friend: { id: 'bob', name: 'Bob' } }, 'You and Bob are now friends', 'Say hello!'],
     ['SYSTEM_TASK', { task: { id: 't', title: 'Upload a work' } }, 'Task: Upload a work', 'content'],
   ] as const)('%s', (type, metadata, title, body) => {

@@ -44,6 +44,7 @@ describe('sending', () => {
     const p = threads.thread('bob').pending[0]!;
     expect(p.status).toBe('failed');
     expect(p.error).toMatch(/retry/i);
+    expect(p.errorCode).toBe('TIMEOUT'); // the bubble words it in whatever language is active when shown
 
     outbox.retry('bob', cmid);
     expect(threads.thread('bob').pending[0]!.status).toBe('sending');
@@ -65,6 +66,7 @@ describe('sending', () => {
     const [pa, pb] = threads.thread('dave').pending;
     expect([pa!.status, pb!.status]).toEqual(['failed', 'sending']);
     expect(pa!.error).toMatch(/not friends/i);
+    expect(pa!.errorCode).toBe('NOT_FRIENDS');
     expect(pb!.clientMessageId).toBe(b); // the other bubble is untouched
     expect(pb!.error).toBeUndefined();
   });

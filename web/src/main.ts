@@ -5,6 +5,7 @@
 import { createPinia } from 'pinia';
 import { createApp } from 'vue';
 import App from './App.vue';
+import { i18n, t } from './i18n';
 import { loadConfig } from './lib/config';
 import './styles.css';
 
@@ -19,15 +20,15 @@ async function boot(): Promise<void> {
     box.className = 'boot-error';
     box.setAttribute('role', 'alert');
     const h = document.createElement('h1');
-    h.textContent = 'Parley could not start';
+    h.textContent = t('boot.title');
     const p = document.createElement('p');
-    p.textContent = `${err instanceof Error ? err.message : String(err)} Reload the page to try again.`;
+    p.textContent = t('boot.body', { reason: err instanceof Error ? err.message : String(err) });
     box.append(h, p);
     root.append(box);
     return;
   }
   const pinia = createPinia();
-  createApp(App, { config, pinia }).use(pinia).mount(root);
+  createApp(App, { config, pinia }).use(pinia).use(i18n).mount(root);
 }
 
 void boot();

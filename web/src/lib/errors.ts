@@ -1,21 +1,12 @@
-/** The contract's error codes as sentences a user understands. */
+/** The contract's error codes as sentences a user understands, in the active locale (i18n `errors.*`). */
+import { currentLocale, t } from '../i18n';
+import { MAX_CONTENT_CHARS } from '../types';
+import { formatNumber } from './text';
+
+const KNOWN = ['NOT_FRIENDS', 'RATE_LIMITED', 'TOO_LARGE', 'BAD_REQUEST', 'NETWORK', 'NOT_FOUND', 'TIMEOUT'];
+
 export function errorText(code: string, peerName?: string): string {
-  switch (code) {
-    case 'NOT_FRIENDS':
-      return peerName ? `You and ${peerName} are not friends, so this can't be sent.` : "You're not friends, so this can't be sent.";
-    case 'RATE_LIMITED':
-      return "You're sending too fast. Wait a few seconds and retry.";
-    case 'TOO_LARGE':
-      return 'Too long: a message can have at most 4,000 characters.';
-    case 'BAD_REQUEST':
-      return "The server couldn't accept this message.";
-    case 'NETWORK':
-      return 'The server cannot be reached. Check your connection and try again.';
-    case 'NOT_FOUND':
-      return 'It is not there any more (deleted elsewhere?).';
-    case 'TIMEOUT':
-      return 'Not delivered yet. Check your connection and retry.';
-    default:
-      return 'Something went wrong on the server. Please retry.';
-  }
+  if (code === 'NOT_FRIENDS' && peerName) return t('errors.NOT_FRIENDS_named', { name: peerName });
+  if (code === 'TOO_LARGE') return t('errors.TOO_LARGE', { max: formatNumber(MAX_CONTENT_CHARS, currentLocale()) });
+  return t(`errors.${KNOWN.includes(code) ? code : 'INTERNAL'}`);
 }

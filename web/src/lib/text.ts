@@ -35,21 +35,55 @@ export function compareIds(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** "14:05" today, "Mon 14:05" this week, "24 Nov" otherwise (the user's locale). */
-export function shortTime(iso: string, now: Date = new Date()): string {
+/**
+ * "14:05" today, "Mon 14:05" this week, "24 Nov" otherwise — in `locale` (the active one: `locale.value` from
+ * useI18n, or currentLocale()); zh-CN reads "14:05", "周一 14:05", "11月24日".
+ */
+export function shortTime(iso: string, now: Date = new Date(), locale?: string): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return '';
   const sameDay = d.toDateString() === now.toDateString();
-  if (sameDay) return d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  if (sameDay) return d.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
   const days = (now.getTime() - d.getTime()) / 86_400_000;
-  if (days < 6 && days > 0) return d.toLocaleString(undefined, { weekday: 'short', hour: '2-digit', minute: '2-digit' });
-  return d.toLocaleDateString(undefined, { day: 'numeric', month: 'short', ...(d.getFullYear() !== now.getFullYear() ? { year: 'numeric' } : {}) });
+  if (days < 6 && days > 0) return d.toLocaleString(locale, { weekday: 'short', hour: '2-digit', minute: '2-digit' });
+  return d.toLocaleDateString(locale, { day: 'numeric', month: 'short', ...(d.getFullYear() !== now.getFullYear() ? { year: 'numeric' } : {}) });
 }
 
-/** Full date and time for a title/tooltip. */
-export function fullTime(iso: string): string {
+/** Full date and time for a title/tooltip, in `locale`. */
+export function fullTime(iso: string, locale?: string): string {
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? '' : d.toLocaleString();
+  return Number.isNaN(d.getTime()) ? '' : d.toLocaleString(locale);
+}
+
+/** A day separator's date: "Monday 24 November" / "11月24日星期一" (Today/Yesterday are messages, not Intl). */
+export function longDay(iso: string, locale?: string): string {
+  return new Date(iso).toLocaleDateString(locale, { weekday: 'long', day: 'numeric', month: 'long' });
+}
+
+/** A count in `locale`: "4,000". */
+export function formatNumber(n: number, locale?: string): string {
+  return new Intl.NumberFormat(locale).format(n);
+}
+
+/** A badge number, capped: "7", "99+" (the digits and the plus through Intl, in `locale`). */
+export function formatBadge(n: number, locale?: string, cap = 99): string {
+  const f = new Intl.NumberFormat(locale);
+  return n > cap ? `${f.format(cap)}+` : f.format(n);
+}
+
+/** A price in `locale` with the event's ISO currency: "€12.50" (en), "€12.50" / "¥1,200" (zh-CN); "12.5 XYZ" for a code Intl rejects. */
+export function formatPrice(amount: unknown, currency: unknown, locale?: string): string | undefined {
+  const n = typeof amount === 'number' ? amount : typeof amount === 'string' && amount.trim() ? Number(amount) : NaN;
+  if (!Number.isFinite(n)) return undefined;
+  const cur = typeof currency === 'string' && currency.trim() ? currency.trim() : undefined;
+  if (cur) {
+    try {
+      return new Intl.NumberFormat(locale, { style: 'currency', currency: cur }).format(n);
+    } catch {
+      return `${new Intl.NumberFormat(locale).format(n)} ${cur}`;
+    }
+  }
+  return new Intl.NumberFormat(locale).format(n);
 }
 
 /** One-line preview of a message text. */

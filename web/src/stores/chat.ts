@@ -15,6 +15,7 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import type { RestClient } from '../api/rest';
+import { t as tr } from '../i18n';
 import { errorText } from '../lib/errors';
 import { preview } from '../lib/text';
 import { useDock } from '../composables/useDock';
@@ -160,7 +161,7 @@ export const useChatStore = defineStore('chat', () => {
       return;
     }
     // Not tied to a bubble (a bad frame, a limit): tell the user briefly.
-    if (!bubble) current.notify?.({ kind: 'error', title: code === 'RATE_LIMITED' ? 'Slow down' : 'Not done', body: errorText(code) });
+    if (!bubble) current.notify?.({ kind: 'error', title: code === 'RATE_LIMITED' ? tr('common.slowDown') : tr('common.notDone'), body: errorText(code) });
   }
 
   async function deleteMessage(peerId: string, messageId: string): Promise<void> {

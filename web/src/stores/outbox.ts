@@ -51,6 +51,7 @@ export const useOutboxStore = defineStore('outbox', () => {
     if (!p) return;
     p.status = 'sending';
     p.error = undefined;
+    p.errorCode = undefined;
     transmit(p);
   }
 
@@ -84,6 +85,7 @@ export const useOutboxStore = defineStore('outbox', () => {
         if (q && q.status === 'sending') {
           q.status = 'failed';
           q.error = errorText('TIMEOUT');
+          q.errorCode = 'TIMEOUT';
         }
       }, ACK_TIMEOUT_MS),
     );
@@ -96,6 +98,7 @@ export const useOutboxStore = defineStore('outbox', () => {
     settled(clientMessageId);
     found.p.status = 'failed';
     found.p.error = errorText(code, chat.nameOf(found.t.peerId));
+    found.p.errorCode = code;
     return true;
   }
 

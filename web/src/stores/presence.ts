@@ -7,8 +7,11 @@ import { defineStore } from 'pinia';
 import { ref } from 'vue';
 
 export type Presence = 'online' | 'offline' | 'unknown';
-/** What the lists and chat windows say (the coloured dot is decorative; this text is what a screen reader hears). */
-export const PRESENCE_LABEL: Record<Presence, string> = { online: 'Online', offline: 'Offline', unknown: 'Status unknown' };
+/**
+ * What the lists and chat windows say (the coloured dot is decorative; this text is what a screen reader hears):
+ * i18n keys, `t(PRESENCE_KEY[p])` (renamed from PRESENCE_LABEL when it stopped holding English text).
+ */
+export const PRESENCE_KEY: Record<Presence, string> = { online: 'presence.online', offline: 'presence.offline', unknown: 'presence.unknown' };
 
 export const usePresenceStore = defineStore('presence', () => {
   const known = ref(false);

@@ -28,8 +28,10 @@ export type MessageStatus = 'sending' | 'sent' | 'failed' | 'read';
 export interface ChatItem extends Message {
   /** Mine: sending → sent → read, or failed. Theirs: sent. */
   status: MessageStatus;
-  /** Why it failed, for the user. */
+  /** Why it failed, for the user (in the locale of the moment it failed). */
   error?: string;
+  /** The contract code it failed with: the bubble words it in the current locale (lib/errors.ts). */
+  errorCode?: string;
   /** An optimistic bubble not acked yet. */
   local?: boolean;
 }
