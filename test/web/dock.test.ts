@@ -117,3 +117,17 @@ describe('the dock across a reload (sessionStorage, per user)', () => {
     expect(sessionStorage.getItem(`parley.dock.${ME}`)).toBeNull();
   });
 });
+
+test('the page becoming visible reads the shown windows, not those in the overflow', async () => {
+  const { store, unread, setVisible } = setup();
+  for (const p of ['bob', 'carol', 'dave', 'erin']) store.openChat(p);
+  await flush();
+  setVisible(false);
+  store.handleFrame({ type: 'message', message: chat('bob', ME, 'hidden in the overflow') });
+  store.handleFrame({ type: 'message', message: chat('erin', ME, 'in a shown window') });
+  expect([unread.of('bob'), unread.of('erin')]).toEqual([1, 1]);
+  setVisible(true);
+  store.onVisible();
+  await flush();
+  expect([unread.of('bob'), unread.of('erin')]).toEqual([1, 0]);
+});

@@ -120,6 +120,7 @@ export const useChatStore = defineStore('chat', () => {
     );
     for (const w of dock.windows.value) {
       const t = threads.thread(w.peerId);
+      t.unseen = true; // as when opened: what is unread gets the "New messages" line once the window is read
       if (!t.loaded && !t.loading) void threads.loadUnread(w.peerId, unread.of(w.peerId)).then(() => isActive(w.peerId) && unread.markRead(w.peerId), () => undefined);
     }
   }
@@ -251,7 +252,7 @@ export const useChatStore = defineStore('chat', () => {
 
   /** The page became visible: what the user now sees is read. */
   function onVisible(): void {
-    for (const w of dock.windows.value) if (!w.minimized) unread.markRead(w.peerId);
+    for (const w of dock.windows.value) if (!w.minimized && dock.isShown(w.peerId)) unread.markRead(w.peerId);
   }
 
   // ---------- connection ----------
