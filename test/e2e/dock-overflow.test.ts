@@ -21,7 +21,7 @@ describe('the dock overflow and reload', () => {
   /** The dock's windows left to right: peer id, and whether it is minimised (no message list). */
   async function dock(user: ParleyUser): Promise<string[]> {
     return user.tid('chat-dock').evaluate((el) =>
-      [...el.querySelectorAll<HTMLElement>('[data-testid^="chat-window-"]')].map(
+      Array.from(el.querySelectorAll<HTMLElement>('[data-testid^="chat-window-"]')).map(
         (w) => `${w.getAttribute('data-testid')!.slice('chat-window-'.length)}${w.querySelector('[data-testid="messages"]') ? '' : ' (min)'}`,
       ),
     );
@@ -31,7 +31,7 @@ describe('the dock overflow and reload', () => {
   async function overflowMenu(user: ParleyUser): Promise<string[]> {
     if (!(await user.tid('dock-overflow-menu').count())) await user.tid('dock-overflow').click();
     return user.tid('dock-overflow-menu').evaluate((el) =>
-      [...el.querySelectorAll<HTMLElement>('[data-testid^="overflow-chat-"]')].map((b) => {
+      Array.from(el.querySelectorAll<HTMLElement>('[data-testid^="overflow-chat-"]')).map((b) => {
         const badge = b.querySelector('[data-testid^="overflow-unread-"]')?.textContent?.trim();
         return `${b.getAttribute('data-testid')!.slice('overflow-chat-'.length)}${badge ? ` ${badge}` : ''}`;
       }),
