@@ -41,6 +41,7 @@ describe('a failed message among newer ones', () => {
     await ann.send(b, 'first');
     await ben.openChat(a);
     await eventually(async () => expect(await ben.messageTexts(a)).toEqual(['first']));
+    await eventually(async () => expect(await bubbles(ann, b)).toEqual(['first|ok'])); // acked before the socket drops
 
     // ann's socket drops; she writes; the friendship ends before her message can go out.
     ann.browserUser.allowErrors(/WebSocket connection to '.*' failed/);
