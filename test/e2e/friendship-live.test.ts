@@ -7,6 +7,7 @@
 import type { Browser } from 'playwright-core';
 import { sendEvent, uid } from '../support/clients';
 import type { TestStack } from '../support/stack';
+import { axeViolations } from './axe-scope';
 import { eventually, type ParleyUser, signIn, textsOf, useBrowserStack } from './parley';
 
 jest.setTimeout(120_000);
@@ -89,6 +90,9 @@ describe('unfriending and befriending, live', () => {
     await eventually(async () => expect(await ben.tid(`friend-${a}`).count()).toBe(0));
     await eventually(async () => expect(await onlineCount(ben)).toBe(0));
     await ben.screenshot('unfriended-read-only-window');
+    // (the window's avatar colours are item 10's; checked here: what this item adds)
+    expect(await axeViolations(ben, 'read-only')).toEqual([]);
+    expect(await axeViolations(ann, 'notification-centre')).toEqual([]);
 
     // Friends again: a new notice; both notices offer Chat again (buttons follow the friends list), the window is writable.
     await publish('FriendshipCreated', a, b);

@@ -7,6 +7,7 @@
 import type { Browser } from 'playwright-core';
 import { api, sendEvent, uid, WsClient } from '../support/clients';
 import type { TestStack } from '../support/stack';
+import { axeViolations } from './axe-scope';
 import { attrOf, eventually, type ParleyUser, signIn, useBrowserStack } from './parley';
 
 jest.setTimeout(150_000);
@@ -76,6 +77,7 @@ describe('jump to first unread / jump to latest', () => {
       await sendAll(ben, a, ['new 1', 'new 2']);
       await eventually(async () => expect(await state(ann, b)).toEqual({ atBottom: false, unread: false, latest: '+2' }));
       await ann.screenshot('jump-to-latest-with-count');
+      expect(await axeViolations(ann, 'jump-latest')).toEqual([]);
       await ann.tid(`chat-window-${b}`).getByTestId('jump-latest').click();
       await eventually(async () => expect(await state(ann, b)).toEqual({ atBottom: true, unread: true, latest: null }));
       expect((await ann.messageTexts(b)).at(-1)).toBe('new 2');
