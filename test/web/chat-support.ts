@@ -8,7 +8,7 @@ import { useChatStore, type ChatNotice } from '../../web/src/stores/chat';
 import { useConversationsStore } from '../../web/src/stores/conversations';
 import { useFriendsStore } from '../../web/src/stores/friends';
 import { useOutboxStore } from '../../web/src/stores/outbox';
-import { useThreadsStore } from '../../web/src/stores/threads';
+import { shownItems, useThreadsStore } from '../../web/src/stores/threads';
 import { useTypingStore } from '../../web/src/stores/typing';
 import { useUnreadStore } from '../../web/src/stores/unread';
 import type { ClientFrame, Friend } from '../../web/src/types';
@@ -16,7 +16,9 @@ import { FakeRest } from './fakes';
 
 export const ME = 'alice';
 
-export function setup(opts: { visible?: boolean; open?: boolean } = {}) {
+export function setup(opts: { visible?: boolean; open?: boolean; keepSessionStorage?: boolean } = {}) {
+  // The dock is kept in sessionStorage across a reload: each test starts a new tab unless it models a reload.
+  if (!opts.keepSessionStorage) sessionStorage.clear();
   setActivePinia(createPinia());
   const store = useChatStore();
   const rest = new FakeRest(ME);
@@ -55,8 +57,8 @@ export function setup(opts: { visible?: boolean; open?: boolean } = {}) {
 
 export const friend = (userId: string, online = false, unreadCount = 0): Friend => ({ userId, name: userId[0]!.toUpperCase() + userId.slice(1), online, unreadCount });
 
-/** What a chat window shows for `peer`: the server's messages, then my pending ones. */
+/** What a chat window shows for `peer`: the server's messages with my pending ones where they were written. */
 export const texts = (peer: string) => {
   const t = useThreadsStore().thread(peer);
-  return [...t.items, ...t.pending].map((m) => m.content);
+  return shownItems(t.items, t.pending).map((m) => m.content);
 };

@@ -107,3 +107,19 @@ test('a friendship frame (created or removed) re-reads the friends list at once'
   await flush();
   expect(friends.list.map((f) => f.userId)).toEqual(['dave']);
 });
+
+test('a friendship frame re-reads the list both ways: removed, then created again (issue 12 item 3)', async () => {
+  const { store, friends, rest } = setup();
+  rest.friendList = [friend('bob', true), friend('carol', true)];
+  await friends.refresh();
+  expect(friends.isFriend('bob')).toBe(true);
+  rest.friendList = [friend('carol', true)];
+  store.handleFrame({ type: 'friendship', userId: 'bob', status: 'removed' });
+  await flush();
+  expect(friends.isFriend('bob')).toBe(false);
+  expect(friends.list.map((f) => f.userId)).toEqual(['carol']);
+  rest.friendList = [friend('bob', true), friend('carol', true)];
+  store.handleFrame({ type: 'friendship', userId: 'bob', status: 'created', name: 'Bob' });
+  await flush();
+  expect(friends.isFriend('bob')).toBe(true);
+});

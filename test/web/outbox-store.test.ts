@@ -3,7 +3,7 @@
  * timeout, error frames, sends queued while the socket is down.
  */
 import { ACK_TIMEOUT_MS } from '../../web/src/stores/outbox';
-import { chat } from './fakes';
+import { chat, flush } from './fakes';
 import { ME, setup, texts } from './chat-support';
 
 beforeEach(() => jest.useFakeTimers());
@@ -108,4 +108,53 @@ test('a message queued while disconnected stays "sending" (no false failure) unt
   expect(sent).toEqual([{ action: 'sendMessage', to: 'bob', content: 'queued', clientMessageId: cmid }]);
   jest.advanceTimersByTime(ACK_TIMEOUT_MS); // sent for real now, and no ack came
   expect(threads.thread('bob').pending[0]!.status).toBe('failed');
+});
+
+describe('where a failed or waiting message sits (issue 12 item 4)', () => {
+  test('a failed message stays where it was written: newer messages, mine and theirs, go below it', () => {
+    const { store, threads, outbox } = setup();
+    store.openChat('bob');
+    store.handleFrame({ type: 'message', message: chat('bob', ME, 'before') });
+    const failed = outbox.sendMessage('bob', 'sent while not friends')!;
+    store.handleFrame({ type: 'error', code: 'NOT_FRIENDS', message: 'x', clientMessageId: failed });
+    expect(threads.thread('bob').pending[0]!.status).toBe('failed');
+    // Friends again: bob writes, and I write two more, which are stored.
+    store.handleFrame({ type: 'message', message: chat('bob', ME, 'friends again') });
+    const c1 = outbox.sendMessage('bob', 'new one')!;
+    expect(texts('bob')).toEqual(['before', 'sent while not friends', 'friends again', 'new one']);
+    store.handleFrame({ type: 'ack', clientMessageId: c1, message: chat(ME, 'bob', 'new one', { clientMessageId: c1 }) });
+    const c2 = outbox.sendMessage('bob', 'and another')!;
+    expect(texts('bob')).toEqual(['before', 'sent while not friends', 'friends again', 'new one', 'and another']);
+    store.handleFrame({ type: 'ack', clientMessageId: c2, message: chat(ME, 'bob', 'and another', { clientMessageId: c2 }) });
+    expect(texts('bob')).toEqual(['before', 'sent while not friends', 'friends again', 'new one', 'and another']);
+  });
+
+  test('retrying a failed message sends it as new: it moves to the end, and once acked sits by its server id', () => {
+    const { store, threads, outbox, sent } = setup();
+    store.openChat('bob');
+    store.handleFrame({ type: 'message', message: chat('bob', ME, 'before') });
+    const failed = outbox.sendMessage('bob', 'try me again')!;
+    store.handleFrame({ type: 'error', code: 'NOT_FRIENDS', message: 'x', clientMessageId: failed });
+    store.handleFrame({ type: 'message', message: chat('bob', ME, 'later') });
+    expect(texts('bob')).toEqual(['before', 'try me again', 'later']);
+    outbox.retry('bob', failed);
+    expect(sent.at(-1)).toMatchObject({ action: 'sendMessage', clientMessageId: failed }); // same id: stored at most once
+    expect(texts('bob')).toEqual(['before', 'later', 'try me again']);
+    expect(threads.thread('bob').pending[0]!.status).toBe('sending');
+    store.handleFrame({ type: 'ack', clientMessageId: failed, message: chat(ME, 'bob', 'try me again', { clientMessageId: failed }) });
+    expect(texts('bob')).toEqual(['before', 'later', 'try me again']);
+    expect(threads.thread('bob').pending).toEqual([]);
+  });
+
+  test('two failed messages keep the order they were written in, each where it was written', async () => {
+    const { store, outbox } = setup();
+    store.openChat('bob');
+    await flush();
+    const a = outbox.sendMessage('bob', 'one')!;
+    store.handleFrame({ type: 'message', message: chat('bob', ME, 'reply') });
+    const b = outbox.sendMessage('bob', 'two')!;
+    for (const c of [a, b]) store.handleFrame({ type: 'error', code: 'NOT_FRIENDS', message: 'x', clientMessageId: c });
+    store.handleFrame({ type: 'message', message: chat('bob', ME, 'last') });
+    expect(texts('bob')).toEqual(['one', 'reply', 'two', 'last']);
+  });
 });

@@ -2,8 +2,11 @@
  * A chat window's message list scrolling: it sticks to the bottom while the user is there (new messages, my own
  * sends, "is typing" keep it in view), scrolling to the top pages back in history keeping the message under the eye
  * where it was, and a chat opened with more new messages than fit starts at the "New messages" line.
+ * It also says when to offer "Jump to first unread" (the line is above the visible part) and "Jump to latest"
+ * (scrolled up away from the bottom; with how many messages from the peer arrived below since the user was last
+ * at the bottom).
  */
-import { nextTick, onMounted, watch, type Ref } from 'vue';
+import { computed, nextTick, onMounted, ref, watch, type Ref } from 'vue';
 import type { ChatItem, Thread } from '../stores/threads';
 
 export interface ThreadScrollOptions {
@@ -23,6 +26,29 @@ export interface ThreadScrollOptions {
 
 export function useThreadScroll(o: ThreadScrollOptions) {
   let stickToBottom = true;
+  /** Scrolled up away from the bottom (offer "Jump to latest"). */
+  const awayFromBottom = ref(false);
+  /** The "New messages" line is above what is in view (offer "Jump to first unread"). */
+  const lineAbove = ref(false);
+  /** The newest message the user had in view at the bottom: what came after it is "new below". */
+  const seenUpTo = ref<string | undefined>();
+  const newBelow = computed(() => {
+    const all = o.items();
+    const i = seenUpTo.value === undefined ? -1 : all.findIndex((m) => m.id === seenUpTo.value);
+    if (i < 0 || !awayFromBottom.value) return 0;
+    return all.slice(i + 1).filter((m) => !o.isMine(m)).length;
+  });
+
+  /** Re-read where the list is: after a scroll, new messages, a page loaded, the line placed. */
+  function measure(): void {
+    const el = o.list.value;
+    if (!el) return;
+    const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < 60;
+    awayFromBottom.value = !atBottom;
+    if (atBottom) seenUpTo.value = o.items()[o.items().length - 1]?.id;
+    const divider = el.querySelector<HTMLElement>('.new-divider');
+    lineAbove.value = !!divider && divider.offsetTop + divider.offsetHeight <= el.scrollTop;
+  }
 
   function nearBottom(): boolean {
     const el = o.list.value;
@@ -31,6 +57,21 @@ export function useThreadScroll(o: ThreadScrollOptions) {
   function scrollToBottom(): void {
     const el = o.list.value;
     if (el) el.scrollTop = el.scrollHeight;
+    measure();
+  }
+  /** "Jump to latest": to the newest message, and stay there. */
+  function jumpToLatest(): void {
+    stickToBottom = true;
+    scrollToBottom();
+  }
+  /** "Jump to first unread": the "New messages" line at the top of the list. */
+  function jumpToFirstUnread(): void {
+    const el = o.list.value;
+    const divider = el?.querySelector<HTMLElement>('.new-divider');
+    if (!el || !divider) return;
+    el.scrollTop = Math.max(0, divider.offsetTop - 8);
+    stickToBottom = nearBottom();
+    measure();
   }
   /** The user sent something (or otherwise asked to be at the newest): stay at the bottom. */
   function stick(): void {
@@ -42,6 +83,7 @@ export function useThreadScroll(o: ThreadScrollOptions) {
     const el = o.list.value;
     if (!el) return;
     stickToBottom = nearBottom();
+    measure();
     const t = o.thread();
     if (el.scrollTop < 40 && t.hasMoreBefore && !t.loadingOlder) {
       const before = el.scrollHeight;
@@ -49,6 +91,7 @@ export function useThreadScroll(o: ThreadScrollOptions) {
       if (got) {
         await nextTick();
         el.scrollTop += el.scrollHeight - before; // keep the message under the eye where it was
+        measure();
       }
     }
   }
@@ -64,6 +107,7 @@ export function useThreadScroll(o: ThreadScrollOptions) {
       const all = o.items();
       const last = all[all.length - 1];
       if (wasAtBottom || (last && o.isMine(last) && last.local) || !old) scrollToBottom();
+      else measure();
     },
   );
   watch(o.minimized, async (m) => {
@@ -92,8 +136,9 @@ export function useThreadScroll(o: ThreadScrollOptions) {
         el.scrollTop = top;
         stickToBottom = false;
       }
+      measure();
     },
   );
 
-  return { onScroll, scrollToBottom, stick, isStuck };
+  return { onScroll, scrollToBottom, stick, isStuck, awayFromBottom, lineAbove, newBelow, jumpToLatest, jumpToFirstUnread };
 }

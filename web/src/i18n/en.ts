@@ -81,9 +81,16 @@ const en = {
     dismiss: 'Dismiss',
   },
   dock: {
+    moreSr: ' more chats',
+    unreadSr: ' unread',
+    menu: 'More chats',
     label: 'Open chats',
   },
   chat: {
+    newSr: ' new',
+    jumpUnread: 'Jump to first unread',
+    jumpLatest: 'Jump to latest',
+    readOnly: 'You are no longer friends with {name}. You can read your chat but not send.',
     back: 'Back',
     window: 'Chat with {name}',
     typing: 'typing…',

@@ -78,9 +78,16 @@ const zhCN: Messages = {
     dismiss: '关闭',
   },
   dock: {
+    moreSr: ' 个其他聊天',
+    unreadSr: ' 条未读',
+    menu: '其他聊天',
     label: '打开的聊天',
   },
   chat: {
+    newSr: ' 条新消息',
+    jumpUnread: '跳到第一条未读',
+    jumpLatest: '跳到最新',
+    readOnly: '你和{name}已不再是好友。你可以查看聊天记录，但不能发送消息。',
     back: '返回',
     window: '与{name}聊天',
     typing: '正在输入…',

@@ -13,12 +13,12 @@
  * Side effects go out through `ChatDeps`, so all of it is tested without a browser, a socket or Vue rendering.
  */
 import { defineStore } from 'pinia';
-import { ref } from 'vue';
+import { ref, watch } from 'vue';
 import type { RestClient } from '../api/rest';
 import { t as tr } from '../i18n';
 import { errorText } from '../lib/errors';
 import { preview } from '../lib/text';
-import { useDock } from '../composables/useDock';
+import { useDock, visibleWindowsFor, type SavedDock } from '../composables/useDock';
 import { useConversationsStore } from './conversations';
 import { useFriendsStore } from './friends';
 import { useOutboxStore } from './outbox';
@@ -67,7 +67,10 @@ export const useChatStore = defineStore('chat', () => {
   const outbox = useOutboxStore();
   const unread = useUnreadStore();
   const typing = useTypingStore();
-  const dock = useDock();
+  // How many windows the dock shows follows the viewport's width (useDock.ts visibleWindowsFor is the one rule).
+  const viewportWidth = ref(typeof window === 'undefined' ? 1280 : window.innerWidth);
+  if (typeof window !== 'undefined') window.addEventListener('resize', () => (viewportWidth.value = window.innerWidth));
+  const dock = useDock(() => visibleWindowsFor(viewportWidth.value));
   let current: ChatDeps = { me: '', send: () => false, rest: noopRest };
   const deletedIds = new Set<string>();
 
@@ -81,13 +84,60 @@ export const useChatStore = defineStore('chat', () => {
   function attach(d: ChatDeps): void {
     current = d;
     me.value = d.me;
+    dockRestored = false;
   }
 
-  /** The user sees this conversation now: open, not minimised, page visible. */
+  /** The user sees this conversation now: shown in the dock (not in its overflow), not minimised, page visible. */
   function isActive(peerId: string): boolean {
     const w = dock.windowOf(peerId);
-    return !!w && !w.minimized && (current.isVisible ? current.isVisible() : true);
+    return !!w && dock.isShown(peerId) && !w.minimized && (current.isVisible ? current.isVisible() : true);
   }
+
+  // ---------- the dock across a reload ----------
+  // Open and minimised chats are kept per tab (sessionStorage) and per signed-in user, and put back once the
+  // friends list has been read (a chat with someone who is no longer a friend is not reopened).
+  let dockRestored = false;
+  const dockKey = () => `parley.dock.${me.value}`;
+  function storage(): Storage | undefined {
+    try {
+      return typeof sessionStorage === 'undefined' ? undefined : sessionStorage;
+    } catch {
+      return undefined;
+    }
+  }
+  function restoreDock(): void {
+    if (dockRestored || !me.value) return;
+    dockRestored = true;
+    let saved: SavedDock | undefined;
+    try {
+      saved = JSON.parse(storage()?.getItem(dockKey()) ?? 'null') as SavedDock | undefined;
+    } catch {
+      saved = undefined;
+    }
+    if (!saved || !Array.isArray(saved.windows)) return;
+    dock.restore(
+      { windows: saved.windows.filter((w) => w && typeof w.peerId === 'string') },
+      (peerId) => friends.isFriend(peerId),
+    );
+    for (const w of dock.windows.value) {
+      const t = threads.thread(w.peerId);
+      t.unseen = true; // as when opened: what is unread gets the "New messages" line once the window is read
+      if (!t.loaded && !t.loading) void threads.loadUnread(w.peerId, unread.of(w.peerId)).then(() => isActive(w.peerId) && unread.markRead(w.peerId), () => undefined);
+    }
+  }
+  watch(() => friends.loaded, (loaded) => loaded && restoreDock());
+  watch(
+    () => dock.save(),
+    (saved) => {
+      if (!dockRestored || !me.value) return;
+      try {
+        storage()?.setItem(dockKey(), JSON.stringify(saved));
+      } catch {
+        // storage full or refused: the dock just won't survive a reload
+      }
+    },
+    { deep: true },
+  );
 
   // ---------- frames ----------
   function handleFrame(f: ServerFrame): void {
@@ -139,7 +189,7 @@ export const useChatStore = defineStore('chat', () => {
     }
     unread.arrived(peerId);
     threads.thread(peerId).unseen = true;
-    current.notify?.({ kind: 'chat', title: nameOf(peerId), body: preview(m.content), peerId, windowOpen: !!dock.windowOf(peerId) });
+    current.notify?.({ kind: 'chat', title: nameOf(peerId), body: preview(m.content), peerId, windowOpen: dock.isShown(peerId) });
   }
 
   function onDeleted(messageId: string, peerId: string): void {
@@ -170,7 +220,10 @@ export const useChatStore = defineStore('chat', () => {
   }
 
   // ---------- windows ----------
-  /** Open (or restore and focus) a chat window; a 4th closes the least recently used. Its messages are read. */
+  /**
+   * Open (or restore and focus) a chat window; it is shown, and the least recently used shown one moves to the
+   * dock's overflow. Its messages are read.
+   */
   function openChat(peerId: string): void {
     if (!isActive(peerId)) threads.thread(peerId).unseen = true; // what is unread now was not seen: it gets the divider
     dock.open(peerId);
@@ -188,7 +241,7 @@ export const useChatStore = defineStore('chat', () => {
   function toggleMinimize(peerId: string): void {
     const w = dock.windowOf(peerId);
     if (!w) return;
-    if (w.minimized) openChat(peerId);
+    if (w.minimized || !dock.isShown(peerId)) openChat(peerId);
     else w.minimized = true;
   }
 
@@ -200,7 +253,7 @@ export const useChatStore = defineStore('chat', () => {
 
   /** The page became visible: what the user now sees is read. */
   function onVisible(): void {
-    for (const w of dock.windows.value) if (!w.minimized) unread.markRead(w.peerId);
+    for (const w of dock.windows.value) if (!w.minimized && dock.isShown(w.peerId)) unread.markRead(w.peerId);
   }
 
   // ---------- connection ----------
@@ -233,12 +286,18 @@ export const useChatStore = defineStore('chat', () => {
     threads.reset();
     friends.reset();
     conversations.reset();
+    if (me.value) storage()?.removeItem(dockKey());
+    dockRestored = false;
     dock.reset();
   }
 
   return {
     me,
     windows: dock.windows,
+    /** The windows shown in the dock (the rest are in its overflow menu). */
+    shownWindows: dock.shown,
+    overflowWindows: dock.overflow,
+    isShown: dock.isShown,
     focusedPeer: dock.focusedPeer,
     anyWindowOpen: dock.anyOpen,
     windowOf: dock.windowOf,

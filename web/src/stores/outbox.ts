@@ -39,20 +39,33 @@ export const useOutboxStore = defineStore('outbox', () => {
       clientMessageId: cmid,
       status: 'sending',
       local: true,
+      after: anchorOf(t),
     });
     chat.touchWindow(peerId);
     transmit(t.pending[t.pending.length - 1]!);
     return cmid;
   }
 
-  /** Send again with the SAME clientMessageId: the server stores it at most once. */
+  /** Where a bubble written now goes: after the newest server message held (see threads.ts shownItems). */
+  function anchorOf(t: Thread): string | undefined {
+    return t.items.length ? t.items[t.items.length - 1]!.id : t.loaded ? '' : undefined;
+  }
+
+  /**
+   * Send again with the SAME clientMessageId: the server stores it at most once. It is written anew: it moves to
+   * the end of the thread now (and, once acked, sits where the server's id/time puts it).
+   */
   function retry(peerId: string, clientMessageId: string): void {
-    const p = threads.threads[peerId]?.pending.find((x) => x.clientMessageId === clientMessageId);
-    if (!p) return;
+    const t = threads.threads[peerId];
+    const p = t?.pending.find((x) => x.clientMessageId === clientMessageId);
+    if (!t || !p) return;
     p.status = 'sending';
     p.error = undefined;
     p.errorCode = undefined;
-    transmit(p);
+    p.after = anchorOf(t);
+    p.createdAt = new Date(chat.now()).toISOString();
+    t.pending = [...t.pending.filter((x) => x !== p), p];
+    transmit(t.pending[t.pending.length - 1]!);
   }
 
   /** Give up on a failed message (remove its bubble). */

@@ -34,6 +34,32 @@ export interface ChatItem extends Message {
   errorCode?: string;
   /** An optimistic bubble not acked yet. */
   local?: boolean;
+  /**
+   * An optimistic bubble: the id of the newest server message in the thread when it was written ('' when the loaded
+   * thread was empty; undefined when it had not loaded: then it stays last). It is shown right after that message,
+   * so what arrives later goes below it.
+   */
+  after?: string;
+}
+
+/**
+ * What a chat window shows: the server's messages (by id, i.e. by the server's time) with my unacknowledged ones
+ * (sending or failed) each placed where it was written — after the newest message that was there when I wrote it,
+ * in the order written. Messages that came later go below a failed one, as in Messenger or Slack; a retry is
+ * written anew (stores/outbox.ts) and moves to the end.
+ */
+export function shownItems(items: ChatItem[], pending: ChatItem[]): ChatItem[] {
+  if (!pending.length) return items;
+  const out: ChatItem[] = [];
+  let p = 0;
+  // Pending ones in the order written; one without an anchor (written before the thread had loaded) goes last.
+  const anchored = pending.filter((x) => x.after !== undefined);
+  for (const item of items) {
+    while (p < anchored.length && compareIds(anchored[p]!.after!, item.id) < 0) out.push(anchored[p++]!);
+    out.push(item);
+  }
+  while (p < anchored.length) out.push(anchored[p++]!);
+  return [...out, ...pending.filter((x) => x.after === undefined)];
 }
 
 export interface Thread {
