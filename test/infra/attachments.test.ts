@@ -29,7 +29,7 @@ beforeAll(() => {
 function render(v: unknown): string {
   if (typeof v === 'string') return v;
   const o = v as Record<string, any>;
-  if (o && Array.isArray(o['Fn::Join']) && o['Fn::Join'][0] === '') return (o['Fn::Join'][1] as unknown[]).map(render).join('');
+  if (o && Array.isArray(o['Fn::Join'])) return (o['Fn::Join'][1] as unknown[]).map(render).join(o['Fn::Join'][0] as string);
   if (o && typeof o.Ref === 'string' && o.Ref.startsWith('AWS::')) return `{${o.Ref}}`;
   return `{${JSON.stringify(v)}}`;
 }
