@@ -254,6 +254,20 @@ describe('routes and the web client', () => {
   });
 });
 
+test("the SDK presigns uploads (POST) and image URLs (GET) for exactly that origin shape, us-east-1 included", async () => {
+  const { S3Client, GetObjectCommand } = await import('@aws-sdk/client-s3');
+  const { createPresignedPost } = await import('@aws-sdk/s3-presigned-post');
+  const { getSignedUrl } = await import('@aws-sdk/s3-request-presigner');
+  const Bucket = 'parley-prod-uploads-0123456789ab';
+  for (const region of ['eu-west-1', 'us-east-1']) {
+    const client = new S3Client({ region, credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' } });
+    const post = await createPresignedPost(client, { Bucket, Key: 'uploads/u1/att_x' });
+    const get = await getSignedUrl(client, new GetObjectCommand({ Bucket, Key: 'files/att_x/image' }), { expiresIn: 60 });
+    const origin = `https://${Bucket}.s3.${region}.amazonaws.com`;
+    expect([new URL(post.url).origin, new URL(get).origin]).toEqual([origin, origin]);
+  }
+});
+
 describe('sharp in the processor asset, for Lambda (linux-arm64) — bundled for real', () => {
   let asset: string;
   let files: string[];
