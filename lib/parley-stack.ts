@@ -146,6 +146,15 @@ export class ParleyStack extends Stack {
 
     this.realtime.addRoutes(functions);
     this.uploads.addTriggers(functions);
+    if (cfg.attachmentsCdnPublicKey) {
+      this.uploads.serveThroughCdn({
+        distribution: this.web.distribution,
+        publicKeyPem: cfg.attachmentsCdnPublicKey,
+        privateKeyParameter: cfg.attachmentsCdnPrivateKeyParameter,
+        bucketName: uploadsName,
+        functions,
+      });
+    }
     this.rest = new RestApi(this, 'Rest', {
       allowedOrigins: webOrigins,
       throttle,

@@ -7,14 +7,37 @@
  * Keys (docs/design): raw uploads `uploads/<userId>/<attachmentId>` (presigned POST target); cleaned images and
  * thumbnails `files/<attachmentId>/image|thumb`, written tagged `parley-unsent=true` until a message carries them.
  */
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { S3_TRIGGERS, type FunctionKey, type S3TriggerDef } from './wiring';
+import { accountUniqueName } from './names';
+import { FUNCTIONS, S3_TRIGGERS, type FunctionDef, type FunctionKey, type S3TriggerDef } from './wiring';
+
+/**
+ * Environment of the URL-signing functions when attachments are served through the CDN (`attachmentsCdnPublicKey`
+ * set). Not in lambdas/shared/env.ts yet: the handlers' side reads them once it signs CloudFront URLs.
+ */
+export const CDN_ENV = {
+  /** <id>.cloudfront.net: the web distribution, whose /files/* behavior serves the bucket's files/ prefix. */
+  domain: 'ATTACHMENTS_CDN_DOMAIN',
+  /** CloudFront public key id (the "key pair id" of a signed URL). */
+  keyPairId: 'ATTACHMENTS_CDN_KEY_PAIR_ID',
+  /** SSM SecureString parameter name holding the private key (PEM). */
+  privateKeyParameter: 'ATTACHMENTS_CDN_PRIVATE_KEY_PARAM',
+} as const;
+
+/** The functions that sign URLs of files: those granted GetObject under files/. */
+export const signingFunctions = (): FunctionKey[] =>
+  (Object.keys(FUNCTIONS) as FunctionKey[]).filter((k) =>
+    ((FUNCTIONS[k] as FunctionDef).uploads ?? []).some((g) => g.actions.includes('GetObject') && g.prefixes.includes('files/')),
+  );
 
 /** The object tag the processor sets on the files it writes and sendMessage removes (expired after a day if still set). */
 export const UNSENT_TAG = { key: 'parley-unsent', value: 'true' } as const;
@@ -92,6 +115,78 @@ export class Uploads extends Construct {
         'This queue IS the dead-letter queue of the upload processor (Lambda on-failure destination of its S3 ' +
         'notifications); nothing consumes it automatically, so it needs no DLQ of its own. Its depth is alarmed.',
     });
+  }
+
+  /**
+   * Serve files/ through the web distribution at /files/* (optional, `attachmentsCdnPublicKey`): origin access control
+   * reads the bucket (bucket policy: this distribution, GetObject on files/* only), and viewers need a URL signed by
+   * the configured key (trusted key group). The signing functions get the domain, key id and private-key parameter
+   * name, and ssm:GetParameter on that one parameter (SecureString under the AWS-managed aws/ssm key).
+   */
+  serveThroughCdn(props: {
+    distribution: cloudfront.Distribution;
+    publicKeyPem: string;
+    privateKeyParameter: string;
+    bucketName: string;
+    functions: Record<FunctionKey, lambda.Function>;
+  }): void {
+    const stack = Stack.of(this);
+    const publicKey = new cloudfront.PublicKey(this, 'CdnPublicKey', {
+      encodedKey: props.publicKeyPem,
+      comment: `Parley ${stack.stackName}: signs attachment URLs`,
+    });
+    const keyGroup = new cloudfront.KeyGroup(this, 'CdnKeyGroup', { items: [publicKey], comment: 'Parley attachment URL signers' });
+    // By name, not the bucket itself: the bucket's CORS names the distribution, so the distribution must not refer to
+    // the bucket resource (cycle). The name is fixed before the bucket exists (lib/names.ts).
+    const byName = s3.Bucket.fromBucketAttributes(this, 'BucketByName', { bucketName: props.bucketName, region: stack.region });
+    const origin = origins.S3BucketOrigin.withOriginAccessControl(byName, {
+      originAccessControl: new cloudfront.S3OriginAccessControl(this, 'CdnAccess', {
+        originAccessControlName: accountUniqueName(this, 'uploads'),
+      }),
+    });
+    Annotations.of(this).acknowledgeWarning(
+      '@aws-cdk/aws-cloudfront-origins:updateImportedBucketPolicyOac',
+      'The uploads bucket policy grants this distribution GetObject on files/* below (Uploads.serveThroughCdn).',
+    );
+    props.distribution.addBehavior('/files/*', origin, {
+      viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
+      allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+      cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
+      trustedKeyGroups: [keyGroup],
+      compress: false,
+    });
+    this.bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudFrontReadsFiles',
+        principals: [new iam.ServicePrincipal('cloudfront.amazonaws.com')],
+        actions: ['s3:GetObject'],
+        resources: [this.bucket.arnForObjects('files/*')],
+        conditions: {
+          StringEquals: {
+            'AWS:SourceArn': stack.formatArn({
+              service: 'cloudfront',
+              region: '',
+              resource: 'distribution',
+              resourceName: props.distribution.distributionId,
+              arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    );
+    const parameterArn = stack.formatArn({
+      service: 'ssm',
+      resource: 'parameter',
+      resourceName: props.privateKeyParameter.replace(/^\//, ''),
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+    for (const key of signingFunctions()) {
+      const fn = props.functions[key];
+      fn.addEnvironment(CDN_ENV.domain, props.distribution.distributionDomainName);
+      fn.addEnvironment(CDN_ENV.keyPairId, publicKey.publicKeyId);
+      fn.addEnvironment(CDN_ENV.privateKeyParameter, props.privateKeyParameter);
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: [parameterArn] }));
+    }
   }
 
   /** Wire S3_TRIGGERS: ObjectCreated under each prefix invokes its function; failures end in the dead-letter queue. */

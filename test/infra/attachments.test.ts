@@ -5,13 +5,16 @@
  * bundled for real, once — the processor's asset carrying sharp for linux-arm64 only.
  * cdk-nag over the whole stack (with the bucket, grants and CDK's notification handler) is nag.test.ts.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { ConfigError, parseConfig } from '../../lib/config';
 import { ARCHITECTURE, bundlingOf, RUNTIME } from '../../lib/functions';
 import { ENV, FUNCTIONS, HTTP_ROUTES, S3_TRIGGERS, type FunctionKey } from '../../lib/wiring';
-import { actionsOf, EXTRA_ORIGIN, logicalIdOf, resourcesOfType, statementsOfRole, synth, tempDir, useDefaultDeployment, type Synthesized } from './support';
+import { actionsOf, cfn, EXTRA_ORIGIN, logicalIdOf, resourcesOfType, statementsOfRole, synth, tempDir, useDefaultDeployment, type Synthesized } from './support';
 
 const ROOT = path.resolve(__dirname, '../..');
 const deployment = useDefaultDeployment();
@@ -332,5 +335,83 @@ describe('sharp in the processor asset, for Lambda (linux-arm64) — bundled for
     // The stub handler on this branch does not import sharp yet; when it does, the require must be external.
     const code = fs.readFileSync(path.join(asset, 'index.js'), 'utf8');
     expect(code).not.toMatch(/libvips-cpp|sharp-linux-x64/);
+  });
+});
+
+describe('optional: files through the CDN with signed URLs (attachmentsCdnPublicKey)', () => {
+  let cdn: Synthesized;
+  let pem: string;
+  beforeAll(() => {
+    pem = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    // As typed on a command line: the line breaks written as \n.
+    cdn = synth({ webBuildDir: '/nonexistent', attachmentsCdnPublicKey: pem.replace(/\n/g, '\\n') });
+  });
+
+  test('off by default: no /files/* behavior, no key group, no SSM access, no CDN environment', () => {
+    const dist = s.json.Resources[distributionId()].Properties.DistributionConfig;
+    expect(dist.CacheBehaviors ?? []).toEqual([]);
+    expect(resourcesOfType(s, 'AWS::CloudFront::KeyGroup')).toEqual([]);
+    for (const key of Object.keys(FUNCTIONS) as FunctionKey[]) {
+      expect(Object.keys(fnProps(key).Environment.Variables).filter((v) => v.startsWith('ATTACHMENTS_CDN'))).toEqual([]);
+      expect(statementsOfRole(s, roleId(key)).filter((st) => actionsOf(st).some((a) => a.startsWith('ssm:')))).toEqual([]);
+    }
+  });
+
+  test('/files/* on the web distribution: the uploads bucket by origin access control, HTTPS only, signed URLs of the configured key only', () => {
+    const dist = cdn.json.Resources[logicalIdOf(cdn.stack.web.distribution)].Properties.DistributionConfig;
+    const [keyGroupId, keyGroup] = resourcesOfType(cdn, 'AWS::CloudFront::KeyGroup')[0];
+    const [publicKeyId, publicKey] = resourcesOfType(cdn, 'AWS::CloudFront::PublicKey')[0];
+    expect(publicKey.Properties.PublicKeyConfig.EncodedKey).toBe(pem);
+    expect(keyGroup.Properties.KeyGroupConfig.Items).toEqual([{ Ref: publicKeyId }]);
+    expect(dist.CacheBehaviors).toHaveLength(1);
+    const files = dist.CacheBehaviors[0];
+    expect(files).toMatchObject({ PathPattern: '/files/*', ViewerProtocolPolicy: 'https-only', TrustedKeyGroups: [{ Ref: keyGroupId }], AllowedMethods: ['GET', 'HEAD'] });
+    const origin = dist.Origins.find((o: any) => o.Id === files.TargetOriginId);
+    const bucketName = render(cdn.json.Resources[logicalIdOf(cdn.stack.uploads.bucket)].Properties.BucketName);
+    expect(render(origin.DomainName)).toBe(`${bucketName}.s3.{AWS::Region}.{AWS::URLSuffix}`);
+    expect(origin.OriginAccessControlId).toBeDefined();
+    // The bucket lets this distribution read files/* and nothing else.
+    const uploadsId = logicalIdOf(cdn.stack.uploads.bucket);
+    const [, policy] = resourcesOfType(cdn, 'AWS::S3::BucketPolicy').find(([, p]) => p.Properties.Bucket.Ref === uploadsId)!;
+    const allows = (policy.Properties.PolicyDocument.Statement as any[]).filter((st) => st.Effect === 'Allow');
+    expect(allows).toEqual([
+      {
+        Sid: 'CloudFrontReadsFiles',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudfront.amazonaws.com' },
+        Action: 's3:GetObject',
+        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [uploadsId, 'Arn'] }, '/files/*']] },
+        Condition: { StringEquals: { 'AWS:SourceArn': expect.anything() } },
+      },
+    ]);
+    expect(cfn(allows[0].Condition)).toContain(logicalIdOf(cdn.stack.web.distribution));
+  });
+
+  test('only the URL-signing functions get the CDN settings and may read the private key parameter', () => {
+    const signers: FunctionKey[] = ['wsSendMessage', 'httpHistory', 'httpConversations', 'httpGetAttachment'];
+    for (const key of Object.keys(FUNCTIONS) as FunctionKey[]) {
+      const id = logicalIdOf(cdn.stack.compute.functions[key]);
+      const env = cdn.json.Resources[id].Properties.Environment.Variables;
+      const ssm = statementsOfRole(cdn, logicalIdOf(cdn.stack.compute.functions[key].role as never)).filter((st) => actionsOf(st).some((a) => a.startsWith('ssm:')));
+      if (signers.includes(key)) {
+        expect(env.ATTACHMENTS_CDN_PRIVATE_KEY_PARAM).toBe('/parley/prod/attachments-cdn-private-key');
+        expect(env.ATTACHMENTS_CDN_KEY_PAIR_ID).toEqual({ Ref: resourcesOfType(cdn, 'AWS::CloudFront::PublicKey')[0][0] });
+        expect(cfn(env.ATTACHMENTS_CDN_DOMAIN)).toContain(logicalIdOf(cdn.stack.web.distribution));
+        expect(ssm).toHaveLength(1);
+        expect(ssm[0].Action).toBe('ssm:GetParameter');
+        expect(cfn(ssm[0].Resource)).toContain(':parameter/parley/prod/attachments-cdn-private-key');
+      } else {
+        expect([key, env.ATTACHMENTS_CDN_PRIVATE_KEY_PARAM, ssm]).toEqual([key, undefined, []]);
+      }
+    }
+  });
+
+  test('cdk-nag AwsSolutions reports nothing unacknowledged with the CDN on', () => {
+    const report = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(cdn.app);
+    expect(report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}`))).toEqual([]);
+  });
+
+  test('a malformed key is refused at synth', () => {
+    expect(() => parseConfig((k) => (k === 'attachmentsCdnPublicKey' ? 'not a key' : undefined))).toThrow(ConfigError);
   });
 });
