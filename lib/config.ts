@@ -75,6 +75,13 @@ export interface ParleyConfig {
   maxConnectionsPerUser: number;
   /** Set API Gateway's regional CloudWatch Logs role (needed once per account/region for WebSocket access logs). */
   apiGatewayLogsRole: boolean;
+  /**
+   * PEM public key of the CloudFront key pair that signs attachment URLs. Set: images are served through the CDN at
+   * `/files/*` (origin access control, signed URLs from this key's key group only). Unset (default): signed S3 URLs.
+   */
+  attachmentsCdnPublicKey?: string;
+  /** Name of the SSM SecureString parameter holding the matching private key (PEM); ops create it. */
+  attachmentsCdnPrivateKeyParameter: string;
 }
 
 /** CloudWatch Logs accepts only these retention periods. */
@@ -303,6 +310,17 @@ export function parseConfig(get: Lookup, projectRoot = PROJECT_ROOT): ParleyConf
   const connectionTtlHours = int(get, 'connectionTtlHours', DEFAULT_CONNECTION_TTL_HOURS, 3, 48);
   const maxConnectionsPerUser = int(get, 'maxConnectionsPerUser', DEFAULT_MAX_CONNECTIONS_PER_USER, 1, 100);
 
+  const pem = /^-----BEGIN PUBLIC KEY-----\n[A-Za-z0-9+/=\n]+\n-----END PUBLIC KEY-----\n?$/;
+  // A PEM given with -c on one line may carry its line breaks as literal "\n".
+  const attachmentsCdnPublicKey = str(get, 'attachmentsCdnPublicKey')?.replace(/\\n/g, '\n');
+  if (attachmentsCdnPublicKey !== undefined && !pem.test(attachmentsCdnPublicKey)) {
+    throw new ConfigError('attachmentsCdnPublicKey must be a PEM public key (-----BEGIN PUBLIC KEY----- ... -----END PUBLIC KEY-----)');
+  }
+  const attachmentsCdnPrivateKeyParameter = valid(
+    matching(/^\/[A-Za-z0-9_.\-/]{1,1010}$/, (s) => `attachmentsCdnPrivateKeyParameter must be an SSM parameter name like /parley/prod/key, got "${s}"`),
+    str(get, 'attachmentsCdnPrivateKeyParameter') ?? `/parley/${stage}/attachments-cdn-private-key`,
+  );
+
   const auth = authSettings(get);
   const extraOrigins = [...new Set(list(get, 'extraOrigins').map((o) => origin('extraOrigins', o)))];
   // With Cognito every extra origin is also a callback and logout URL of the app client (lib/parley-stack.ts).
@@ -330,6 +348,8 @@ export function parseConfig(get: Lookup, projectRoot = PROJECT_ROOT): ParleyConf
     connectionTtlHours,
     maxConnectionsPerUser,
     apiGatewayLogsRole: bool(get, 'apiGatewayLogsRole', true),
+    attachmentsCdnPublicKey,
+    attachmentsCdnPrivateKeyParameter,
   };
 }
 

@@ -8,8 +8,9 @@ import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { MAIN_FIELDS, aliasEsbuildArgs } from './bundling';
 import { DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS, FUNCTIONS, type FunctionDef, type FunctionKey, type TableAccess, type TableKey } from './wiring';
@@ -24,6 +25,8 @@ export interface FunctionsProps {
   /** Extra environment for functions that verify tokens (JWT_ISSUER, JWT_AUDIENCE, JWKS_URI). */
   tokenEnvironment: Record<string, string>;
   tables: Record<TableKey, dynamodb.ITable>;
+  /** The uploads bucket (wiring's UPLOADS_BUCKET) functions' `uploads` grants are on. */
+  uploadsBucket: s3.IBucket;
   /** The WebSocket stage whose @connections functions with `manageConnections` may call. */
   webSocketStage: apigwv2.WebSocketStage;
   logRetention: logs.RetentionDays;
@@ -53,6 +56,60 @@ export const TABLE_ACTIONS: Record<TableAccess, readonly string[]> = {
 };
 
 export const tableActions = (access: TableAccess): string[] => [...TABLE_ACTIONS[access]];
+
+/**
+ * npm's platform settings for the install of a function's `nodeModules` (NodejsFunction runs `npm ci` in the asset
+ * with these in its environment): optional dependencies are chosen for Lambda's linux-arm64 glibc, not for the machine
+ * that synthesizes, so sharp ships @img/sharp-linux-arm64 and @img/sharp-libvips-linux-arm64 (both in
+ * package-lock.json) and no x64 binary. `prefer-offline`: tarballs already in npm's cache (integrity-checked against
+ * the lock) are not fetched again; anything missing comes from the npm registry, which synthesis then needs.
+ */
+export const NODE_MODULES_INSTALL_ENV: Readonly<Record<string, string>> = {
+  npm_config_os: 'linux',
+  npm_config_cpu: 'arm64',
+  npm_config_libc: 'glibc',
+  npm_config_prefer_offline: 'true',
+  npm_config_audit: 'false',
+  npm_config_fund: 'false',
+  npm_config_update_notifier: 'false',
+};
+
+/**
+ * How a function is bundled (local esbuild, never Docker); shared with the infra test that bundles the upload
+ * processor for real and inspects its asset.
+ */
+export function bundlingOf(def: FunctionDef): BundlingOptions {
+  const nodeModules = def.nodeModules ?? [];
+  return {
+    forceDockerBundling: false,
+    minify: true,
+    sourceMap: false,
+    target: 'node22',
+    format: OutputFormat.CJS,
+    // Prefer ES module builds of dependencies so esbuild can tree-shake the SDK.
+    mainFields: MAIN_FIELDS,
+    // SDK v3 is bundled (tree-shaken) rather than taken from the runtime: faster cold starts, pinned versions.
+    bundleAwsSDK: true,
+    externalModules: [],
+    // The SDK's credential chain reduced to its environment link, where Lambda puts the role's credentials
+    // (lib/bundling.ts): 115–132 KB and 20–30 % of the import time less per function.
+    esbuildArgs: aliasEsbuildArgs(),
+    logLevel: LogLevel.WARNING,
+    ...(nodeModules.length
+      ? {
+          // Native packages stay out of the bundle and are installed beside it from package-lock.json, for arm64.
+          nodeModules,
+          environment: { ...NODE_MODULES_INSTALL_ENV },
+          commandHooks: {
+            beforeBundling: () => [],
+            beforeInstall: () => [],
+            // The project's whole lock file was only needed for `npm ci`: it is not shipped.
+            afterBundling: (_inputDir: string, outputDir: string) => [`rm -f "${outputDir}/package-lock.json"`],
+          },
+        }
+      : {}),
+  };
+}
 
 /** "wsSendMessage" -> "WsSendMessage" (construct ids). */
 export const constructIdOf = (key: string) => key.charAt(0).toUpperCase() + key.slice(1);
@@ -102,22 +159,7 @@ export class Functions extends Construct {
           ...props.environment,
           ...(def.verifiesTokens ? props.tokenEnvironment : {}),
         },
-        bundling: {
-          forceDockerBundling: false,
-          minify: true,
-          sourceMap: false,
-          target: 'node22',
-          format: OutputFormat.CJS,
-          // Prefer ES module builds of dependencies so esbuild can tree-shake the SDK.
-          mainFields: MAIN_FIELDS,
-          // SDK v3 is bundled (tree-shaken) rather than taken from the runtime: faster cold starts, pinned versions.
-          bundleAwsSDK: true,
-          externalModules: [],
-          // The SDK's credential chain reduced to its environment link, where Lambda puts the role's credentials
-          // (lib/bundling.ts): 115–132 KB and 20–30 % of the import time less per function.
-          esbuildArgs: aliasEsbuildArgs(),
-          logLevel: LogLevel.WARNING,
-        },
+        bundling: bundlingOf(def),
       });
 
       // Only the item-level actions the DynamoDB adapters issue (no Scan, no table management), on this table and
@@ -127,6 +169,15 @@ export class Functions extends Construct {
       }
       // execute-api:ManageConnections on <api>/<stage>/*/@connections/* only.
       if (def.manageConnections) props.webSocketStage.grantManagementApiAccess(fn);
+      // One statement per wiring `uploads` grant: exactly its actions, on `<bucket arn>/<prefix>*` of its prefixes.
+      for (const grant of def.uploads ?? []) {
+        role.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            actions: grant.actions.map((a) => `s3:${a}`),
+            resources: grant.prefixes.map((prefix) => props.uploadsBucket.arnForObjects(`${prefix}*`)),
+          }),
+        );
+      }
 
       functions[key] = fn;
       logGroups[key] = logGroup;

@@ -15,6 +15,8 @@ export interface NagTargets {
   functions: Functions;
   /** The bucket BucketDeployment writes the web client to. */
   siteBucket: IConstruct;
+  /** The uploads bucket the FunctionDefs' `uploads` grants are on. */
+  uploadsBucket: IConstruct;
   tables: Record<TableKey, dynamodb.Table>;
   webSocketApi: apigwv2.WebSocketApi;
   webSocketStageName: string;
@@ -46,6 +48,15 @@ export function acknowledgeFindings(stack: Stack, t: NagTargets): void {
           `wiring grants ${key} ${String(def.tables[tableKey])} on the ${tableKey} table; CDK's table grant covers its ` +
           'global secondary indexes (<table arn>/index/*), which the handlers Query (unread, recent, byId). ' +
           'Limited to this one table.',
+      });
+    }
+    const prefixes = [...new Set((def as { uploads?: { prefixes: string[] }[] }).uploads?.flatMap((g) => g.prefixes) ?? [])];
+    for (const prefix of prefixes) {
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${logicalId(t.uploadsBucket)}.Arn>/${prefix}*]`,
+        reason:
+          `wiring grants ${key} object actions under ${prefix} in the uploads bucket only: its keys carry ids made at ` +
+          'run time (user and attachment ids), so the resource is the prefix; the actions are listed one by one.',
       });
     }
     if (def.manageConnections) {
@@ -81,6 +92,15 @@ export function acknowledgeFindings(stack: Stack, t: NagTargets): void {
       const what = 'BucketDeployment (uploads the web build and config.json)';
       acknowledgeCdkProvider(child, what);
       acknowledgeBucketDeploymentGrants(stack, child, t.siteBucket, what);
+    }
+    if (child.node.id.startsWith('BucketNotificationsHandler')) {
+      Validations.of(child).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason:
+          'S3 bucket notifications (uploads/ -> image processor) are set by CDK\'s own BucketNotificationsHandler, to ' +
+          'which CDK attaches AWSLambdaBasicExecutionRole (CloudWatch Logs only); its one other grant is ' +
+          's3:PutBucketNotification.',
+      });
     }
   }
 }

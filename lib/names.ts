@@ -4,7 +4,7 @@
  * test/infra/names.ts holds the rules, test/infra/faults.test.ts proves them for a 20-character stage, two stages in
  * one region and one stage in two regions.
  */
-import { Fn, Stack } from 'aws-cdk-lib';
+import { Aws, Fn, Stack } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 
 /** The stage when none is configured. */
@@ -47,4 +47,21 @@ export function accountUniqueName(scope: IConstruct, suffix?: string): string {
 /** The EventBridge bus when none is configured: the contract's `parley` for the default stage, else `parley-<stage>`. */
 export function defaultEventBusName(stage: string, contractName: string): string {
   return stage === DEFAULT_STAGE ? contractName : `${contractName}-${stage}`;
+}
+
+/**
+ * The uploads bucket's name, "parley-<stage>-uploads-<last 12 hex digits of the stack's uuid>" (at most 48 characters,
+ * lowercase; S3 names are global). Set here rather than left to CloudFormation because the web client's CSP (in the
+ * CloudFront response headers policy) must name the bucket's origin while the bucket's CORS names the CloudFront
+ * domain: built from the AWS::StackId pseudo parameter, the CSP refers to no resource and there is no cycle. A stack
+ * created again after a `cdk destroy` that kept the old bucket gets a new uuid, hence a fresh name.
+ */
+export function uploadsBucketName(stage: string): string {
+  const uuid = Fn.select(2, Fn.split('/', Aws.STACK_ID));
+  return Fn.join('-', ['parley', stage, 'uploads', Fn.select(4, Fn.split('-', uuid))]);
+}
+
+/** https://<bucket>.s3.<region>.<suffix>: the regional virtual-hosted origin the SDK presigns POST and GET URLs for. */
+export function s3RegionalOrigin(bucketName: string): string {
+  return `https://${bucketName}.s3.${Aws.REGION}.${Aws.URL_SUFFIX}`;
 }

@@ -16,7 +16,10 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { constructIdOf } from './functions';
 import { accountUniqueName } from './names';
-import { FUNCTIONS, type FunctionKey, type TableKey } from './wiring';
+import { DEFAULT_TIMEOUT_SECONDS, FUNCTIONS, type FunctionKey, type TableKey } from './wiring';
+
+/** The share of its timeout at which a slow upload processor alarms (it is about to time out on big images). */
+export const NEAR_TIMEOUT_SHARE = 0.8;
 
 export interface ObservabilityProps {
   alarmEmail?: string;
@@ -24,6 +27,8 @@ export interface ObservabilityProps {
   /** Functions whose concurrency is bounded on purpose (throttling there is back-pressure, not an outage). */
   boundedFunctions: FunctionKey[];
   deadLetterQueue: sqs.IQueue;
+  /** Image attachments: the upload processor and the dead-letter queue of its S3 notifications. */
+  attachments?: { deadLetterQueue: sqs.IQueue; processor: FunctionKey };
   /** The catch-all rule for detail-types Parley does not know (a publisher's typo), on this bus. */
   unknownEvents?: { rule: events.IRule; busName: string };
   webSocketApi: apigwv2.WebSocketApi;
@@ -112,6 +117,35 @@ export class Observability extends Construct {
         alarmDescription: 'A publisher sent events whose detail-type Parley does not know; they are in the dead-letter queue. See docs/DEPLOY.md#alarms.',
         metric: unknown,
         threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+      });
+    }
+
+    // Attachments: an upload the processor gave up on stays pending (the user sees no ready/rejected), and a
+    // processor near its timeout will soon be failing on large images (raise memoryMb/timeoutSeconds in wiring).
+    if (props.attachments) {
+      const key = props.attachments.processor;
+      const attachmentDlq = props.attachments.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: FIVE_MINUTES,
+        statistic: 'Maximum',
+      });
+      alarm('AttachmentDeadLetters', {
+        alarmName: 'attachment-dead-letters',
+        alarmDescription: 'Upload events the image processor gave up on are waiting in its dead-letter queue. See docs/DEPLOY.md#alarms.',
+        metric: attachmentDlq,
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+      });
+      const timeoutMs = (FUNCTIONS[key].timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000;
+      alarm('AttachmentProcessingSlow', {
+        alarmName: 'attachment-processing-slow',
+        alarmDescription:
+          `${FUNCTIONS[key].description}: an invocation took ${NEAR_TIMEOUT_SHARE * 100}% of its ${timeoutMs / 1000} s timeout. ` +
+          'See docs/DEPLOY.md#alarms.',
+        metric: props.functions[key].metricDuration({ period: FIVE_MINUTES, statistic: 'Maximum' }),
+        threshold: NEAR_TIMEOUT_SHARE * timeoutMs,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         evaluationPeriods: 1,
       });

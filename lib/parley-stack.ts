@@ -23,6 +23,8 @@ import { acknowledgeFindings } from './nag';
 import { Notifications } from './notifications';
 import { Observability } from './observability';
 import { RealtimeApi } from './realtime';
+import { s3RegionalOrigin, uploadsBucketName } from './names';
+import { Uploads } from './uploads';
 import { sendUserPoolEmailWithSes } from './user-pool-email';
 import { executeApiOrigin, WebHosting } from './web-hosting';
 import type { WebConfig } from '../lambdas/contract/web-config';
@@ -43,6 +45,7 @@ export class ParleyStack extends Stack {
   readonly auth: Auth;
   readonly realtime: RealtimeApi;
   readonly web: WebHosting;
+  readonly uploads: Uploads;
   readonly compute: Functions;
   readonly rest: RestApi;
   readonly notifications: Notifications;
@@ -81,19 +84,32 @@ export class ParleyStack extends Stack {
     this.auth = new Auth(this, 'Auth', { settings: cfg.auth, stage: cfg.stage, removalPolicy: durable });
     if (cfg.auth.mode === 'cognito' && cfg.auth.ses && this.auth.userPool) sendUserPoolEmailWithSes(this.auth.userPool, cfg.auth.ses);
 
+    // The uploads bucket's name is fixed before the bucket exists (lib/names.ts says why): the page POSTs uploads to
+    // its regional origin and loads the signed image URLs from there, and nothing broader.
+    const uploadsName = uploadsBucketName(cfg.stage);
+    const uploadsOrigin = s3RegionalOrigin(uploadsName);
     this.web = new WebHosting(this, 'Web', {
       webBuildDir: cfg.webBuildDir,
       connectSources: [
         `wss://${this.realtime.api.apiId}.execute-api.${this.region}.${this.urlSuffix}`,
         executeApiOrigin('https'),
         ...this.auth.browserOrigins,
+        uploadsOrigin,
       ],
+      imgSources: [uploadsOrigin],
       removalPolicy: kept,
       logRetention,
     });
     const webOrigins = [this.web.url, ...cfg.extraOrigins];
     const redirectUri = `${this.web.url}/`;
     this.auth.addWebClient([redirectUri, ...cfg.extraOrigins.map((o) => `${o}/`)]);
+    this.uploads = new Uploads(this, 'Uploads', {
+      bucketName: uploadsName,
+      allowedOrigins: webOrigins,
+      accessLogsBucket: this.web.logBucket,
+      // Sent images belong with the messages in the Main table: kept like the other data.
+      removalPolicy: kept,
+    });
 
     this.compute = new Functions(this, 'Functions', {
       projectRoot,
@@ -109,6 +125,7 @@ export class ParleyStack extends Stack {
         [ENV.rateMarkRead]: cfg.rateLimitMarkRead,
         [ENV.connectionTtlHours]: String(cfg.connectionTtlHours),
         [ENV.maxConnectionsPerUser]: String(cfg.maxConnectionsPerUser),
+        [ENV.uploadsBucket]: this.uploads.bucket.bucketName,
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         LOG_LEVEL: cfg.logLevel,
       },
@@ -118,6 +135,7 @@ export class ParleyStack extends Stack {
         ...(this.auth.jwksUri ? { [ENV.jwksUri]: this.auth.jwksUri } : {}),
       },
       tables: this.data.tables,
+      uploadsBucket: this.uploads.bucket,
       webSocketStage: this.realtime.stage,
       logRetention,
       logRemovalPolicy: logRemoval,
@@ -127,6 +145,16 @@ export class ParleyStack extends Stack {
     const functions = this.compute.functions;
 
     this.realtime.addRoutes(functions);
+    this.uploads.addTriggers(functions);
+    if (cfg.attachmentsCdnPublicKey) {
+      this.uploads.serveThroughCdn({
+        distribution: this.web.distribution,
+        publicKeyPem: cfg.attachmentsCdnPublicKey,
+        privateKeyParameter: cfg.attachmentsCdnPrivateKeyParameter,
+        bucketName: uploadsName,
+        functions,
+      });
+    }
     this.rest = new RestApi(this, 'Rest', {
       allowedOrigins: webOrigins,
       throttle,
@@ -156,6 +184,10 @@ export class ParleyStack extends Stack {
         (k) => cfg.reservedConcurrency && (FUNCTIONS[k] as { reservedConcurrency?: number }).reservedConcurrency !== undefined,
       ),
       deadLetterQueue: this.notifications.deadLetterQueue,
+      attachments: {
+        deadLetterQueue: this.uploads.deadLetterQueue,
+        processor: 's3ProcessAttachment',
+      },
       unknownEvents: { rule: this.notifications.unknownEventsRule, busName: this.notifications.bus.eventBusName },
       webSocketApi: this.realtime.api,
       webSocketStageName: this.realtime.stage.stageName,
@@ -182,6 +214,8 @@ export class ParleyStack extends Stack {
     out('SchemaRegistryName', this.notifications.schemaRegistry.attrRegistryName, 'EventBridge schema registry with the six event detail schemas');
     out('DashboardName', this.observability.dashboard.dashboardName, 'CloudWatch dashboard');
     out('WebBucketName', this.web.bucket.bucketName, 'S3 bucket of the web client');
+    out('UploadsBucketName', this.uploads.bucket.bucketName, 'S3 bucket of image attachments (uploads/ raw, files/ cleaned)');
+    out('AttachmentDeadLetterQueueUrl', this.uploads.deadLetterQueue.queueUrl, 'Upload events the image processor gave up on');
     out('AccessLogBucketName', this.web.logBucket.bucketName, 'S3 bucket of the web bucket and CloudFront access logs');
     out('JwtIssuer', this.auth.issuer, 'Issuer the functions accept tokens from');
     if (this.auth.userPool && this.auth.userPoolClient && this.auth.domain) {
@@ -198,6 +232,7 @@ export class ParleyStack extends Stack {
     acknowledgeFindings(this, {
       functions: this.compute,
       siteBucket: this.web.bucket,
+      uploadsBucket: this.uploads.bucket,
       tables: this.data.tables,
       webSocketApi: this.realtime.api,
       webSocketStageName: this.realtime.stage.stageName,

@@ -19,6 +19,8 @@ export interface WebHostingProps {
   webBuildDir: string;
   /** Origins (scheme://host) the page may fetch/connect to besides itself: APIs, WebSocket, token endpoint. */
   connectSources: string[];
+  /** Origins (scheme://host) the page may load images from besides itself and data: URLs (the uploads bucket). */
+  imgSources?: string[];
   removalPolicy: RemovalPolicy;
   logRetention: logs.RetentionDays;
 }
@@ -76,7 +78,7 @@ export class WebHosting extends Construct {
       "script-src 'self'",
       // Vue may set style attributes; styles cannot run code.
       "style-src 'self' 'unsafe-inline'",
-      "img-src 'self' data:",
+      `img-src 'self' data:${(props.imgSources ?? []).map((o) => ` ${o}`).join('')}`,
       "font-src 'self'",
       `connect-src 'self' ${[...new Set(props.connectSources)].join(' ')}`,
       "object-src 'none'",

@@ -91,6 +91,21 @@ export type TableAccess = 'read' | 'write' | 'readWrite';
  * and by the local stack's function runner (local/functions.ts), so a handler times out locally exactly when it would
  * on Lambda.
  */
+/**
+ * The uploads bucket (issue #14): raw uploads under `uploads/<userId>/<attachmentId>` (presigned POST target), cleaned
+ * images and thumbnails under `files/<attachmentId>/image|thumb`. Functions receive its name in `envVar`.
+ */
+export const UPLOADS_BUCKET = { id: 'Uploads', envVar: ENV.uploadsBucket } as const;
+
+/** S3 actions a function may be granted on the uploads bucket (lib/functions.ts makes each grant one statement). */
+export type UploadsAction = 'PutObject' | 'GetObject' | 'DeleteObject' | 'PutObjectTagging' | 'DeleteObjectTagging';
+
+/** One grant on the uploads bucket: `actions` on the objects under each of `prefixes` (`<bucket arn>/<prefix>*`). */
+export interface UploadsGrant {
+  actions: UploadsAction[];
+  prefixes: string[];
+}
+
 export const DEFAULT_TIMEOUT_SECONDS = 10;
 export const DEFAULT_MEMORY_MB = 256;
 
@@ -108,6 +123,11 @@ export interface FunctionDef {
   reservedConcurrency?: number;
   timeoutSeconds?: number;
   memoryMb?: number;
+  /** Grants on the uploads bucket (UPLOADS_BUCKET); none = no S3 access. */
+  uploads?: UploadsGrant[];
+  /** Packages shipped as node_modules beside the bundle instead of bundled (native code, e.g. sharp), installed for
+   *  the function's own platform (linux-arm64). */
+  nodeModules?: string[];
 }
 
 const fn = (entry: string, description: string, more: Partial<FunctionDef> = {}): FunctionDef => ({
@@ -122,6 +142,9 @@ const fn = (entry: string, description: string, more: Partial<FunctionDef> = {})
 /** Read and write messages, read and write connections (a push to a gone connection deletes its row). */
 const chatRW = { main: 'readWrite', connections: 'readWrite' } as const;
 
+/** Signs GET URLs of attachment files (a presigned URL carries the signer's permissions). */
+const signFiles: UploadsGrant[] = [{ actions: ['GetObject'], prefixes: ['files/'] }];
+
 export const FUNCTIONS = {
   wsAuthorizer: fn('lambdas/ws/authorizer.ts', 'WebSocket $connect REQUEST authorizer (JWT + Origin)', { verifiesTokens: true }),
   wsConnect: fn('lambdas/ws/connect.ts', 'WebSocket $connect: store connection, presence online', {
@@ -132,7 +155,15 @@ export const FUNCTIONS = {
     tables: { main: 'read', connections: 'readWrite' },
     manageConnections: true,
   }),
-  wsSendMessage: fn('lambdas/ws/send-message.ts', 'WebSocket sendMessage', { tables: chatRW, manageConnections: true }),
+  wsSendMessage: fn('lambdas/ws/send-message.ts', 'WebSocket sendMessage', {
+    tables: chatRW,
+    manageConnections: true,
+    // Signs the attachments' GET URLs; untags the files it sends (and tags them back if its transaction fails).
+    uploads: [
+      { actions: ['GetObject'], prefixes: ['files/'] },
+      { actions: ['DeleteObjectTagging', 'PutObjectTagging'], prefixes: ['files/'] },
+    ],
+  }),
   wsMarkRead: fn('lambdas/ws/mark-read.ts', 'WebSocket markRead', { tables: chatRW, manageConnections: true }),
   // typing reads nothing from the main table: its friendship check and rate window are one transaction (writes).
   wsTyping: fn('lambdas/ws/typing.ts', 'WebSocket typing', { tables: { main: 'write', connections: 'readWrite' }, manageConnections: true }),
@@ -140,8 +171,8 @@ export const FUNCTIONS = {
   wsPing: fn('lambdas/ws/ping.ts', 'WebSocket ping -> pong', { manageConnections: true }),
   wsDefault: fn('lambdas/ws/default.ts', 'WebSocket $default: unknown action -> BAD_REQUEST', { manageConnections: true }),
 
-  httpHistory: fn('lambdas/http/get-history.ts', 'GET chat history with a user', { tables: { main: 'read' } }),
-  httpConversations: fn('lambdas/http/list-conversations.ts', 'GET conversation list', { tables: { main: 'read' } }),
+  httpHistory: fn('lambdas/http/get-history.ts', 'GET chat history with a user', { tables: { main: 'read' }, uploads: signFiles }),
+  httpConversations: fn('lambdas/http/list-conversations.ts', 'GET conversation list', { tables: { main: 'read' }, uploads: signFiles }),
   httpUnreadCount: fn('lambdas/http/unread-count.ts', 'GET unread counts', { tables: { main: 'read' } }),
   httpSystemList: fn('lambdas/http/list-system.ts', 'GET system messages', { tables: { main: 'read' } }),
   httpSystemMarkRead: fn('lambdas/http/mark-system-read.ts', 'POST mark system messages read', {
@@ -154,6 +185,8 @@ export const FUNCTIONS = {
   httpDeleteMessage: fn('lambdas/http/delete-message.ts', 'DELETE a message (soft)', {
     tables: chatRW,
     manageConnections: true,
+    // Deletes the files of the message's attachments.
+    uploads: [{ actions: ['DeleteObject'], prefixes: ['files/'] }],
   }),
   httpFriends: fn('lambdas/http/list-friends.ts', 'GET friends with presence and unread', {
     tables: { main: 'read', connections: 'read' },
@@ -165,6 +198,27 @@ export const FUNCTIONS = {
     reservedConcurrency: 10,
     timeoutSeconds: 60,
     memoryMb: 512,
+  }),
+
+  httpCreateAttachment: fn('lambdas/http/create-attachment.ts', 'POST an attachment: presigned upload', {
+    tables: { main: 'readWrite' },
+    // The presigned POST is signed with this role: it may only put raw uploads.
+    uploads: [{ actions: ['PutObject'], prefixes: ['uploads/'] }],
+  }),
+  httpGetAttachment: fn('lambdas/http/get-attachment.ts', 'GET an attachment status', {
+    tables: { main: 'read' },
+    uploads: signFiles,
+  }),
+  s3ProcessAttachment: fn('lambdas/attachments/process.ts', 'S3 upload: check and clean the image, make its thumbnail', {
+    tables: { main: 'readWrite', connections: 'readWrite' },
+    manageConnections: true,
+    timeoutSeconds: 30,
+    memoryMb: 1536,
+    uploads: [
+      { actions: ['GetObject', 'DeleteObject'], prefixes: ['uploads/'] },
+      { actions: ['PutObject', 'PutObjectTagging'], prefixes: ['files/'] },
+    ],
+    nodeModules: ['sharp'],
   }),
 } as const satisfies Record<string, FunctionDef>;
 
@@ -240,7 +294,18 @@ export const HTTP_ROUTES: HttpRouteDef[] = [
   { method: 'POST', path: '/api/messages/{id}/read', function: 'httpMarkConversationRead' },
   { method: 'DELETE', path: '/api/messages/{id}', function: 'httpDeleteMessage' },
   { method: 'GET', path: '/api/friends', function: 'httpFriends' },
+  { method: 'POST', path: '/api/attachments', function: 'httpCreateAttachment' },
+  { method: 'GET', path: '/api/attachments/{id}', function: 'httpGetAttachment' },
 ];
+
+/** S3 event notifications: objects created under `prefix` in the bucket invoke `function` (asynchronously). */
+export interface S3TriggerDef {
+  bucket: 'uploads';
+  prefix: string;
+  function: FunctionKey;
+}
+
+export const S3_TRIGGERS: S3TriggerDef[] = [{ bucket: 'uploads', prefix: 'uploads/', function: 's3ProcessAttachment' }];
 
 export const DEFAULT_EVENT_BUS_NAME = 'parley';
 

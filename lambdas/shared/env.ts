@@ -30,4 +30,6 @@ export const ENV = {
   connectionTtlHours: 'CONNECTION_TTL_HOURS',
   /** Live connections one user may hold (default 10); the next handshake gets 429. */
   maxConnectionsPerUser: 'MAX_CONNECTIONS_PER_USER',
+  /** Physical name of the uploads bucket (wiring's UPLOADS_BUCKET.envVar); locally `parley-uploads`. */
+  uploadsBucket: 'UPLOADS_BUCKET',
 } as const;

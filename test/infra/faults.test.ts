@@ -101,11 +101,11 @@ describe('every generated name fits its service for every valid stage', () => {
 });
 
 describe('the same stage in two regions of one account claims no account-wide name twice', () => {
-  test('CloudFront policy and origin-access-control names and the dashboard name include the region', () => {
+  test('CloudFront policy and origin-access-control names and the dashboard name include the region; the uploads bucket name the stack uuid', () => {
     const [a, b] = ['eu-west-1', 'us-east-1'].map((region) => synth({ webBuildDir: '/nonexistent' }, { account: ACCOUNT, region }));
     const names = (x: Synthesized) => physicalNames(x.json, { stackName: x.stack.stackName, region: x.stack.region, account: ACCOUNT });
     expect(names(a).filter((n) => n.unique === 'account').map((n) => n.type).sort()).toEqual(
-      ['AWS::CloudFront::OriginAccessControl', 'AWS::CloudFront::ResponseHeadersPolicy', 'AWS::CloudWatch::Dashboard'],
+      ['AWS::CloudFront::OriginAccessControl', 'AWS::CloudFront::ResponseHeadersPolicy', 'AWS::CloudWatch::Dashboard', 'AWS::S3::Bucket'],
     );
     expect(collisions(names(a), names(b), ['account'])).toEqual([]);
   });

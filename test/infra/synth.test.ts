@@ -1,6 +1,6 @@
 /**
  * `npx cdk synth` end to end, the way ops run it, with every network route closed (proxies pointing at a closed
- * port, no instance metadata, no notices/telemetry): it must produce the whole system — 17 functions bundled by the
+ * port, no instance metadata, no notices/telemetry): it must produce the whole system — every function bundled by the
  * local esbuild (never Docker), minified, with the modular AWS SDK v3 inside and its credential chain cut down to
  * the environment provider — and pass cdk-nag.
  *
@@ -12,8 +12,8 @@ import * as fs from 'node:fs';
 import { builtinModules } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { FUNCTIONS, type FunctionKey } from '../../lib/wiring';
-import { constructIdOf } from '../../lib/functions';
+import { FUNCTIONS, type FunctionDef, type FunctionKey } from '../../lib/wiring';
+import { constructIdOf, NODE_MODULES_INSTALL_ENV } from '../../lib/functions';
 
 const ROOT = path.resolve(__dirname, '../..');
 let outdir: string;
@@ -29,6 +29,21 @@ beforeAll(() => {
   outdir = path.join(work, 'cdk.out');
   const emptyWeb = path.join(work, 'web-dist');
   fs.mkdirSync(emptyWeb);
+  // The one thing synth fetches: a function with `nodeModules` (the upload processor's sharp) gets them by `npm ci`
+  // for linux-arm64 from the npm registry. Done here once online, with the bundling's own settings, so npm's cache
+  // holds those tarballs (integrity-checked against the lock) and the synth below stays offline.
+  const warm = path.join(work, 'npm-warm');
+  fs.mkdirSync(warm);
+  const deps = Object.fromEntries(
+    [...new Set(Object.values(FUNCTIONS as Record<string, FunctionDef>).flatMap((d) => d.nodeModules ?? []))].map((m) => [
+      m,
+      JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', m, 'package.json'), 'utf8')).version,
+    ]),
+  );
+  fs.writeFileSync(path.join(warm, 'package.json'), JSON.stringify({ dependencies: deps }));
+  fs.copyFileSync(path.join(ROOT, 'package-lock.json'), path.join(warm, 'package-lock.json'));
+  const warmed = spawnSync('npm', ['ci', '--loglevel', 'error'], { cwd: warm, encoding: 'utf8', env: { ...process.env, ...NODE_MODULES_INSTALL_ENV }, timeout: 120_000 });
+  if (warmed.status !== 0) throw new Error(`npm ci for the nodeModules cache failed:\n${warmed.stderr}`);
   const closed = 'http://127.0.0.1:9';
   const env: NodeJS.ProcessEnv = { ...process.env };
   // No account or region from the caller: the stack must be environment-agnostic.
@@ -83,7 +98,9 @@ describe.each(Object.keys(FUNCTIONS) as FunctionKey[])('%s bundle', (key) => {
     )!;
     const hash = String(fn.Properties.Code.S3Key).replace(/\.zip$/, '');
     const dir = path.join(outdir, `asset.${hash}`);
-    expect(fs.readdirSync(dir)).toEqual(['index.js']);
+    // A function with nodeModules also carries them installed beside the bundle (attachments.test.ts checks sharp's).
+    const def: FunctionDef = FUNCTIONS[key];
+    expect(fs.readdirSync(dir).sort()).toEqual(def.nodeModules?.length ? ['index.js', 'node_modules', 'package.json'] : ['index.js']);
     code = fs.readFileSync(path.join(dir, 'index.js'), 'utf8');
   });
 
@@ -101,7 +118,10 @@ describe.each(Object.keys(FUNCTIONS) as FunctionKey[])('%s bundle', (key) => {
     // Only Node built-ins stay external, plus the SDK's optional CRT signer, which it loads in a try/catch for
     // SigV4a only (Parley never signs SigV4a).
     const required = [...new Set([...code.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]))];
-    const external = required.filter((m) => !builtinModules.includes(m.replace(/^node:/, '')) && m !== '@aws-sdk/signature-v4-crt');
+    const shipped: string[] = (FUNCTIONS[key] as FunctionDef).nodeModules ?? [];
+    const external = required.filter(
+      (m) => !builtinModules.includes(m.replace(/^node:/, '')) && m !== '@aws-sdk/signature-v4-crt' && !shipped.includes(m),
+    );
     expect(external).toEqual([]);
     expect(code).not.toContain('aws-cdk-lib');
   });
@@ -119,6 +139,6 @@ describe.each(Object.keys(FUNCTIONS) as FunctionKey[])('%s bundle', (key) => {
 test('bundling never used Docker', () => {
   expect(output).not.toMatch(/docker/i);
   expect(Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function')).toHaveLength(
-    Object.keys(FUNCTIONS).length + 1, // + CDK's BucketDeployment provider
+    Object.keys(FUNCTIONS).length + 2, // + CDK's BucketDeployment provider and its S3 bucket-notifications handler
   );
 });
