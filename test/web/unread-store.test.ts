@@ -177,6 +177,41 @@ describe('counts fetched while pushes arrive', () => {
     expect(unread.total).toBe(2);
   });
 
+  test('a count answered before the server handled my markRead does not bring the badge back', async () => {
+    const { store, unread, rest, sent } = setup();
+    const msgs = [chat('bob', ME, 'b1'), chat('bob', ME, 'b2'), chat('bob', ME, 'b3')];
+    rest.messages = msgs;
+    for (const m of msgs) store.handleFrame({ type: 'message', message: m });
+    store.openChat('bob');
+    await jest.advanceTimersByTimeAsync(0);
+    expect(sent).toContainEqual({ action: 'markRead', peerId: 'bob' });
+    // The count request reaches a server that has not handled the markRead frame yet (no order between Lambdas).
+    rest.counts = { chat: 3, system: 0, total: 3 };
+    rest.friendList = [friend('bob', true, 3)];
+    await unread.refreshCounts();
+    expect(unread.of('bob')).toBe(0);
+    expect(unread.total).toBe(0);
+    // The server confirms (conversationRead); from now on its counts for bob are taken again.
+    store.handleFrame({ type: 'conversationRead', peerId: 'bob' });
+    rest.counts = { chat: 1, system: 0, total: 1 };
+    rest.friendList = [friend('bob', true, 1)];
+    await unread.refreshCounts();
+    expect(unread.of('bob')).toBe(1);
+  });
+
+  test('the confirmation of my read arriving while a count is in flight makes it ask again', async () => {
+    const { store, unread, rest } = setup();
+    rest.counts = { chat: 2, system: 0, total: 2 }; // computed before the read
+    rest.friendList = [friend('bob', true, 2)];
+    const pending = unread.refreshCounts();
+    store.handleFrame({ type: 'conversationRead', peerId: 'bob' }); // read in my other tab, meanwhile
+    rest.counts = { chat: 0, system: 0, total: 0 };
+    rest.friendList = [friend('bob', true, 0)];
+    await pending;
+    expect(rest.callsTo('unreadCount')).toHaveLength(2);
+    expect(unread.total).toBe(0);
+  });
+
   test('without changes meanwhile one request is enough', async () => {
     const { unread, rest } = setup();
     rest.counts = { chat: 2, system: 0, total: 2 };

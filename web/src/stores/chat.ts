@@ -268,6 +268,7 @@ export const useChatStore = defineStore('chat', () => {
       .filter((t) => t.loaded || dock.windowOf(t.peerId))
       .map((t) => [t.peerId, t.loaded ? t.items[t.items.length - 1]?.id : undefined] as const);
     outbox.flushPending();
+    unread.reconnected();
     const presenceRead = presence.rereading();
     const [counts] = await Promise.all([
       unread.refreshCounts().then((c) => (presenceRead(), c)),

@@ -6,6 +6,11 @@
  * A count answered just before a push arrives may already include the pushed message (stored and counted, then
  * pushed while the answer travelled): a push that soon after the counts were applied is re-checked with the server
  * a moment later (one request per burst).
+ *
+ * A read races the counts the other way: markRead goes out as a frame, and a count request sent after it may be
+ * answered before the server has handled it (a Lambda per request: no order between them). Until the server
+ * confirms the read (`conversationRead`, or the REST call's answer), an answer's count for that peer is not taken:
+ * what this tab knows (0, plus what arrived since) stands.
  */
 import { defineStore } from 'pinia';
 import { computed, reactive, ref } from 'vue';
@@ -39,6 +44,8 @@ export const useUnreadStore = defineStore('unread', () => {
   /** When the server's counts were last applied, and the pending re-check. */
   let countsAt = Number.NEGATIVE_INFINITY;
   let reconcileTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Peers marked read here whose read the server has not confirmed yet. */
+  const readsInFlight = new Set<string>();
 
   const of = (peerId: string) => byPeer[peerId] ?? 0;
   const total = computed(() => Math.max(0, Object.values(byPeer).reduce((a, b) => a + b, elsewhere.value)));
@@ -61,9 +68,11 @@ export const useUnreadStore = defineStore('unread', () => {
     const perPeer = dict<number>();
     for (const c of Object.values(conversations.byPeer)) perPeer[c.peerId] = c.unreadCount;
     for (const f of Object.values(friends.friends)) perPeer[f.userId] = f.unreadCount;
+    elsewhere.value = counts.chat - Object.values(perPeer).reduce((a, b) => a + b, 0);
+    // A read the server has not handled yet may still be counted in the answer: this tab's count for that peer stands.
+    for (const peer of readsInFlight) perPeer[peer] = of(peer);
     clear(byPeer);
     Object.assign(byPeer, perPeer);
-    elsewhere.value = counts.chat - Object.values(perPeer).reduce((a, b) => a + b, 0);
     countsAt = chat.now();
   }
 
@@ -91,8 +100,12 @@ export const useUnreadStore = defineStore('unread', () => {
     }
   }
 
-  /** The conversation is read (here, or in another tab: a `conversationRead` frame). */
-  function applyRead(peerId: string): void {
+  /** The conversation is read (here, or in another tab: a `conversationRead` frame, which also confirms ours). */
+  function applyRead(peerId: string, confirmed = true): void {
+    if (confirmed) readsInFlight.delete(peerId);
+    // A read may or may not be in a count answered meanwhile, even when the count here was 0 already: an answer in
+    // flight is not trusted (refreshCounts asks again).
+    epoch++;
     set(peerId, 0);
     threads.readByMe(peerId);
     conversations.readByMe(peerId);
@@ -109,9 +122,15 @@ export const useUnreadStore = defineStore('unread', () => {
       if (t && chat.isActive(peerId)) t.unseen = false; // looked at, nothing new: no divider for what comes next
       return;
     }
-    applyRead(peerId);
+    applyRead(peerId, false);
+    readsInFlight.add(peerId);
     const deps = chat.deps();
-    if (!deps.send({ action: 'markRead', peerId })) void deps.rest.markConversationRead(peerId).catch(() => undefined);
+    if (!deps.send({ action: 'markRead', peerId })) {
+      void deps.rest.markConversationRead(peerId).then(
+        () => readsInFlight.delete(peerId),
+        () => readsInFlight.delete(peerId),
+      );
+    }
   }
 
   /** An unread message was deleted by its sender: it stops counting. A delete we can't place: ask the server. */
@@ -120,13 +139,19 @@ export const useUnreadStore = defineStore('unread', () => {
     else if (wasUnread === undefined) void refreshCounts();
   }
 
+  /** A new connection: reads sent on the old one were handled or lost; the server's next counts are the truth. */
+  function reconnected(): void {
+    readsInFlight.clear();
+  }
+
   function reset(): void {
     clearTimeout(reconcileTimer);
     reconcileTimer = undefined;
     countsAt = Number.NEGATIVE_INFINITY;
+    readsInFlight.clear();
     clear(byPeer);
     elsewhere.value = 0;
   }
 
-  return { byPeer, elsewhere, of, total, arrived, applyCounts, refreshCounts, applyRead, markRead, deleted, reset };
+  return { byPeer, elsewhere, of, total, arrived, applyCounts, refreshCounts, applyRead, markRead, deleted, reconnected, reset };
 });
