@@ -102,10 +102,13 @@ export const useUnreadStore = defineStore('unread', () => {
 
   /** The conversation is read (here, or in another tab: a `conversationRead` frame, which also confirms ours). */
   function applyRead(peerId: string, confirmed = true): void {
-    if (confirmed) readsInFlight.delete(peerId);
-    // A read may or may not be in a count answered meanwhile, even when the count here was 0 already: an answer in
-    // flight is not trusted (refreshCounts asks again).
-    epoch++;
+    if (confirmed) {
+      readsInFlight.delete(peerId);
+      // The server handled a read: a count answered meanwhile may or may not include it, even when the count here
+      // was 0 already, so an answer in flight is not trusted (refreshCounts asks again). A read of our own needs no
+      // such retry: while it is in flight the answer's count for that peer is not taken anyway.
+      epoch++;
+    }
     set(peerId, 0);
     threads.readByMe(peerId);
     conversations.readByMe(peerId);
