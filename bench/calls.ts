@@ -26,7 +26,7 @@ async function main(): Promise<void> {
       const t = Date.now();
       await population.growTo(n);
       console.error(`stored ${n} other users in ${((Date.now() - t) / 1000).toFixed(1)} s`);
-      byScale[String(n)] = await measureActions(stack);
+      byScale[String(n)] = await measureActions(stack, population);
     }
   } finally {
     population.close();

@@ -6,9 +6,13 @@
  * 1. Unread keys (v1.1): `UNREAD#<to>#<from>` -> `UNREAD#<to>#CHAT#<from>` for chat messages and `UNREAD#<to>#SYS`
  *    -> `UNREAD#<to>#SYSTEM` for system ones, told apart by the message's own key (`CONV#…` vs `SYS#…`), never by
  *    the sender's name — a user named `SYS` was exactly what the old scheme confused.
+ * 2. Connections (issue #15): one row per connection (`userId` / `<connectionId>`) -> one item per user (`userId` /
+ *    `#SET`, an attribute per connection). The old rows are dropped: a local stack that starts has no live socket
+ *    from before, so they name connections that are gone (on AWS, TTL would end them within 3 h anyway).
  */
-import { DynamoDBDocumentClient, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CONNECTION_SET_SK } from '../lambdas/adapters/dynamo/connection-store';
 import { unreadPk } from '../lambdas/adapters/dynamo/keys';
 
 /** Rewrites old unread keys of the main table; returns how many items changed. */
@@ -44,4 +48,21 @@ export async function migrateUnreadKeys(client: DynamoDBClient, table: string): 
     start = page.LastEvaluatedKey;
   } while (start);
   return changed;
+}
+
+/** Deletes connection rows of the one-row-per-connection shape (before issue #15); returns how many. */
+export async function dropConnectionRows(client: DynamoDBClient, table: string): Promise<number> {
+  const db = DynamoDBDocumentClient.from(client);
+  let dropped = 0;
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await db.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start, ProjectionExpression: 'userId, connectionId' }));
+    for (const item of page.Items ?? []) {
+      if (item.connectionId === CONNECTION_SET_SK) continue;
+      await db.send(new DeleteCommand({ TableName: table, Key: { userId: item.userId, connectionId: item.connectionId } }));
+      dropped++;
+    }
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return dropped;
 }
