@@ -127,7 +127,7 @@ describe('sendMessage', () => {
   });
 
   it('refuses a non-friend with NOT_FRIENDS and pushes nothing', async () => {
-    ddb.on(TransactWriteCommand).callsFake(cancelAt('ConditionCheck USER#alice|FRIEND#bob'));
+    ddb.on(TransactWriteCommand).callsFake(cancelAt('Update USER#alice|CONV#bob')); // its friend flag: no old row, so not friends
     ddb.on(GetCommand).resolves({});
     connections({ bob: ['b1'] });
 
