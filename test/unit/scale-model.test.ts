@@ -137,7 +137,7 @@ describe('per-action figures', () => {
     expect(src.figures.sendMessage.wruBilled).toBe(10);
     const before = loadPerUserHour(FALLBACK_FIGURES, PROFILE, prices);
     const after = loadPerUserHour(src, PROFILE, prices);
-    expect(before.wru - after.wru).toBeCloseTo(PROFILE.perConnectedUserHour.sendMessage * 10, 9);
+    expect(before.wru - after.wru).toBeCloseTo(PROFILE.perConnectedUserHour.sendMessage * (FALLBACK_FIGURES.figures.sendMessage.wruBilled - 10), 9);
 
     // an action the file lacks falls back, and the source says which
     delete calls.byScale['10000'].notify1000;
