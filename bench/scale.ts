@@ -32,7 +32,7 @@ function main(): void {
   console.log('# Parley scale model (npm run bench:scale)\n');
   console.log(`Per-action figures: ${src.source}`);
   console.log(`Typing (not measured by bench:calls): ${JSON.stringify(TYPING_FIGURES)} — docs/DATA.md estimate`);
-  console.log(`connect/disconnect + ${PER_FRIEND.queriesPerFriend} Query per friend beyond the measured one (PER_FRIEND in bench/lib/scale-profile.ts)`);
+  console.log(`connect/disconnect + ${PER_FRIEND.queriesPerFriend} connection lookup (BatchGetItem) per friend beyond the measured one (PER_FRIEND in bench/lib/scale-profile.ts)`);
   console.log(`Prices and Lambda billed ms: bench/prices.json (${prices.region}, checked ${prices.checked}). Profile and quotas: bench/lib/scale-profile.ts\n`);
   console.log(
     `Profile, per connected user per hour: ${h.sendMessage} messages sent, ${h.markRead} markRead, ${h.typing} typing frames, ${h.connect} connects (token renewal + sessions), ` +

@@ -44,7 +44,7 @@ const S = (name: string): KeyDef => ({ name, type: 'S' });
  * Main table (PITR on). Item shapes — see docs/DATA.md for the full list:
  *  - message        pk CONV#<a>#<b> (sorted pair) | SYS#<user>   sk MSG#<ulid>
  *                   gsi1pk UNREAD#<to>#CHAT#<from> | UNREAD#<to>#SYSTEM (only while unread), gsi1sk <ulid>; id <ulid>
- *  - conversation   pk USER#<u>  sk CONV#<peer>   gsi2pk USER#<u>, gsi2sk <lastMessageId>
+ *  - conversation   pk USER#<u>  sk CONV#<peer>   friend (bool), gsi2pk USER#<u>, gsi2sk <lastMessageId> (once a message)
  *  - counters       pk USER#<u>  sk COUNTS        chat, system
  *  - profile        pk USER#<u>  sk PROFILE       name
  *  - friendship     pk USER#<u>  sk FRIEND#<v>    name
@@ -69,7 +69,11 @@ export const MAIN_TABLE: TableDef = {
   ],
 };
 
-/** Connections table: high churn, no backups. Rows expire by TTL so a lost $disconnect cleans itself up. */
+/**
+ * Connections table: high churn, no backups. One item per user (connectionId '#SET', an attribute `c:<id>` per
+ * connection, docs/DATA.md); the item expires by TTL at its latest connection's expiry, so a lost $disconnect cleans
+ * itself up.
+ */
 export const CONNECTIONS_TABLE: TableDef = {
   id: 'Connections',
   envVar: ENV.connectionsTable,

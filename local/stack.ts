@@ -27,7 +27,7 @@ import { sendError, sendJson } from './http-util';
 import { createLog, errorMessage, type Log, type LogLevel } from './log';
 import { FOREIGN_HOST_MESSAGE, requestHostAllowed } from './host-check';
 import { answerAtSocket, answerParserErrors, assertPortFree, listen, messageBody } from './http-server';
-import { migrateUnreadKeys } from './migrations';
+import { dropConnectionRows, migrateFriendFlags, migrateUnreadKeys } from './migrations';
 import { handleManagement, type ManagementCounters } from './management-api';
 import { demoUsers, seedDemoData } from './seed';
 import { createStaticSite, prepareWeb } from './static';
@@ -191,6 +191,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     else {
       const migrated = await migrateUnreadKeys(admin, tables.main);
       if (migrated) log.info(`rewrote the unread keys of ${migrated} message(s) kept by an earlier version (docs/DATA.md)`);
+      const dropped = await dropConnectionRows(admin, tables.connections);
+      if (dropped) log.info(`dropped ${dropped} connection row(s) of an earlier version's shape (docs/DATA.md)`);
+      const flagged = await migrateFriendFlags(admin, tables.main);
+      if (flagged) log.info(`flagged ${flagged} conversation row(s) of existing friendships (docs/DATA.md)`);
     }
 
     let proxy: CountingProxy | undefined;

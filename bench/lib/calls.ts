@@ -19,6 +19,7 @@ import type { TestStack } from '../../test/support/stack';
 
 export const ACTIONS = [
   'connect',
+  'connect1000Friends',
   'sendMessage',
   'markRead',
   'historyPage',
@@ -215,20 +216,39 @@ export class Population {
           });
         }
       }
+      // The user's connection item (docs/DATA.md): one attribute per live connection, the item's TTL.
+      const expiresAt = { N: String(Math.floor(now / 1000) + 3 * 3600) };
       requests.push({
         table: connections,
         req: {
           PutRequest: {
             Item: {
               userId: { S: u },
-              connectionId: { S: `stored-${u}` },
-              connectedAt: { N: String(now) },
-              expiresAt: { N: String(Math.floor(now / 1000) + 3 * 3600) },
+              connectionId: { S: '#SET' },
+              [`c:stored-${u}`]: { M: { connectedAt: { N: String(now) }, expiresAt } },
+              expiresAt,
             },
           },
         },
       });
     }
+    await this.write(requests);
+    this.size = Math.max(this.size, total);
+  }
+
+  /** Give `user` `n` friends of its own (friend rows in its partition only: what its presence reads). */
+  async friendsFor(user: string, n: number): Promise<void> {
+    const since = { S: new Date().toISOString() };
+    await this.write(
+      Array.from({ length: n }, (_, i) => {
+        const f = `${user}-friend-${String(i).padStart(4, '0')}`;
+        return { table: this.stack.tables.main, req: { PutRequest: { Item: { pk: { S: `USER#${user}` }, sk: { S: `FRIEND#${f}` }, friendId: { S: f }, since } } } };
+      }),
+    );
+  }
+
+  /** BatchWriteItem, 25 a request, 8 in flight, unprocessed items retried. */
+  private async write(requests: { table: string; req: WriteRequest }[]): Promise<void> {
     const batches: typeof requests[] = [];
     for (let i = 0; i < requests.length; i += 25) batches.push(requests.slice(i, i + 25));
     let next = 0;
@@ -246,7 +266,6 @@ export class Population {
       }
     };
     await Promise.all(Array.from({ length: 8 }, worker));
-    this.size = Math.max(this.size, total);
   }
 
   close(): void {
@@ -263,10 +282,14 @@ const settle = () => new Promise((r) => setTimeout(r, 60));
  * stays connected with one tab; `a` connects, sends to `b`, `b` reads it, pages, lists, counts, gets notified,
  * and finally `a` disconnects.
  */
-export async function measureActions(stack: TestStack): Promise<Accounting> {
+export async function measureActions(stack: TestStack, population: Population): Promise<Accounting> {
   const m = await capacityMeter();
   const a = uid('actor-a');
   const b = uid('actor-b');
+  // A user with 1,000 friends (none of them connected), for the presence fan-out of a connect.
+  const hub = uid('actor-hub');
+  await population.friendsFor(hub, 1000);
+  await stack.token(hub, 'Hub');
   await sendEvent(stack, 'FriendshipCreated', { userIds: [a, b], names: { [a]: 'Actor A', [b]: 'Actor B' } });
   await stack.drainEvents();
   const bWs = await WsClient.open(stack, b, { name: 'Actor B' });
@@ -300,6 +323,7 @@ export async function measureActions(stack: TestStack): Promise<Accounting> {
     aWs = await WsClient.open(stack, a, { name: 'Actor A' });
     await bWs.next('presence', (f) => f.userId === a && f.online === true);
   });
+
 
   const clientMessageId = uid('cmid');
   let messageId = '';
@@ -339,7 +363,14 @@ export async function measureActions(stack: TestStack): Promise<Accounting> {
     await bWs.next('presence', (f) => f.userId === a && f.online === false);
   });
 
+  // Last, so its $disconnect (an offline announcement to 1,000 friends) cannot run into another measurement.
+  let hubWs!: WsClient;
+  await measure('connect1000Friends', async () => {
+    hubWs = await WsClient.open(stack, hub, { name: 'Hub' });
+  });
+  await hubWs.close();
   await bWs.close();
+  await new Promise((r) => setTimeout(r, 1000));
   return result;
 }
 

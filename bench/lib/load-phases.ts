@@ -43,7 +43,7 @@ export async function storageBound(pairs: [string, string][], seconds: number): 
         };
         try {
           await appendChat(table, m, rate);
-          await Promise.all([connections.live(to), connections.live(from)]);
+          await connections.liveOf([to, from]); // as sendChat's delivery: both parties in one BatchGetItem
           done++;
         } catch {
           errors++;

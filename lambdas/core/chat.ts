@@ -5,7 +5,6 @@ import type { Deps } from './deps';
 import type { MessageStore, RateLimiter, RateRule } from './ports';
 import { LIMITS } from '../contract/limits';
 import type { ConversationSummary, Friend, Message, Metadata, Page, UnreadCounts } from '../contract/messages';
-import { mapLimit } from './concurrency';
 
 export interface SendInput {
   from: string;
@@ -188,11 +187,9 @@ export async function listFriends(
 ): Promise<{ items: Friend[] }> {
   const friends = await deps.friends.list(me);
   const ids = friends.map((f) => f.userId);
-  const [unread, online] = await Promise.all([
-    deps.messages.unreadByPeer(me, ids),
-    mapLimit(ids, deps.settings.fanOutConcurrency, async (id) => (await deps.connections.live(id)).length > 0),
-  ]);
-  const items = friends.map((f, i) => ({ userId: f.userId, name: f.name, online: online[i], unreadCount: unread.get(f.userId) ?? 0 }));
+  const [unread, live] = await Promise.all([deps.messages.unreadByPeer(me, ids), deps.connections.liveOf(ids)]);
+  const online = new Set(live.map((c) => c.userId));
+  const items = friends.map((f) => ({ userId: f.userId, name: f.name, online: online.has(f.userId), unreadCount: unread.get(f.userId) ?? 0 }));
   items.sort((a, b) => Number(b.online) - Number(a.online) || a.name.localeCompare(b.name) || a.userId.localeCompare(b.userId));
   return { items };
 }

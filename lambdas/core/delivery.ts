@@ -4,9 +4,12 @@
  * clients recover from REST (after= cursor, unread counts).
  */
 import { logger } from '../shared/logger';
-import { mapLimit } from './concurrency';
+import { chunk, mapLimit } from './concurrency';
 import type { Deps } from './deps';
 import type { ServerFrame } from '../contract/frames';
+import type { Connection } from './model';
+
+type DeliveryDeps = Pick<Deps, 'connections' | 'pusher' | 'settings' | 'clock'>;
 
 /**
  * API Gateway answers 410 for a connection whose $connect has not returned yet, exactly as for one that is gone. A
@@ -16,6 +19,9 @@ import type { ServerFrame } from '../contract/frames';
  */
 export const CONNECT_GRACE_MS = 30_000;
 
+/** Users whose connections one lookup reads (DynamoDB's BatchGetItem takes 100 keys). */
+export const LOOKUP_BATCH = 100;
+
 export interface DeliveryReport {
   delivered: number;
   gone: number;
@@ -23,24 +29,41 @@ export interface DeliveryReport {
 }
 
 export async function deliver(
-  deps: Pick<Deps, 'connections' | 'pusher' | 'settings' | 'clock'>,
+  deps: DeliveryDeps,
   userIds: readonly string[],
   frame: ServerFrame,
   opts: { exceptConnectionId?: string } = {},
 ): Promise<DeliveryReport> {
   const report: DeliveryReport = { delivered: 0, gone: 0, failed: 0 };
+  const live = await lookupConnections(deps, userIds, report);
+  const targets = [...live.values()].flat().filter((c) => c.connectionId !== opts.exceptConnectionId);
+  await pushAll(deps, targets.map((conn) => ({ conn, frame })), report);
+  return report;
+}
+
+/**
+ * The live connections of some users, keyed by user: one lookup (one BatchGetItem) per 100 users. A lookup that
+ * fails is logged and counted in `report.failed` (one per user it covered); its users are left out.
+ */
+export async function lookupConnections(deps: DeliveryDeps, userIds: readonly string[], report: DeliveryReport): Promise<Map<string, Connection[]>> {
   const unique = [...new Set(userIds)];
-  const perUser = await mapLimit(unique, deps.settings.fanOutConcurrency, async (userId) => {
+  const perBatch = await mapLimit(chunk(unique, LOOKUP_BATCH), deps.settings.fanOutConcurrency, async (users) => {
     try {
-      return await deps.connections.live(userId);
+      return await deps.connections.liveOf(users);
     } catch (err) {
-      logger.warn('connection lookup failed; frame not delivered', { userId, error: (err as Error).name });
-      report.failed++;
+      logger.warn('connection lookup failed; frame not delivered', { users: users.length, error: (err as Error).name });
+      report.failed += users.length;
       return [];
     }
   });
-  const targets = perUser.flat().filter((c) => c.connectionId !== opts.exceptConnectionId);
-  await mapLimit(targets, deps.settings.fanOutConcurrency, async (conn) => {
+  const byUser = new Map<string, Connection[]>();
+  for (const c of perBatch.flat()) byUser.set(c.userId, [...(byUser.get(c.userId) ?? []), c]);
+  return byUser;
+}
+
+/** Post each frame to its connection; a 410 removes the connection (past its connect grace), never throws. */
+export async function pushAll(deps: DeliveryDeps, sends: ReadonlyArray<{ conn: Connection; frame: ServerFrame }>, report: DeliveryReport): Promise<void> {
+  await mapLimit(sends, deps.settings.fanOutConcurrency, async ({ conn, frame }) => {
     const result = await deps.pusher.post(conn.connectionId, frame);
     if (result === 'ok') report.delivered++;
     else if (result === 'failed') report.failed++;
@@ -52,5 +75,4 @@ export async function deliver(
       });
     }
   });
-  return report;
 }

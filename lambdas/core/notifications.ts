@@ -8,9 +8,10 @@ import type { EventDetailType } from '../contract/event-types';
 // Detail shapes after validation: inferred from the contract's schemas (lambdas/contract/events.ts).
 import type { EventDetails } from '../contract/events';
 import type { Message, Metadata, SystemMessageType } from '../contract/messages';
-import { chunk, mapLimit } from './concurrency';
-import { deliver } from './delivery';
+import { chunk } from './concurrency';
+import { deliver, LOOKUP_BATCH, lookupConnections, pushAll, type DeliveryReport } from './delivery';
 import type { Deps } from './deps';
+import type { Connection } from './model';
 
 /**
  * Recipients stored and pushed per step: one transaction's worth (the store commits (claim, message, counter) for
@@ -19,6 +20,8 @@ import type { Deps } from './deps';
  * several transactions would leave the ones committed before a failing one stored, claimed — and never pushed.)
  */
 export const SYSTEM_CHUNK = 33;
+/** Recipients whose connections are read in one lookup: whole chunks, within one BatchGetItem (100 keys). */
+const LOOKUP_GROUP = Math.floor(LOOKUP_BATCH / SYSTEM_CHUNK) * SYSTEM_CHUNK;
 
 /** The notification path stores system messages only (appendSystem), and changes the friend graph. */
 type NotifyDeps = Omit<Deps, 'messages'> & { messages: Pick<Deps['messages'], 'appendSystem'> };
@@ -145,16 +148,19 @@ async function storeAndPush(deps: NotifyDeps, event: IncomingEvent, drafts: Draf
     clientMessageId: null,
   }));
   // Store and push chunk by chunk, so a function that dies mid-event has pushed what it stored; the redelivery
-  // stores (and pushes) only the rest.
+  // stores (and pushes) only the rest. Connections are read for a group of chunks at once (one BatchGetItem of up
+  // to 99 users), right after the group's first chunk is stored: ⌈n/99⌉ lookups for n recipients, not n.
   let stored = 0;
-  let delivered = 0;
-  for (const part of chunk(messages, SYSTEM_CHUNK)) {
-    const fresh = await deps.messages.appendSystem(event.id, part);
-    stored += fresh.length;
-    const reports = await mapLimit(fresh, deps.settings.fanOutConcurrency, (m) =>
-      deliver(deps, [m.toUserId], { type: 'notification', message: m }),
-    );
-    delivered += reports.reduce((n, r) => n + r.delivered, 0);
+  const report: DeliveryReport = { delivered: 0, gone: 0, failed: 0 };
+  for (const group of chunk(messages, LOOKUP_GROUP)) {
+    let live: Map<string, Connection[]> | undefined;
+    for (const part of chunk(group, SYSTEM_CHUNK)) {
+      const fresh = await deps.messages.appendSystem(event.id, part);
+      stored += fresh.length;
+      if (fresh.length === 0) continue;
+      const lookup = live ?? (live = await lookupConnections(deps, group.map((m) => m.toUserId), report));
+      await pushAll(deps, fresh.flatMap((m) => (lookup.get(m.toUserId) ?? []).map((conn) => ({ conn, frame: { type: 'notification' as const, message: m } }))), report);
+    }
   }
-  return { stored, delivered };
+  return { stored, delivered: report.delivered };
 }

@@ -60,10 +60,14 @@ export interface FriendStore {
 }
 
 export interface ConnectionStore {
-  add(conn: Connection, ttlSeconds: number): Promise<void>;
-  remove(userId: string, connectionId: string): Promise<void>;
+  /** Store a connection; returns the user's live connections after it (this one included), strongly consistent. */
+  add(conn: Connection, ttlSeconds: number): Promise<Connection[]>;
+  /** Forget a connection; returns the user's live connections left, strongly consistent. */
+  remove(userId: string, connectionId: string): Promise<Connection[]>;
   /** Live (unexpired) connections of a user, strongly consistent. */
   live(userId: string): Promise<Connection[]>;
+  /** Live connections of several users at once (DynamoDB: ⌈users/100⌉ BatchGetItem requests), strongly consistent. */
+  liveOf(userIds: readonly string[]): Promise<Connection[]>;
 }
 
 /** A per-user rate limit on its own (sendMessage and typing take theirs inside their transaction). */

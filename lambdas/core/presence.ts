@@ -29,8 +29,8 @@ export async function connect(deps: PresenceDeps, userId: string, name: string, 
   const mine: Connection = { userId, connectionId, connectedAt: deps.clock.now() };
   const ttlSeconds = deps.settings.connectionTtlSeconds;
   const lifetime = tokenExpiresAt === undefined ? ttlSeconds : Math.max(0, Math.min(ttlSeconds, Math.floor((tokenExpiresAt - mine.connectedAt) / 1000)));
-  await deps.connections.add(mine, lifetime);
-  const [live] = await Promise.all([deps.connections.live(userId), deps.friends.saveProfile(userId, name)]);
+  // One request stores this connection and reads the user's live ones after it (strongly consistent).
+  const [live] = await Promise.all([deps.connections.add(mine, lifetime), deps.friends.saveProfile(userId, name)]);
   const older = live.filter((c) => c.connectionId !== connectionId && olderThan(c, mine));
   if (older.length >= deps.settings.maxConnectionsPerUser && (await stillOver(deps, older))) {
     await deps.connections.remove(userId, connectionId);
@@ -55,8 +55,7 @@ async function stillOver(deps: PresenceDeps, older: Connection[]): Promise<boole
 }
 
 export async function disconnect(deps: PresenceDeps, userId: string, connectionId: string): Promise<void> {
-  await deps.connections.remove(userId, connectionId);
-  const live = await deps.connections.live(userId);
+  const live = await deps.connections.remove(userId, connectionId);
   if (live.length === 0) await announce(deps, userId, false);
 }
 

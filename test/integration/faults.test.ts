@@ -11,7 +11,7 @@ import { DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynam
 import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import WebSocket from 'ws';
 import { mapLimit } from '../../lambdas/core/concurrency';
-import { convPk, partition, plantConnection, tableClient } from '../support/attack-clients';
+import { connectionRows as connectionsOf, convPk, partition, plantConnection, tableClient } from '../support/attack-clients';
 import { op, pushTo, startFaultProxy, type FaultProxy } from '../support/attack-faults';
 import { api, sendEvent, uid, WsClient } from '../support/clients';
 import type { TestStack } from '../support/stack';
@@ -45,7 +45,7 @@ afterAll(async () => {
   await pushFaults?.stop();
 });
 const db = () => tableClient(stack.dynamoEndpoint);
-const connectionRows = (userId: string) => partition(db(), stack.tables.connections, 'userId', userId);
+const connectionRows = (userId: string) => connectionsOf(db(), stack.tables.connections, userId);
 const chatMessages = (a: string, b: string) => partition(db(), stack.tables.main, 'pk', convPk(a, b));
 const isOnline = async (viewer: string, friend: string) =>
   (await api(stack, viewer).get('/api/friends')).body.items.find((f: { userId: string }) => f.userId === friend)?.online;

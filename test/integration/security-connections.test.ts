@@ -4,14 +4,14 @@
  * Rows a lost $disconnect left behind do not count (the gateway is asked), so they can't lock a user out.
  * This file runs with a cap of 3.
  */
-import { partition, plantConnection, tableClient, tryHandshake } from '../support/attack-clients';
+import { connectionRows, plantConnection, tableClient, tryHandshake } from '../support/attack-clients';
 import { uid } from '../support/clients';
 import { useStack } from './session';
 
 const CAP = 3;
 const session = useStack({ env: { MAX_CONNECTIONS_PER_USER: String(CAP) } });
 const { connect } = session;
-const rows = async (u: string) => partition(tableClient(session.stack.dynamoEndpoint), session.stack.tables.connections, 'userId', u);
+const rows = async (u: string) => connectionRows(tableClient(session.stack.dynamoEndpoint), session.stack.tables.connections, u);
 
 it(`the ${CAP + 1}th live connection of a user is refused with 429 and stores nothing; closing one frees a slot`, async () => {
   const u = uid('tabs');

@@ -3,9 +3,9 @@
  * find a member of Object.prototype. Users are literally named `SYS`, `SYSTEM`, `CHAT`, `constructor`, `__proto__`…
  * in this file's own tables.
  */
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { migrateUnreadKeys } from '../../local/migrations';
+import { dropConnectionRows, migrateFriendFlags, migrateUnreadKeys } from '../../local/migrations';
 import { partition, tableClient } from '../support/attack-clients';
 import { api, sendEvent } from '../support/clients';
 import { testDynamoCredentials } from '../support/dynamo-credentials';
@@ -89,5 +89,33 @@ describe('data kept by an earlier version', () => {
     const after = (await Promise.all([partition(db, main, 'pk', 'CONV#SYS#old-a'), partition(db, main, 'pk', 'SYS#old-a')])).flat();
     expect(after.filter((x) => x.gsi1pk).map((x) => x.gsi1pk).sort()).toEqual(['UNREAD#old-a#CHAT#SYS', 'UNREAD#old-a#SYSTEM', 'UNREAD#old-a#SYSTEM']);
     expect((await api(session.stack, 'old-a').get('/api/messages/system/list?unreadOnly=true')).body.items).toHaveLength(2);
+  });
+
+  it('friendships of an earlier version get the friend flag on their conversation rows, and chat works again (issue #15)', async () => {
+    const { main } = session.stack.tables;
+    await friends('flag-a', 'flag-b');
+    // Put the rows back the way they were before issue #15: friend rows only, no flag on the conversation rows.
+    const db = tableClient(session.stack.dynamoEndpoint);
+    for (const [o, p] of [['flag-a', 'flag-b'], ['flag-b', 'flag-a']]) {
+      await db.send(new UpdateCommand({ TableName: main, Key: { pk: `USER#${o}`, sk: `CONV#${p}` }, UpdateExpression: 'REMOVE friend' }));
+    }
+    const a = await connect('flag-a');
+    a.send({ action: 'sendMessage', to: 'flag-b', content: 'before', clientMessageId: 'flag-1' });
+    expect(await a.next('error')).toMatchObject({ code: 'NOT_FRIENDS' });
+
+    const client = new DynamoDBClient({ endpoint: session.stack.dynamoEndpoint, region: 'us-east-1', credentials: testDynamoCredentials() });
+    try {
+      expect(await migrateFriendFlags(client, main)).toBe(2);
+      expect(await migrateFriendFlags(client, main)).toBe(0);
+      // Old one-row-per-connection rows are dropped; the per-user items stay.
+      const { connections } = session.stack.tables;
+      await db.send(new PutCommand({ TableName: connections, Item: { userId: 'flag-old', connectionId: 'old-conn', connectedAt: 1, expiresAt: 2 } }));
+      expect(await dropConnectionRows(client, connections)).toBe(1);
+      expect(await dropConnectionRows(client, connections)).toBe(0);
+    } finally {
+      client.destroy();
+    }
+    a.send({ action: 'sendMessage', to: 'flag-b', content: 'after', clientMessageId: 'flag-2' });
+    expect((await a.next('ack')).message.content).toBe('after');
   });
 });

@@ -4,7 +4,7 @@
  * (to prove "nothing stored" and to plant rows a lost $disconnect would leave behind).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import WebSocket from 'ws';
 import { testDynamoCredentials } from './dynamo-credentials';
 
@@ -96,7 +96,24 @@ export async function partition(db: DynamoDBDocumentClient, table: string, keyNa
 
 /** Plant a connection row as $connect would have written it (e.g. one whose $disconnect was lost). */
 export async function plantConnection(db: DynamoDBDocumentClient, table: string, userId: string, connectionId: string, expiresAt: number) {
-  await db.send(new PutCommand({ TableName: table, Item: { userId, connectionId, connectedAt: Date.now() - 3_600_000, expiresAt } }));
+  // The user's connection item (docs/DATA.md): one attribute per connection; the item's TTL is not touched.
+  await db.send(
+    new UpdateCommand({
+      TableName: table,
+      Key: { userId, connectionId: '#SET' },
+      UpdateExpression: 'SET #c = :v',
+      ExpressionAttributeNames: { '#c': `c:${connectionId}` },
+      ExpressionAttributeValues: { ':v': { connectedAt: Date.now() - 3_600_000, expiresAt } },
+    }),
+  );
+}
+
+/** Every connection a user's item holds, expired or not, as rows: userId, connectionId, connectedAt, expiresAt. */
+export async function connectionRows(db: DynamoDBDocumentClient, table: string, userId: string) {
+  const out = await db.send(new GetCommand({ TableName: table, Key: { userId, connectionId: '#SET' }, ConsistentRead: true }));
+  return Object.entries(out.Item ?? {})
+    .filter(([name]) => name.startsWith('c:'))
+    .map(([name, v]) => ({ userId, connectionId: name.slice(2), ...(v as { connectedAt: number; expiresAt: number }) }));
 }
 
 /** The conversation partition key for two users (sorted pair), as docs/DATA.md describes. */

@@ -69,7 +69,7 @@ const chat = (over: Partial<Message> = {}): Message => ({
 beforeEach(() => ddb.reset());
 
 describe('append chat', () => {
-  it('stores the message, the friendship check, the rate hit, the claim, both conversation rows and the counter in ONE transaction', async () => {
+  it('stores the message, the rate hit, the claim, both conversation rows (the sender\'s checks the friendship) and the counter in ONE transaction', async () => {
     ddb.on(TransactWriteCommand).resolves({});
     const m = chat();
 
@@ -79,7 +79,6 @@ describe('append chat', () => {
     const items = itemsOf();
     expect(items.map(keyOf).sort()).toEqual(
       [
-        'ConditionCheck USER#alice|FRIEND#bob',
         'Update RATE#alice|send',
         'Put CMID#alice|c-1',
         `Put CONV#alice#bob|MSG#${m.id}`,
@@ -88,7 +87,11 @@ describe('append chat', () => {
         'Update USER#bob|COUNTS',
       ].sort(),
     );
-    expect(find(items, 'ConditionCheck USER#alice|FRIEND#bob').ConditionCheck?.ConditionExpression).toBe('attribute_exists(pk)');
+    // The friendship check is the sender's conversation row's condition (issue #15), its old row returned on failure.
+    const senderRow = find(items, 'Update USER#alice|CONV#bob').Update;
+    expect(senderRow?.ConditionExpression).toBe('friend = :yes AND (attribute_not_exists(gsi2sk) OR gsi2sk < :id)');
+    expect(senderRow?.ExpressionAttributeValues?.[':yes']).toBe(true);
+    expect(senderRow?.ReturnValuesOnConditionCheckFailure).toBe('ALL_OLD');
     const claim = find(items, 'Put CMID#alice|c-1').Put;
     expect(claim?.ConditionExpression).toBe('attribute_not_exists(pk)');
     expect(claim?.ReturnValuesOnConditionCheckFailure).toBe('ALL_OLD');
@@ -116,7 +119,7 @@ describe('append chat', () => {
 
   it('a failed friendship check is NOT_FRIENDS, a full rate window RATE_LIMITED', async () => {
     ddb.on(GetCommand).resolves({});
-    ddb.on(TransactWriteCommand).callsFake(cancelWhere(at('ConditionCheck USER#alice|FRIEND#bob')));
+    ddb.on(TransactWriteCommand).callsFake(cancelWhere(at('Update USER#alice|CONV#bob'), { pk: 'USER#alice', sk: 'CONV#bob', friend: false }));
     await expect(appendChat(TABLE, chat(), SEND)).rejects.toMatchObject({ code: 'NOT_FRIENDS' });
 
     ddb.reset();
@@ -130,7 +133,8 @@ describe('append chat', () => {
     ['the recipient’s', 'Update USER#bob|CONV#alice', 'Update USER#alice|CONV#bob'],
     ['the sender’s', 'Update USER#alice|CONV#bob', 'Update USER#bob|CONV#alice'],
   ])('keeps the last message of %s conversation row when a newer message reached it first, still counting this one', async (_who, reached, other) => {
-    ddb.on(TransactWriteCommand).callsFakeOnce(cancelWhere(at(reached))).resolves({});
+    // The old row (returned on failure): friends, with a newer last message.
+    ddb.on(TransactWriteCommand).callsFakeOnce(cancelWhere(at(reached), { friend: true, gsi2sk: '01ZZZZZZZZZZZZZZZZZZZZZZZZ' })).resolves({});
 
     await expect(appendChat(TABLE, chat(), SEND)).resolves.toMatchObject({ status: 'stored' });
 
@@ -139,7 +143,8 @@ describe('append chat', () => {
     const kept = find(retry, reached).Update;
     expect(kept?.UpdateExpression).not.toContain('lastMessage');
     expect(kept?.UpdateExpression).toContain('ADD unread');
-    expect(kept?.ConditionExpression).toBeUndefined();
+    // Only the friendship condition stays, on the sender's row.
+    expect(kept?.ConditionExpression).toBe(reached === 'Update USER#alice|CONV#bob' ? 'friend = :yes' : undefined);
   });
 });
 

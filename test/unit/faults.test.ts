@@ -10,12 +10,13 @@
 import { ApiGatewayManagementApiClient, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { ProvisionedThroughputExceededException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
-  DeleteCommand,
+  BatchGetCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
+  UpdateCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
@@ -27,6 +28,7 @@ import { handler as connectHandler } from '../../lambdas/ws/connect';
 import { handler as markRead } from '../../lambdas/ws/mark-read';
 import { handler as sendMessage } from '../../lambdas/ws/send-message';
 import { handler as typing } from '../../lambdas/ws/typing';
+import { FAR_EXPIRY, connectionItems as plantedItems } from '../support/connection-items';
 import { bridgeEvent, restEvent, wsFrame } from '../fixtures/events';
 
 
@@ -39,6 +41,9 @@ const throttled = () => new ProvisionedThroughputExceededException({ message: 'R
 const event = bridgeEvent;
 
 type Put = { Item: Record<string, unknown> };
+
+const connectionItems = (conns: Parameters<typeof plantedItems>[1]) => plantedItems(CONNECTIONS, conns);
+const FAR = FAR_EXPIRY;
 
 /**
  * A main table that behaves like DynamoDB for the notification path: conditional puts fail once their key exists,
@@ -63,11 +68,8 @@ function fakeMainTable(state: { stored: Map<string, Record<string, unknown>>; co
     }
     return {};
   });
-  ddb.on(QueryCommand).callsFake((input) => {
-    if (input.TableName !== CONNECTIONS) return { Items: [] };
-    const user = input.ExpressionAttributeValues[':u'] as string;
-    return { Items: [{ userId: user, connectionId: `conn-${user}`, connectedAt: 1 }] };
-  });
+  ddb.on(QueryCommand).resolves({ Items: [] });
+  ddb.on(BatchGetCommand).callsFake(connectionItems((user) => [{ id: `conn-${user}`, connectedAt: 1, expiresAt: FAR }]));
 }
 
 const sysMessages = (stored: Map<string, Record<string, unknown>>) => [...stored.values()].filter((i) => String(i.pk).startsWith('SYS#'));
@@ -131,7 +133,7 @@ describe('pushes that fail', () => {
   it('5xx and Gone on some recipients of an event: everyone is stored, the rest pushed, the gone rows deleted, no retry needed', async () => {
     const stored = new Map<string, Record<string, unknown>>();
     fakeMainTable({ stored });
-    ddb.on(DeleteCommand).resolves({});
+    ddb.on(UpdateCommand).resolves({});
     api.on(PostToConnectionCommand, { ConnectionId: 'conn-u2' }).rejects(Object.assign(new Error('Internal server error'), { name: 'InternalServerErrorException', $fault: 'server' }));
     api.on(PostToConnectionCommand, { ConnectionId: 'conn-u3' }).rejects(new GoneException({ message: 'gone', $metadata: {} }));
 
@@ -140,13 +142,14 @@ describe('pushes that fail', () => {
     expect(result).toEqual({ stored: 4, delivered: 2 });
     expect(sysMessages(stored)).toHaveLength(4);
     expect(pushesTo().sort()).toEqual(['conn-u1', 'conn-u2', 'conn-u3', 'conn-u4']);
-    expect(ddb.commandCalls(DeleteCommand).map((c) => c.args[0].input.Key)).toEqual([{ userId: 'u3', connectionId: 'conn-u3' }]);
+    const removals = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+    expect(removals.map((r) => [r.Key, r.UpdateExpression, r.ExpressionAttributeNames])).toEqual([[{ userId: 'u3', connectionId: '#SET' }, 'REMOVE #c', { '#c': 'c:conn-u3' }]]);
   });
 
-  it('a connection lookup that fails (throttled Query) does not fail the event: stored, counted, picked up from REST', async () => {
+  it('a connection lookup that fails (throttled BatchGetItem) does not fail the event: stored, counted, picked up from REST', async () => {
     const stored = new Map<string, Record<string, unknown>>();
     fakeMainTable({ stored });
-    ddb.on(QueryCommand).rejects(throttled());
+    ddb.on(BatchGetCommand).rejects(throttled());
 
     const result = await notify(event('AchievementUnlocked', { userId: 'bob', achievement: { id: 'a', name: 'A' } }, 'evt-lookup'));
 
@@ -189,6 +192,7 @@ describe('throttling that outlasts the SDK retries', () => {
   });
 
   it('on $connect: 500, so the handshake is refused rather than a socket nobody can reach', async () => {
+    ddb.on(UpdateCommand).rejects(throttled());
     ddb.on(PutCommand).rejects(throttled());
     const res = (await connectHandler(wsFrame('alice', 'a1', undefined, '$connect'))) as { statusCode: number };
     expect(res.statusCode).toBe(500);
@@ -198,29 +202,39 @@ describe('throttling that outlasts the SDK retries', () => {
 describe('a lost $disconnect cleans itself up', () => {
   it('$connect stores the row with a TTL (expiresAt = connect time + CONNECTION_TTL_HOURS, default 3 h)', async () => {
     ddb.on(PutCommand).resolves({});
+    ddb.on(UpdateCommand).resolves({ Attributes: { userId: 'alice', connectionId: '#SET', 'c:a1': { connectedAt: Date.now(), expiresAt: FAR } } });
     ddb.on(QueryCommand).resolves({ Items: [] });
     const before = Math.floor(Date.now() / 1000);
 
     await connectHandler(wsFrame('alice', 'a1', undefined, '$connect'));
 
-    const row = ddb.commandCalls(PutCommand).find((c) => c.args[0].input.TableName === CONNECTIONS)?.args[0].input.Item;
-    expect(row).toMatchObject({ userId: 'alice', connectionId: 'a1' });
-    expect(row?.expiresAt).toBeGreaterThanOrEqual(before + 3 * 3600);
-    expect(row?.expiresAt).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) + 3 * 3600);
+    const update = ddb.commandCalls(UpdateCommand).find((c) => c.args[0].input.TableName === CONNECTIONS)?.args[0].input;
+    expect(update).toMatchObject({ Key: { userId: 'alice', connectionId: '#SET' }, ExpressionAttributeNames: { '#c': 'c:a1' } });
+    // The connection's own expiry, and the item's TTL raised to it.
+    const conn = update?.ExpressionAttributeValues?.[':conn'] as { expiresAt: number };
+    for (const expiresAt of [conn.expiresAt, update?.ExpressionAttributeValues?.[':e'] as number]) {
+      expect(expiresAt).toBeGreaterThanOrEqual(before + 3 * 3600);
+      expect(expiresAt).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) + 3 * 3600);
+    }
   });
 
-  it('every read of live connections filters out rows past their expiresAt (TTL deletion may lag by hours)', async () => {
+  it('every read of live connections skips entries past their expiresAt (TTL deletion may lag by hours) and removes them', async () => {
+    const now = Math.floor(Date.now() / 1000);
     ddb.on(TransactWriteCommand).resolves({});
-    ddb.on(QueryCommand).resolves({ Items: [] });
+    ddb.on(UpdateCommand).resolves({});
+    ddb.on(BatchGetCommand).callsFake(
+      connectionItems((user) => (user === 'bob' ? [{ id: 'b-live', connectedAt: 1, expiresAt: now + 60 }, { id: 'b-lost', connectedAt: 1, expiresAt: now - 1 }] : [])),
+    );
 
     await sendMessage(wsFrame('alice', 'a1', { action: 'sendMessage', to: 'bob', content: 'x', clientMessageId: 'c-ttl' }));
 
-    const lookups = ddb.commandCalls(QueryCommand).filter((c) => c.args[0].input.TableName === CONNECTIONS);
-    expect(lookups.length).toBeGreaterThan(0);
-    for (const l of lookups) {
-      expect(l.args[0].input.FilterExpression).toBe('expiresAt > :now');
-      expect(Math.abs(Number(l.args[0].input.ExpressionAttributeValues?.[':now']) - Date.now() / 1000)).toBeLessThan(5);
-    }
+    // One lookup for both parties, consistent; the expired entry gets no push and is removed lazily.
+    const lookups = ddb.commandCalls(BatchGetCommand);
+    expect(lookups).toHaveLength(1);
+    expect(lookups[0].args[0].input.RequestItems?.[CONNECTIONS as string]).toMatchObject({ ConsistentRead: true });
+    expect(pushesTo()).toEqual(['b-live']);
+    const cleanup = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input).filter((i) => i.TableName === CONNECTIONS);
+    expect(cleanup.map((i) => [i.Key, i.UpdateExpression, Object.values(i.ExpressionAttributeNames ?? {})])).toEqual([[{ userId: 'bob', connectionId: '#SET' }, 'REMOVE #x0', ['c:b-lost']]]);
   });
 });
 
@@ -238,7 +252,7 @@ describe('logging policy', () => {
     logger.setLogLevel('DEBUG');
     try {
       ddb.on(TransactWriteCommand).resolvesOnce({}).rejects(throttled());
-      ddb.on(QueryCommand).resolves({ Items: [{ userId: 'bob', connectionId: 'b1', connectedAt: 1 }] });
+      ddb.on(BatchGetCommand).callsFake(connectionItems((user) => (user === 'bob' ? [{ id: 'b1', connectedAt: 1, expiresAt: FAR }] : [])));
       api.on(PostToConnectionCommand).rejects(Object.assign(new Error(`failed to post ${secretBody}`), { name: 'InternalServerErrorException' }));
       await sendMessage(wsFrame('alice', 'a1', { action: 'sendMessage', to: 'bob', content: secretBody, clientMessageId: 'c-log-1' }));
       await sendMessage(wsFrame('alice', 'a1', { action: 'sendMessage', to: 'bob', content: secretBody, clientMessageId: 'c-log-2' }));

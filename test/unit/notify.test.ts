@@ -1,6 +1,7 @@
 import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { connectionItems, liveIds } from '../support/connection-items';
 import { mockClient } from 'aws-sdk-client-mock';
 import { bridgeEvent } from '../fixtures/events';
 import { handler } from '../../lambdas/events/notify';
@@ -29,9 +30,7 @@ function fakeStore(opts: { failAfterTransactions?: number; stored?: Set<string> 
     return {};
   });
   // Every recipient has one live connection named after them.
-  ddb.on(QueryCommand).callsFake((input) => ({
-    Items: [{ userId: input.ExpressionAttributeValues[':u'], connectionId: `conn-${input.ExpressionAttributeValues[':u']}`, connectedAt: 1 }],
-  }));
+  ddb.on(BatchGetCommand).callsFake(connectionItems(process.env.CONNECTIONS_TABLE, (user) => liveIds([`conn-${user}`])));
   return { stored, messages: () => [...stored].filter((k) => k.startsWith('SYS#')) };
 }
 

@@ -15,7 +15,7 @@ import {
   type CallsFile,
   type Load,
 } from '../../bench/lib/scale';
-import { FALLBACK_FIGURES, PROFILE } from '../../bench/lib/scale-profile';
+import { FALLBACK_FIGURES, PER_FRIEND, PROFILE } from '../../bench/lib/scale-profile';
 import { backoffDelay, DEFAULT_BACKOFF } from '../../web/src/api/backoff';
 
 const prices = JSON.parse(fs.readFileSync(path.join(__dirname, '../../bench/prices.json'), 'utf8')) as Prices;
@@ -137,18 +137,19 @@ describe('per-action figures', () => {
     expect(src.figures.sendMessage.wruBilled).toBe(10);
     const before = loadPerUserHour(FALLBACK_FIGURES, PROFILE, prices);
     const after = loadPerUserHour(src, PROFILE, prices);
-    expect(before.wru - after.wru).toBeCloseTo(PROFILE.perConnectedUserHour.sendMessage * 10, 9);
+    expect(before.wru - after.wru).toBeCloseTo(PROFILE.perConnectedUserHour.sendMessage * (FALLBACK_FIGURES.figures.sendMessage.wruBilled - 10), 9);
 
     // an action the file lacks falls back, and the source says which
     delete calls.byScale['10000'].notify1000;
     expect(figuresFrom(calls).source).toContain('fallback for notify1000');
   });
 
-  it('connect grows with the number of friends (one Query per friend)', () => {
+  it('connect grows with the number of friends (PER_FRIEND lookups per friend: one BatchGetItem per 100 since issue #15)', () => {
     const few = loadPerUserHour(FALLBACK_FIGURES, { ...PROFILE, friendsPerUser: { mean: 1, p99: 1 } }, prices);
     const many = loadPerUserHour(FALLBACK_FIGURES, { ...PROFILE, friendsPerUser: { mean: 101, p99: 101 } }, prices);
-    // connect and disconnect each: 100 more Queries
-    expect(many.ddbRequests - few.ddbRequests).toBeCloseTo(2 * PROFILE.perConnectedUserHour.connect * 100, 9);
+    // connect and disconnect each: 100 more friends, one more lookup
+    expect(PER_FRIEND.queriesPerFriend).toBe(0.01);
+    expect(many.ddbRequests - few.ddbRequests).toBeCloseTo(2 * PROFILE.perConnectedUserHour.connect * 100 * PER_FRIEND.queriesPerFriend, 9);
   });
 });
 

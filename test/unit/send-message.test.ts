@@ -1,6 +1,7 @@
 import { ApiGatewayManagementApiClient, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { ProvisionedThroughputExceededException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { connectionItems, liveIds } from '../support/connection-items';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../lambdas/ws/send-message';
@@ -11,13 +12,9 @@ const ddb = mockClient(DynamoDBDocumentClient);
 const api = mockClient(ApiGatewayManagementApiClient);
 const CONNECTIONS = process.env.CONNECTIONS_TABLE;
 
-/** Live connections per user, answered to the connections-table Query. */
+/** Live connections per user, answered to the connections-table BatchGetItem. */
 function connections(map: Record<string, string[]>) {
-  ddb.on(QueryCommand).callsFake((input) => {
-    if (input.TableName !== CONNECTIONS) return { Items: [] };
-    const user = input.ExpressionAttributeValues[':u'] as string;
-    return { Items: (map[user] ?? []).map((connectionId) => ({ userId: user, connectionId, connectedAt: 1 })) };
-  });
+  ddb.on(BatchGetCommand).callsFake(connectionItems(CONNECTIONS, (user) => liveIds(map[user] ?? [])));
 }
 
 type TxItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -83,7 +80,7 @@ describe('sendMessage', () => {
 
   it('a gone connection among several is deleted and the others still receive the push', async () => {
     ddb.on(TransactWriteCommand).resolves({});
-    ddb.on(DeleteCommand).resolves({});
+    ddb.on(UpdateCommand).resolves({});
     connections({ bob: ['b1', 'b2', 'b3'] });
     api.on(PostToConnectionCommand, { ConnectionId: 'b2' }).rejects(new GoneException({ message: 'gone', $metadata: {} }));
 
@@ -91,8 +88,8 @@ describe('sendMessage', () => {
 
     expect(reply.type).toBe('ack');
     expect(posted().sort()).toEqual(['b1', 'b2', 'b3']);
-    const deleted = ddb.commandCalls(DeleteCommand).map((c) => c.args[0].input.Key);
-    expect(deleted).toEqual([{ userId: 'bob', connectionId: 'b2' }]);
+    const deleted = ddb.commandCalls(UpdateCommand).map((c) => [c.args[0].input.Key, c.args[0].input.UpdateExpression, c.args[0].input.ExpressionAttributeNames]);
+    expect(deleted).toEqual([[{ userId: 'bob', connectionId: '#SET' }, 'REMOVE #c', { '#c': 'c:b2' }]]);
   });
 
   it('a push that fails with a 5xx does not fail the send (best effort on top of stored state)', async () => {
@@ -130,7 +127,7 @@ describe('sendMessage', () => {
   });
 
   it('refuses a non-friend with NOT_FRIENDS and pushes nothing', async () => {
-    ddb.on(TransactWriteCommand).callsFake(cancelAt('ConditionCheck USER#alice|FRIEND#bob'));
+    ddb.on(TransactWriteCommand).callsFake(cancelAt('Update USER#alice|CONV#bob')); // its friend flag: no old row, so not friends
     ddb.on(GetCommand).resolves({});
     connections({ bob: ['b1'] });
 

@@ -1,9 +1,13 @@
-/** Friend graph and profile names on the main table: USER#<u> / FRIEND#<v> both ways, USER#<u> / PROFILE. */
+/**
+ * Friend graph and profile names on the main table: USER#<u> / FRIEND#<v> both ways, USER#<u> / PROFILE. The
+ * conversation rows USER#<u> / CONV#<v> carry the same fact as `friend` (true / false), written in the same
+ * transaction: a chat message's friendship check is the condition on the sender's row it writes anyway (issue #15).
+ */
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { batchGetAll } from './batch';
 import type { FriendStore } from '../../core/ports';
 import { documentClient } from './client';
-import { PROFILE_SK, friendSk, userPk } from './keys';
+import { PROFILE_SK, convSk, friendSk, userPk } from './keys';
 import { transact } from './transact';
 
 type Item = Record<string, unknown>;
@@ -70,6 +74,8 @@ export class DynamoFriendStore implements FriendStore {
     const result = await transact([
       { name: 'friendship', item: row(a, b) },
       { name: 'friendship', item: row(b, a) },
+      { name: 'friendship', item: this.friendFlag(a, b, true) },
+      { name: 'friendship', item: this.friendFlag(b, a, true) },
       ...[a, b].filter((u) => names.has(u)).map((u) => ({ name: 'profile', item: profile(u) })),
     ]);
     if (!result.ok) throw new Error('friendship write was refused');
@@ -80,8 +86,22 @@ export class DynamoFriendStore implements FriendStore {
     const result = await transact([
       { name: 'friendship', item: del(a, b) },
       { name: 'friendship', item: del(b, a) },
+      { name: 'friendship', item: this.friendFlag(a, b, false) },
+      { name: 'friendship', item: this.friendFlag(b, a, false) },
     ]);
     if (!result.ok) throw new Error('friendship removal was refused');
+  }
+
+  /** `owner`'s conversation row with `peer` says whether they are friends (the row keeps its history either way). */
+  private friendFlag(owner: string, peer: string, friend: boolean) {
+    return {
+      Update: {
+        TableName: this.table,
+        Key: { pk: userPk(owner), sk: convSk(peer) },
+        UpdateExpression: 'SET friend = :f, peerId = :p',
+        ExpressionAttributeValues: { ':f': friend, ':p': peer },
+      },
+    };
   }
 
   async saveProfile(userId: string, name: string): Promise<void> {

@@ -7,13 +7,20 @@ export class MemoryConnectionStore implements ConnectionStore {
   private readonly rows = new Map<string, Map<string, { conn: Connection; expiresAt: number }>>();
   constructor(private readonly clock: Clock) {}
 
-  async add(conn: Connection, ttlSeconds: number): Promise<void> {
+  async add(conn: Connection, ttlSeconds: number): Promise<Connection[]> {
     if (!this.rows.has(conn.userId)) this.rows.set(conn.userId, new Map());
     this.rows.get(conn.userId)!.set(conn.connectionId, { conn: { ...conn }, expiresAt: Math.floor(conn.connectedAt / 1000) + ttlSeconds });
+    return this.live(conn.userId);
   }
 
-  async remove(userId: string, connectionId: string): Promise<void> {
+  async remove(userId: string, connectionId: string): Promise<Connection[]> {
     this.rows.get(userId)?.delete(connectionId);
+    return this.live(userId);
+  }
+
+  async liveOf(userIds: readonly string[]): Promise<Connection[]> {
+    const found = await Promise.all([...new Set(userIds)].map((u) => this.live(u)));
+    return found.flat();
   }
 
   async live(userId: string): Promise<Connection[]> {

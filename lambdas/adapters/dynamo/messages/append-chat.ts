@@ -1,8 +1,11 @@
 /**
- * Append a chat message: in ONE transaction the friendship check, the sender's rate window, the clientMessageId
- * claim, the message (unread), both conversation rows and the recipient's unread counter. Failures are read by item
- * name: a claimed clientMessageId yields the original message, 'friendship' NOT_FRIENDS, 'rate' the other rate
- * branch or RATE_LIMITED, a conversation row that a newer message reached keeps its last message.
+ * Append a chat message: in ONE transaction the sender's rate window, the clientMessageId claim, the message
+ * (unread), both conversation rows and the recipient's unread counter. The friendship check is the condition of the
+ * sender's conversation row (`friend = true`, written by befriend/unfriend with the friend rows; issue #15: one
+ * transaction item — 2 write units — less than a separate ConditionCheck). Failures are read by item name: a claimed
+ * clientMessageId yields the original message, 'senderConversation' NOT_FRIENDS (its old item says `friend` is not
+ * true) or a newer message reached it first, 'rate' the other rate branch or RATE_LIMITED, a conversation row that
+ * a newer message reached keeps its last message.
  */
 import type { Message } from '../../../contract/messages';
 import type { AppendChatResult, RateRule } from '../../../core/ports';
@@ -10,30 +13,39 @@ import { AppError, notFriends, rateLimited } from '../../../core/errors';
 import { cmidPk, convPk, convSk, msgSk, userPk, type Key } from '../keys';
 import { firstBranch, nextBranch, rateUpdate, remember } from '../rate';
 import { transact, type Named, type TxItem } from '../transact';
-import { counter, friendCheck, messageItem, nowSeconds, publicMessage, toMessage, type Item } from './items';
+import { counter, messageItem, nowSeconds, publicMessage, toMessage, type Item } from './items';
 import { getItem } from './query';
 
 /** Idempotency rows for clientMessageId live this long (a client retry comes within minutes). */
 const CMID_TTL_SECONDS = 7 * 24 * 3600;
 
-type ChatItem = 'friendship' | 'rate' | 'clientMessageId' | 'message' | 'senderConversation' | 'recipientConversation' | 'recipientCounter';
+type ChatItem = 'rate' | 'clientMessageId' | 'message' | 'senderConversation' | 'recipientConversation' | 'recipientCounter';
 
-/** Conversation row of `owner` with `peer`: last message (only if newer than the one it has) and unread delta. */
-function conversationUpdate(table: string, owner: string, peer: string, m: Message, unreadDelta: number, withLast: boolean): TxItem {
+/**
+ * Conversation row of `owner` with `peer`: last message (only if newer than the one it has) and unread delta; with
+ * `requireFriend`, only while `owner` has `peer` as a friend (the row's `friend` flag) — the old row is returned on
+ * failure, so the caller tells "not friends" from "a newer message got there first".
+ */
+function conversationUpdate(table: string, owner: string, peer: string, m: Message, unreadDelta: number, withLast: boolean, requireFriend = false): TxItem {
   const values: Item = { ':d': unreadDelta, ':peer': peer };
   let set = 'peerId = :peer';
-  let condition: string | undefined;
+  const conditions: string[] = [];
+  if (requireFriend) {
+    conditions.push('friend = :yes');
+    values[':yes'] = true;
+  }
   if (withLast) {
     set += ', lastMessage = :last, updatedAt = :at, gsi2pk = :gpk, gsi2sk = :id';
     Object.assign(values, { ':last': JSON.stringify(publicMessage(m)), ':at': m.createdAt, ':gpk': userPk(owner), ':id': m.id });
-    condition = 'attribute_not_exists(gsi2sk) OR gsi2sk < :id';
+    conditions.push('(attribute_not_exists(gsi2sk) OR gsi2sk < :id)');
   }
   return {
     Update: {
       TableName: table,
       Key: { pk: userPk(owner), sk: convSk(peer) },
       UpdateExpression: `SET ${set} ADD unread :d`,
-      ...(condition ? { ConditionExpression: condition } : {}),
+      ...(conditions.length ? { ConditionExpression: conditions.join(' AND ') } : {}),
+      ...(requireFriend ? { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const } : {}),
       ExpressionAttributeValues: values,
     },
   };
@@ -46,7 +58,6 @@ export async function appendChat(table: string, m: Message, rate: RateRule): Pro
   const now = Date.now();
   let branch = firstBranch(from, rate, now);
   const build = (withLast: { sender: boolean; recipient: boolean }): Array<Named<ChatItem>> => [
-    { name: 'friendship', item: friendCheck(table, from, to) },
     { name: 'rate', item: rateUpdate(table, from, rate, branch, now) },
     {
       name: 'clientMessageId',
@@ -60,7 +71,7 @@ export async function appendChat(table: string, m: Message, rate: RateRule): Pro
       },
     },
     { name: 'message', item: { Put: { TableName: table, Item: messageItem(m, convPk(from, to)), ConditionExpression: 'attribute_not_exists(pk)' } } },
-    { name: 'senderConversation', item: conversationUpdate(table, from, to, m, 0, withLast.sender) },
+    { name: 'senderConversation', item: conversationUpdate(table, from, to, m, 0, withLast.sender, true) },
     { name: 'recipientConversation', item: conversationUpdate(table, to, from, m, 1, withLast.recipient) },
     { name: 'recipientCounter', item: counter(table, to, 'chat', 1) },
   ];
@@ -76,11 +87,13 @@ export async function appendChat(table: string, m: Message, rate: RateRule): Pro
     if (cmid) return duplicate(table, cmidKey, cmid.item);
     const rateRow = failed.get('rate');
     const next = rateRow ? nextBranch(branch, rateRow.item, rate, now) : branch;
-    if (failed.has('friendship') || next === 'limited') {
+    const senderRow = failed.get('senderConversation');
+    const notFriend = senderRow !== undefined && senderRow.item?.friend !== true;
+    if (notFriend || next === 'limited') {
       // A resend of an already stored message still gets its ack, even when the sender is now limited.
       const earlier = await getItem(table, cmidKey, true);
       if (earlier) return duplicate(table, cmidKey, earlier);
-      throw failed.has('friendship') ? notFriends() : rateLimited();
+      throw notFriend ? notFriends() : rateLimited();
     }
     // The rate row was in the other state than guessed: the same message again with the other branch.
     branch = next;
