@@ -108,7 +108,33 @@ export interface FunctionDef {
   reservedConcurrency?: number;
   timeoutSeconds?: number;
   memoryMb?: number;
+  /**
+   * Grants on the uploads bucket (UPLOADS_BUCKET), each one IAM statement on `arn:…:<bucket>/<prefix>*` for each
+   * prefix. A function with any grant also gets the bucket's name in UPLOADS_BUCKET.
+   */
+  uploads?: UploadsGrant[];
+  /** Packages installed into the function's bundle as node modules (not bundled), for linux-arm64: native code (sharp). */
+  nodeModules?: string[];
 }
+
+export type UploadsAction = 'PutObject' | 'GetObject' | 'DeleteObject' | 'PutObjectTagging' | 'DeleteObjectTagging';
+
+export interface UploadsGrant {
+  actions: UploadsAction[];
+  prefixes: string[];
+}
+
+/**
+ * The uploads bucket (issue #14): raw uploads under `uploads/<userId>/<attachmentId>` (presigned POST), cleaned
+ * images under `files/<attachmentId>/image|thumb`. Private; readers get signed GET URLs. Locally `parley-uploads` on
+ * the stack's own S3-compatible endpoint (`/_aws/s3`).
+ */
+export const UPLOADS_BUCKET = { id: 'Uploads', envVar: ENV.uploadsBucket } as const;
+/** The physical bucket name the local stack uses. */
+export const LOCAL_UPLOADS_BUCKET_NAME = 'parley-uploads';
+
+/** Signing GET URLs of cleaned files (history, conversations, attachment state, sendMessage's ack and pushes). */
+const readFiles: UploadsGrant = { actions: ['GetObject'], prefixes: ['files/'] };
 
 const fn = (entry: string, description: string, more: Partial<FunctionDef> = {}): FunctionDef => ({
   entry,
@@ -132,7 +158,12 @@ export const FUNCTIONS = {
     tables: { main: 'read', connections: 'readWrite' },
     manageConnections: true,
   }),
-  wsSendMessage: fn('lambdas/ws/send-message.ts', 'WebSocket sendMessage', { tables: chatRW, manageConnections: true }),
+  wsSendMessage: fn('lambdas/ws/send-message.ts', 'WebSocket sendMessage', {
+    tables: chatRW,
+    manageConnections: true,
+    // Signs its messages' file URLs; takes the unsent tag off the files it sends (puts it back if the send fails).
+    uploads: [readFiles, { actions: ['DeleteObjectTagging', 'PutObjectTagging'], prefixes: ['files/'] }],
+  }),
   wsMarkRead: fn('lambdas/ws/mark-read.ts', 'WebSocket markRead', { tables: chatRW, manageConnections: true }),
   // typing reads nothing from the main table: its friendship check and rate window are one transaction (writes).
   wsTyping: fn('lambdas/ws/typing.ts', 'WebSocket typing', { tables: { main: 'write', connections: 'readWrite' }, manageConnections: true }),
@@ -140,8 +171,8 @@ export const FUNCTIONS = {
   wsPing: fn('lambdas/ws/ping.ts', 'WebSocket ping -> pong', { manageConnections: true }),
   wsDefault: fn('lambdas/ws/default.ts', 'WebSocket $default: unknown action -> BAD_REQUEST', { manageConnections: true }),
 
-  httpHistory: fn('lambdas/http/get-history.ts', 'GET chat history with a user', { tables: { main: 'read' } }),
-  httpConversations: fn('lambdas/http/list-conversations.ts', 'GET conversation list', { tables: { main: 'read' } }),
+  httpHistory: fn('lambdas/http/get-history.ts', 'GET chat history with a user', { tables: { main: 'read' }, uploads: [readFiles] }),
+  httpConversations: fn('lambdas/http/list-conversations.ts', 'GET conversation list', { tables: { main: 'read' }, uploads: [readFiles] }),
   httpUnreadCount: fn('lambdas/http/unread-count.ts', 'GET unread counts', { tables: { main: 'read' } }),
   httpSystemList: fn('lambdas/http/list-system.ts', 'GET system messages', { tables: { main: 'read' } }),
   httpSystemMarkRead: fn('lambdas/http/mark-system-read.ts', 'POST mark system messages read', {
@@ -154,9 +185,33 @@ export const FUNCTIONS = {
   httpDeleteMessage: fn('lambdas/http/delete-message.ts', 'DELETE a message (soft)', {
     tables: chatRW,
     manageConnections: true,
+    // Deletes the message's files.
+    uploads: [{ actions: ['DeleteObject'], prefixes: ['files/'] }],
   }),
   httpFriends: fn('lambdas/http/list-friends.ts', 'GET friends with presence and unread', {
     tables: { main: 'read', connections: 'read' },
+  }),
+
+  httpCreateAttachment: fn('lambdas/http/create-attachment.ts', 'POST an upload ticket (presigned POST) for an image', {
+    // The rate window (RATE#) and the pending record (ATT#).
+    tables: { main: 'readWrite' },
+    // The presigned POST is signed with this function's role: its PutObject on uploads/ is what S3 checks.
+    uploads: [{ actions: ['PutObject'], prefixes: ['uploads/'] }],
+  }),
+  httpGetAttachment: fn('lambdas/http/get-attachment.ts', "GET an upload's state (its uploader only)", {
+    tables: { main: 'read' },
+    uploads: [readFiles],
+  }),
+  s3ProcessAttachment: fn('lambdas/attachments/process.ts', 'S3 ObjectCreated on uploads/: check and clean the image, tell the uploader', {
+    tables: { main: 'readWrite', connections: 'readWrite' },
+    manageConnections: true,
+    uploads: [
+      { actions: ['GetObject', 'DeleteObject'], prefixes: ['uploads/'] },
+      { actions: ['PutObject', 'PutObjectTagging'], prefixes: ['files/'] },
+    ],
+    nodeModules: ['sharp'],
+    timeoutSeconds: 30,
+    memoryMb: 1536,
   }),
 
   eventsNotify: fn('lambdas/events/notify.ts', 'EventBridge target: system messages and the friend graph', {
@@ -240,7 +295,20 @@ export const HTTP_ROUTES: HttpRouteDef[] = [
   { method: 'POST', path: '/api/messages/{id}/read', function: 'httpMarkConversationRead' },
   { method: 'DELETE', path: '/api/messages/{id}', function: 'httpDeleteMessage' },
   { method: 'GET', path: '/api/friends', function: 'httpFriends' },
+  { method: 'POST', path: '/api/attachments', function: 'httpCreateAttachment' },
+  { method: 'GET', path: '/api/attachments/{id}', function: 'httpGetAttachment' },
 ];
+
+export interface S3TriggerDef {
+  /** Which bucket: 'uploads' = UPLOADS_BUCKET. */
+  bucket: 'uploads';
+  /** Object key prefix of the ObjectCreated notification. */
+  prefix: string;
+  function: FunctionKey;
+}
+
+/** S3 ObjectCreated notifications (CDK: bucket.addEventNotification; local: the S3 endpoint's onObjectCreated). */
+export const S3_TRIGGERS: S3TriggerDef[] = [{ bucket: 'uploads', prefix: 'uploads/', function: 's3ProcessAttachment' }];
 
 export const DEFAULT_EVENT_BUS_NAME = 'parley';
 

@@ -24,6 +24,10 @@ import { systemList } from './dynamo/messages/system-list';
 import { allowTyping } from './dynamo/messages/typing';
 import { DynamoRateLimiter } from './dynamo/rate-limiter';
 import { ulidIds } from './ids';
+import { newAttachmentId } from './attachment-ids';
+import { dynamoAttachmentStore } from './dynamo/attachments';
+import { deleteObjects, readObject, writeObject } from './s3/objects';
+import { presignUpload, signedGetUrl } from './s3/presign';
 import { pusher } from './management';
 
 export { pusher };
@@ -49,6 +53,13 @@ const settings = /* @__PURE__ */ once(
 );
 
 const clock: Deps['clock'] = { now: () => Date.now() };
+
+/** A file-store access as a port method: the uploads bucket's name (read once, here) bound as its first argument. */
+function onBucket<A extends unknown[], R>(fn: (bucket: string, ...args: A) => R): (...args: A) => R {
+  const bucket = config.uploadsBucket();
+  return (...args) => fn(bucket, ...args);
+}
+const attachmentStore = /* @__PURE__ */ once(() => dynamoAttachmentStore(config.tableName()));
 
 /** What telling users (pushing frames to their live connections) needs. */
 const delivery = () => ({ connections: connectionStore(), pusher: pusher(), settings: settings(), clock });
@@ -96,4 +107,26 @@ export const notifyDeps = /* @__PURE__ */ once(() => ({
   friends: friendStore(),
   ...delivery(),
   ids: ulidIds,
+}));
+
+// ---------- attachments (images) ----------
+
+/** POST /api/attachments: the upload rate, the pending record, the presigned POST. */
+export const createAttachmentDeps = /* @__PURE__ */ once(() => ({
+  attachments: attachmentStore(),
+  files: { presignUpload: onBucket(presignUpload) },
+  rate: rateLimiter(),
+  clock,
+  newAttachmentId,
+  settings: { uploadRate: { kind: 'upload' as const, ...config.rateUpload() } },
+}));
+
+/** GET /api/attachments/{id}: the record, and signed URLs when it is ready. */
+export const getAttachmentDeps = /* @__PURE__ */ once(() => ({ attachments: attachmentStore(), files: { signedUrl: onBucket(signedGetUrl) } }));
+
+/** The S3 ObjectCreated handler: raw upload in, cleaned files out, the record finished, the uploader told. */
+export const processAttachmentDeps = /* @__PURE__ */ once(() => ({
+  attachments: attachmentStore(),
+  files: { read: onBucket(readObject), write: onBucket(writeObject), delete: onBucket(deleteObjects) },
+  ...delivery(),
 }));

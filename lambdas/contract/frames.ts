@@ -7,7 +7,7 @@ import * as v from 'valibot';
 import type { ErrorCode } from './errors';
 import { userIdSchema } from './fields';
 import { LIMITS } from './limits';
-import type { Message } from './messages';
+import type { AttachmentRejectReason, Message } from './messages';
 
 // A JSON object (valibot's record would also take an array).
 const metadataSchema = v.nullable(
@@ -45,5 +45,7 @@ export type ServerFrame =
   | { type: 'conversationRead'; peerId: string }
   | { type: 'typing'; from: string }
   | { type: 'messageDeleted'; messageId: string; peerId: string }
+  | { type: 'attachment'; attachmentId: string; status: 'ready' }
+  | { type: 'attachment'; attachmentId: string; status: 'rejected'; reason: AttachmentRejectReason }
   | { type: 'pong' }
   | { type: 'error'; code: ErrorCode; message: string; clientMessageId?: string };
