@@ -26,7 +26,7 @@ import { DynamoRateLimiter } from './dynamo/rate-limiter';
 import { ulidIds } from './ids';
 import { newAttachmentId } from './attachment-ids';
 import { dynamoAttachmentStore } from './dynamo/attachments';
-import { deleteObjects, readObject, writeObject } from './s3/objects';
+import { deleteObjects, putTags, readObject, removeTags, writeObject } from './s3/objects';
 import { presignUpload, signedGetUrl } from './s3/presign';
 import { pusher } from './management';
 
@@ -66,8 +66,11 @@ const delivery = () => ({ connections: connectionStore(), pusher: pusher(), sett
 
 // ---------- reads (REST) ----------
 
-export const historyDeps = /* @__PURE__ */ once(() => ({ messages: { history: onMain(history) } }));
-export const conversationsDeps = /* @__PURE__ */ once(() => ({ messages: { conversations: onMain(conversations) } }));
+/** Signing the GET URLs of messages' files (local computation: no request per URL). */
+const signer = () => ({ signedUrl: onBucket(signedGetUrl) });
+
+export const historyDeps = /* @__PURE__ */ once(() => ({ messages: { history: onMain(history) }, files: signer() }));
+export const conversationsDeps = /* @__PURE__ */ once(() => ({ messages: { conversations: onMain(conversations) }, files: signer() }));
 export const unreadCountsDeps = /* @__PURE__ */ once(() => ({ messages: { unreadCounts: onMain(unreadCounts) } }));
 export const systemListDeps = /* @__PURE__ */ once(() => ({ messages: { systemList: onMain(systemList) } }));
 
@@ -90,11 +93,22 @@ export const markReadDeps = /* @__PURE__ */ once(() => ({ messages: { markConver
 export const markReadFrameDeps = /* @__PURE__ */ once(() => ({ ...markReadDeps(), rate: rateLimiter() }));
 
 /** Delete by id, then the pushes that tell both sides. */
-export const deleteDeps = /* @__PURE__ */ once(() => ({ messages: { findById: onMain(findById), softDelete: onMain(softDelete) }, ...delivery() }));
+export const deleteDeps = /* @__PURE__ */ once(() => ({
+  messages: { findById: onMain(findById), softDelete: onMain(softDelete) },
+  files: { delete: onBucket(deleteObjects) },
+  ...delivery(),
+}));
 
 // ---------- frames that create or relay ----------
 
-export const sendDeps = /* @__PURE__ */ once(() => ({ messages: { appendChat: onMain(appendChat) }, ...delivery(), ids: ulidIds }));
+export const sendDeps = /* @__PURE__ */ once(() => ({
+  messages: { appendChat: onMain(appendChat) },
+  ...delivery(),
+  ids: ulidIds,
+  // Attachments: their records (checked before the transaction, claimed inside it), the unsent tag, signed URLs.
+  attachments: attachmentStore(),
+  files: { signedUrl: onBucket(signedGetUrl), removeTags: onBucket(removeTags), putTags: onBucket(putTags) },
+}));
 
 export const typingDeps = /* @__PURE__ */ once(() => ({ messages: { allowTyping: onMain(allowTyping) }, ...delivery() }));
 
@@ -122,7 +136,7 @@ export const createAttachmentDeps = /* @__PURE__ */ once(() => ({
 }));
 
 /** GET /api/attachments/{id}: the record, and signed URLs when it is ready. */
-export const getAttachmentDeps = /* @__PURE__ */ once(() => ({ attachments: attachmentStore(), files: { signedUrl: onBucket(signedGetUrl) } }));
+export const getAttachmentDeps = /* @__PURE__ */ once(() => ({ attachments: attachmentStore(), files: signer() }));
 
 /** The S3 ObjectCreated handler: raw upload in, cleaned files out, the record finished, the uploader told. */
 export const processAttachmentDeps = /* @__PURE__ */ once(() => ({

@@ -5,7 +5,7 @@
  */
 import * as v from 'valibot';
 import type { ErrorCode } from './errors';
-import { userIdSchema } from './fields';
+import { attachmentIdSchema, userIdSchema } from './fields';
 import { LIMITS } from './limits';
 import type { AttachmentRejectReason, Message } from './messages';
 
@@ -20,6 +20,8 @@ export const sendMessageFrame = v.object({
   content: v.string(),
   clientMessageId: v.pipe(v.string(), v.regex(LIMITS.clientMessageId)),
   metadata: v.optional(metadataSchema),
+  /** 1–4 distinct ids of the sender's ready, unsent attachments (distinctness: core/chat.ts). */
+  attachments: v.optional(v.pipe(v.array(attachmentIdSchema), v.minLength(1), v.maxLength(4))),
 });
 export const markReadFrame = v.object({ action: v.literal('markRead'), peerId: userIdSchema });
 export const typingFrame = v.object({ action: v.literal('typing'), to: userIdSchema });

@@ -8,7 +8,7 @@
  * reason), the raw upload deleted, an `attachment` frame to the uploader -> sendMessage claims it (chat.ts).
  */
 import { ATTACHMENT_LIMITS, type AttachmentContentType } from '../contract/limits';
-import type { Attachment, AttachmentRejectReason, AttachmentState, CreatedAttachment, StoredAttachment } from '../contract/messages';
+import type { Attachment, AttachmentRejectReason, AttachmentState, CreatedAttachment, Message, StoredAttachment } from '../contract/messages';
 import { deliver } from './delivery';
 import type { Deps } from './deps';
 import { AppError, notFound } from './errors';
@@ -161,4 +161,9 @@ export async function getAttachment(
   if (record.status === 'rejected' && record.reason) state.reason = record.reason;
   if (record.status === 'ready') [state.attachment] = await withUrls(deps.files, [storedAttachment(record)]);
   return state;
+}
+
+/** A message as readers get it: `attachments` always present, each with fresh signed URLs (no S3 call: signing is local). */
+export async function signMessage(files: Pick<FileStore, 'signedUrl'>, m: Message): Promise<Message> {
+  return { ...m, attachments: await withUrls(files, m.attachments) };
 }

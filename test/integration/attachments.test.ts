@@ -211,3 +211,156 @@ describe('what is refused', () => {
     expect(res.status).toBe(403);
   });
 });
+
+describe('sending, reading and deleting messages with images', () => {
+  async function readyImage(ws: WsClient, user: string, w = 200, h = 100) {
+    const jpeg = await solid(w, h).jpeg().withExif({ IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '1/1 2/1 3/1' } }).toBuffer();
+    const { ticket, frame } = await uploadAndWait(ws, user, jpeg, 'image/jpeg');
+    expect(frame.status).toBe('ready');
+    return ticket.attachmentId;
+  }
+
+  /** A sendMessage frame, and its ack or its error. */
+  async function sendOrError(ws: WsClient, frame: Record<string, unknown>) {
+    const clientMessageId = (frame.clientMessageId as string | undefined) ?? uid('c');
+    ws.send({ action: 'sendMessage', clientMessageId, ...frame });
+    // The frame that does not come times out later: swallowed, so it can't fail a later test. (Its waiter stays
+    // until then: use a fresh clientMessageId per call, or `expectAnswer` for repeats of one.)
+    const answer = await Promise.race([
+      ws.next('ack', (f) => f.clientMessageId === clientMessageId, 10000).catch(() => undefined),
+      ws.next('error', (f) => f.clientMessageId === clientMessageId, 10000).catch(() => undefined),
+    ]);
+    if (!answer) throw new Error(`no ack or error for ${clientMessageId}`);
+    return answer;
+  }
+
+  it('two images with empty content: ack, push, history and conversations carry signed URLs that serve the clean JPEG; the files lose the unsent tag', async () => {
+    const [alice, bob] = [uid('alice'), uid('bob')];
+    await session.friends(alice, bob);
+    const a = await session.connect(alice);
+    const b = await session.connect(bob);
+    const ids = [await readyImage(a, alice), await readyImage(a, alice, 120, 90)];
+
+    const ack = await sendOrError(a, { to: bob, content: '', attachments: ids });
+    expect(ack.type).toBe('ack');
+    const sent = ack.message;
+    expect(sent.content).toBe('');
+    expect(sent.attachments).toEqual([
+      { id: ids[0], contentType: 'image/jpeg', size: expect.any(Number), width: 200, height: 100, url: expect.any(String), thumbnailUrl: expect.any(String) },
+      { id: ids[1], contentType: 'image/jpeg', size: expect.any(Number), width: 120, height: 90, url: expect.any(String), thumbnailUrl: expect.any(String) },
+    ]);
+    const pushed = await b.next('message', (f) => f.message.id === sent.id);
+    expect(pushed.message.attachments.map((x: { id: string }) => x.id)).toEqual(ids);
+
+    const history = await api(session.stack, bob).get(`/api/messages/${alice}`);
+    const fromHistory = history.body.items.find((m: { id: string }) => m.id === sent.id);
+    expect(fromHistory.attachments).toHaveLength(2);
+    const list = await api(session.stack, bob).get('/api/messages/conversations/list');
+    expect(list.body.items[0].lastMessage.attachments.map((x: { id: string }) => x.id)).toEqual(ids);
+
+    // Every URL handed out serves the cleaned JPEG (no EXIF), to anyone holding it (the URL is the access).
+    const url = new URL(fromHistory.attachments[0].url);
+    expect(Number(url.searchParams.get('X-Amz-Expires'))).toBe(7200);
+    for (const u of [fromHistory.attachments[0].url, list.body.items[0].lastMessage.attachments[1].thumbnailUrl, pushed.message.attachments[0].url]) {
+      const res = await fetch(u);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('image/jpeg');
+      expect((await sharp(Buffer.from(await res.arrayBuffer())).metadata()).exif).toBeUndefined();
+    }
+    const store = session.stack.local.s3.store;
+    for (const id of ids) {
+      expect((await store.head('parley-uploads', `files/${id}/image`))?.tags ?? {}).toEqual({});
+      expect((await store.head('parley-uploads', `files/${id}/thumb`))?.tags ?? {}).toEqual({});
+    }
+
+    // A plain message carries an empty list.
+    const plain = await sendOrError(a, { to: bob, content: 'plain' });
+    expect(plain.message.attachments).toEqual([]);
+  });
+
+  it('a tampered or expired URL is refused', async () => {
+    const [alice, bob] = [uid('alice'), uid('bob')];
+    await session.friends(alice, bob);
+    const a = await session.connect(alice);
+    const id = await readyImage(a, alice);
+    const ack = await sendOrError(a, { to: bob, content: 'pic', attachments: [id] });
+    const url = new URL(ack.message.attachments[0].url);
+
+    const otherFile = new URL(url);
+    otherFile.pathname = otherFile.pathname.replace('/image', '/thumb');
+    expect((await fetch(otherFile)).status).toBe(403);
+    const longer = new URL(url);
+    longer.searchParams.set('X-Amz-Expires', '604800');
+    expect((await fetch(longer)).status).toBe(403);
+    const expired = new URL(url);
+    expired.searchParams.set('X-Amz-Date', '20200101T000000Z');
+    expect((await fetch(expired)).status).toBe(403);
+  });
+
+  it('foreign, unknown, not-ready, already-sent and repeated ids are BAD_REQUEST, and nothing is stored', async () => {
+    const [alice, bob, carol] = [uid('alice'), uid('bob'), uid('carol')];
+    await session.friends(alice, bob);
+    const a = await session.connect(alice);
+    const c = await session.connect(carol);
+    const mine = await readyImage(a, alice);
+    const carols = await readyImage(c, carol);
+    const pending = (await ticketFor(alice, 'image/png', 10)).attachmentId;
+    const sentOnce = await readyImage(a, alice);
+    expect((await sendOrError(a, { to: bob, content: 'first', attachments: [sentOnce] })).type).toBe('ack');
+
+    for (const attachments of [[carols], ['att_00000000000000000000000000'], [pending], [sentOnce], [mine, mine], [mine, carols]]) {
+      const r = await sendOrError(a, { to: bob, content: 'x', attachments });
+      expect([attachments, r.type, r.code]).toEqual([attachments, 'error', 'BAD_REQUEST']);
+    }
+    for (const attachments of [[], ['nope'], [mine, mine, mine, mine, mine]]) {
+      const r = await sendOrError(a, { to: bob, content: 'x', attachments });
+      expect([attachments, r.code]).toEqual([attachments, 'BAD_REQUEST']);
+    }
+    const history = await api(session.stack, bob).get(`/api/messages/${alice}`);
+    expect(history.body.items.map((m: { content: string }) => m.content)).toEqual(['first']);
+    // `mine` is still unsent and usable: its tag went back on after the refused sends.
+    expect((await session.stack.local.s3.store.head('parley-uploads', `files/${mine}/image`))?.tags).toEqual({ 'parley-unsent': 'true' });
+    expect((await sendOrError(a, { to: bob, content: '', attachments: [mine] })).type).toBe('ack');
+  });
+
+  it('a resend of the same clientMessageId with the same attachments acks the original; with other attachments it is refused', async () => {
+    const [alice, bob] = [uid('alice'), uid('bob')];
+    await session.friends(alice, bob);
+    const a = await session.connect(alice);
+    const [one, two] = [await readyImage(a, alice), await readyImage(a, alice)];
+    const frame = (attachments: string[]) => ({ action: 'sendMessage', to: bob, content: 'hi', attachments, clientMessageId: 'c-att' });
+    a.send(frame([one]));
+    const first = await a.next('ack', (f) => f.clientMessageId === 'c-att');
+    a.send(frame([one]));
+    const again = await a.next('ack', (f) => f.clientMessageId === 'c-att');
+    expect(again.message.id).toBe(first.message.id);
+    expect(again.message.attachments.map((x: { id: string }) => x.id)).toEqual([one]);
+    a.send(frame([two]));
+    expect(await a.next('error', (f) => f.clientMessageId === 'c-att')).toMatchObject({ code: 'BAD_REQUEST' });
+    expect((await session.stack.local.s3.store.head('parley-uploads', `files/${two}/image`))?.tags).toEqual({ 'parley-unsent': 'true' });
+  });
+
+  it('only the two users read it: bob gets URLs; carol cannot read the conversation or the attachment state', async () => {
+    const [alice, bob, carol] = [uid('alice'), uid('bob'), uid('carol')];
+    await session.friends(alice, bob);
+    const a = await session.connect(alice);
+    const id = await readyImage(a, alice);
+    await sendOrError(a, { to: bob, content: 'for bob', attachments: [id] });
+    expect((await api(session.stack, carol).get(`/api/messages/${alice}`)).body.items).toEqual([]);
+    expect((await api(session.stack, carol).get(`/api/attachments/${id}`)).status).toBe(404);
+    expect((await api(session.stack, bob).get(`/api/attachments/${id}`)).status).toBe(404);
+  });
+
+  it('deleting the message deletes its files: the URLs stop working', async () => {
+    const [alice, bob] = [uid('alice'), uid('bob')];
+    await session.friends(alice, bob);
+    const a = await session.connect(alice);
+    const id = await readyImage(a, alice);
+    const ack = await sendOrError(a, { to: bob, content: 'oops', attachments: [id] });
+    const { url, thumbnailUrl } = ack.message.attachments[0];
+    expect((await fetch(url)).status).toBe(200);
+    expect((await api(session.stack, alice).del(`/api/messages/${ack.message.id}`)).status).toBe(204);
+    for (const u of [url, thumbnailUrl]) expect([403, 404]).toContain((await fetch(u)).status);
+    expect(await session.stack.local.s3.store.head('parley-uploads', `files/${id}/image`)).toBeUndefined();
+  });
+});

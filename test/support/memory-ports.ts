@@ -30,7 +30,7 @@ import type {
   RateRule,
   StoredMessage,
 } from '../../lambdas/core/ports';
-import { notFriends, rateLimited } from '../../lambdas/core/errors';
+import { badRequest, notFriends, rateLimited } from '../../lambdas/core/errors';
 
 /** 2027-01-15T08:00:00.000Z: a fixed start, so ids and timestamps are the same on every run. */
 export const MEMORY_EPOCH = Date.UTC(2027, 0, 15, 8, 0, 0);
@@ -250,6 +250,8 @@ const publicMessage = (m: StoredMessage | Message): Message => ({
   isRead: m.isRead,
   createdAt: m.createdAt,
   clientMessageId: m.clientMessageId,
+  // Stored without URLs, as the adapter keeps them (the domain signs at read time).
+  attachments: (m.attachments ?? []).map((a) => ({ id: a.id, contentType: a.contentType, size: a.size, width: a.width, height: a.height })) as Message['attachments'],
 });
 
 const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
@@ -270,6 +272,8 @@ export class MemoryMessageStore implements MessageStore {
     private readonly friends: MemoryFriendStore,
     private readonly rate: MemoryRateLimiter,
     private readonly clock: Clock,
+    /** Attachment records the sendMessage transaction claims (ready, the sender's, unsent). */
+    private readonly attachments: MemoryAttachmentStore = new MemoryAttachmentStore(),
   ) {}
 
   // ---------- for tests: what is stored ----------
@@ -305,8 +309,16 @@ export class MemoryMessageStore implements MessageStore {
     const claimed = this.chatClaims.get(claim);
     if (claimed !== undefined) return { status: 'duplicate', message: publicMessage(this.messages.get(claimed)!) };
     if (!this.friends.has(from, message.toUserId)) throw notFriends();
+    const claims = (message.attachments ?? []).map((a) => this.attachments.records.get(a.id));
+    if (claims.some((r) => !r || r.ownerId !== from || r.status !== 'ready' || r.messageId !== undefined)) {
+      throw badRequest('an attachment is not yours, not ready or already sent');
+    }
     const count = this.rate.check(from, rate);
     count();
+    for (const r of claims) {
+      r!.messageId = message.id;
+      delete r!.expiresAt;
+    }
     this.chatClaims.set(claim, message.id);
     this.messages.set(message.id, { ...publicMessage(message), isRead: false, deletedAt: null });
     return { status: 'stored', message: publicMessage({ ...message, isRead: false }) };
@@ -497,6 +509,8 @@ export interface MemoryDeps extends Deps {
   ids: SequentialIds;
   /** The markRead frame's own limiter (the container's `updateDeps().rate`). */
   rate: MemoryRateLimiter;
+  attachments: MemoryAttachmentStore;
+  files: MemoryFileStore;
 }
 
 /** A full `Deps` in memory, with the contract's default limits (override any of them). */
@@ -504,8 +518,11 @@ export function memoryDeps(opts: { now?: number; settings?: Partial<Deps['settin
   const clock = new ManualClock(opts.now ?? MEMORY_EPOCH);
   const friends = new MemoryFriendStore();
   const rate = new MemoryRateLimiter(clock);
+  const attachments = new MemoryAttachmentStore();
   return {
-    messages: new MemoryMessageStore(friends, rate, clock),
+    messages: new MemoryMessageStore(friends, rate, clock, attachments),
+    attachments,
+    files: new MemoryFileStore(),
     friends,
     connections: new MemoryConnectionStore(clock),
     pusher: new MemoryPusher(),

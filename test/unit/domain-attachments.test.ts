@@ -7,6 +7,7 @@ import sharp from 'sharp';
 import { processImage } from '../../lambdas/attachments/image';
 import { decodeS3Key } from '../../lambdas/attachments/process';
 import { createUpload, getAttachment, parseUploadKey, processUploaded, type ProcessDeps } from '../../lambdas/core/attachments';
+import { deleteMessage, history, sendChat } from '../../lambdas/core/chat';
 import { AppError } from '../../lambdas/core/errors';
 import { MEMORY_EPOCH, MemoryAttachmentStore, MemoryFileStore, memoryDeps } from '../support/memory-ports';
 
@@ -136,5 +137,95 @@ describe('getAttachment', () => {
       status: 'ready',
       attachment: { id: t.attachmentId, width: 60, height: 40, url: `memory://files/${t.attachmentId}/image?expires=7200`, thumbnailUrl: `memory://files/${t.attachmentId}/thumb?expires=7200` },
     });
+  });
+});
+
+describe('sendChat with attachments (memory ports)', () => {
+  async function world() {
+    const deps = memoryDeps();
+    await deps.friends.befriend('alice', 'bob', new Map());
+    const proc: ProcessDeps = { ...deps, processImage };
+    const create = { attachments: deps.attachments, files: deps.files, rate: deps.rate, clock: deps.clock, newAttachmentId: nextId, settings: { uploadRate: { kind: 'upload' as const, limit: 20, windowSeconds: 600 } } };
+    const ready = async (owner = 'alice') => {
+      const t = await createUpload(create, owner, { contentType: 'image/png', size: 1 });
+      await deps.files.write(`uploads/${owner}/${t.attachmentId}`, await png(), 'image/png');
+      await processUploaded(proc, `uploads/${owner}/${t.attachmentId}`);
+      return t.attachmentId;
+    };
+    return { deps, ready, create };
+  }
+
+  it('claims the attachments, takes the unsent tag off both files, stores the list, acks with signed URLs; content may be empty', async () => {
+    const { deps, ready } = await world();
+    const id = await ready();
+    const { message } = await sendChat(deps, { from: 'alice', to: 'bob', content: '  ', clientMessageId: 'c1', attachments: [id] });
+    expect(message.content).toBe('');
+    expect(message.attachments).toEqual([
+      { id, contentType: 'image/png', size: expect.any(Number), width: 60, height: 40, url: `memory://files/${id}/image?expires=7200`, thumbnailUrl: `memory://files/${id}/thumb?expires=7200` },
+    ]);
+    expect(deps.attachments.records.get(id)).toMatchObject({ messageId: message.id });
+    expect(deps.attachments.records.get(id)?.expiresAt).toBeUndefined();
+    expect(deps.files.objects.get(`files/${id}/image`)?.tags).toEqual({});
+    expect(deps.files.objects.get(`files/${id}/thumb`)?.tags).toEqual({});
+    const page = await history(deps, 'bob', 'alice', { limit: 10 });
+    expect(page.items[0].attachments?.[0].url).toBe(`memory://files/${id}/image?expires=7200`);
+  });
+
+  it('empty content without attachments is still refused', async () => {
+    const { deps } = await world();
+    await expect(sendChat(deps, { from: 'alice', to: 'bob', content: ' ', clientMessageId: 'c1' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
+
+  it('a refused send (not friends) puts the unsent tag back and claims nothing', async () => {
+    const { deps, ready } = await world();
+    const id = await ready();
+    await expect(sendChat(deps, { from: 'alice', to: 'carol', content: 'x', clientMessageId: 'c1', attachments: [id] })).rejects.toMatchObject({ code: 'NOT_FRIENDS' });
+    expect(deps.files.objects.get(`files/${id}/image`)?.tags).toEqual({ 'parley-unsent': 'true' });
+    expect(deps.attachments.records.get(id)?.messageId).toBeUndefined();
+  });
+
+  it('foreign, unknown, not-ready, repeated and already-sent ids: BAD_REQUEST, nothing stored, no tag touched', async () => {
+    const { deps, ready, create } = await world();
+    const bobs = await ready('bob');
+    const pending = (await createUpload(create, 'alice', { contentType: 'image/png', size: 1 })).attachmentId;
+    const mine = await ready();
+    const sent = await ready();
+    await sendChat(deps, { from: 'alice', to: 'bob', content: 'x', clientMessageId: 'c0', attachments: [sent] });
+    deps.files.log.length = 0;
+    for (const ids of [[bobs], ['att_unknown'], [pending], [mine, mine], [sent]]) {
+      await expect(sendChat(deps, { from: 'alice', to: 'bob', content: 'x', clientMessageId: `c-${ids.join()}`, attachments: ids })).rejects.toMatchObject({
+        code: 'BAD_REQUEST',
+      });
+    }
+    expect(deps.messages.stored()).toHaveLength(1);
+    expect(deps.files.log.filter((l) => /Tags/.test(l))).toEqual([]);
+  });
+
+  it('a resend with the same ids acks the original; with other ids it is refused and their tags go back', async () => {
+    const { deps, ready } = await world();
+    const [one, two] = [await ready(), await ready()];
+    const first = await sendChat(deps, { from: 'alice', to: 'bob', content: 'x', clientMessageId: 'c1', attachments: [one] });
+    const again = await sendChat(deps, { from: 'alice', to: 'bob', content: 'x', clientMessageId: 'c1', attachments: [one] });
+    expect(again).toMatchObject({ duplicate: true, message: { id: first.message.id } });
+    await expect(sendChat(deps, { from: 'alice', to: 'bob', content: 'x', clientMessageId: 'c1', attachments: [two] })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    expect(deps.files.objects.get(`files/${two}/image`)?.tags).toEqual({ 'parley-unsent': 'true' });
+    expect(deps.attachments.records.get(two)?.messageId).toBeUndefined();
+  });
+
+  it('a plain message makes no attachment read and no S3 call', async () => {
+    const { deps } = await world();
+    deps.files.log.length = 0;
+    const { message } = await sendChat(deps, { from: 'alice', to: 'bob', content: 'hi', clientMessageId: 'c1' });
+    expect(message.attachments).toEqual([]);
+    expect(deps.files.log).toEqual([]);
+  });
+
+  it('deleting the message deletes both files of each attachment', async () => {
+    const { deps, ready } = await world();
+    const id = await ready();
+    const { message } = await sendChat(deps, { from: 'alice', to: 'bob', content: 'x', clientMessageId: 'c1', attachments: [id] });
+    await deleteMessage(deps, 'alice', message.id);
+    expect(deps.files.objects.has(`files/${id}/image`)).toBe(false);
+    expect(deps.files.objects.has(`files/${id}/thumb`)).toBe(false);
   });
 });

@@ -1,13 +1,9 @@
 /** Objects of the uploads bucket: read, write with tags, delete, and the tag changes sendMessage makes. */
-import {
-  DeleteObjectCommand,
-  DeleteObjectsCommand,
-  DeleteObjectTaggingCommand,
-  GetObjectCommand,
-  PutObjectCommand,
-  PutObjectTaggingCommand,
-} from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
+import { DeleteObjectCommand, DeleteObjectsCommand, DeleteObjectTaggingCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { HttpRequest } from '@smithy/core/protocols';
 import { s3Client } from './client';
+import { objectEndpoint, signerFor } from './presign';
 
 const isMissing = (err: unknown) => {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
@@ -48,8 +44,41 @@ export async function removeTags(bucket: string, key: string): Promise<void> {
   await s3Client().send(new DeleteObjectTaggingCommand({ Bucket: bucket, Key: key }));
 }
 
+const xmlText = (v: string) => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/**
+ * PutObjectTagging, as the SDK's command sends it (PUT ?tagging, the TagSet as XML, Content-MD5, SigV4-signed with the
+ * client's credentials) through the client's own HTTP handler. Not PutObjectTaggingCommand: its checksum middleware
+ * costs sendMessage's bundle 12 KB, for a call made only when a send fails (putting the unsent tag back).
+ */
 export async function putTags(bucket: string, key: string, tags: Record<string, string>): Promise<void> {
-  await s3Client().send(
-    new PutObjectTaggingCommand({ Bucket: bucket, Key: key, Tagging: { TagSet: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) } }),
-  );
+  const body =
+    '<?xml version="1.0" encoding="UTF-8"?><Tagging xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><TagSet>' +
+    Object.entries(tags)
+      .map(([k, v]) => `<Tag><Key>${xmlText(k)}</Key><Value>${xmlText(v)}</Value></Tag>`)
+      .join('') +
+    '</TagSet></Tagging>';
+  const { url, path, region, service } = await objectEndpoint(bucket, key);
+  const request = new HttpRequest({
+    method: 'PUT',
+    protocol: url.protocol,
+    hostname: url.hostname,
+    ...(url.port ? { port: Number(url.port) } : {}),
+    path,
+    query: { tagging: '' },
+    headers: {
+      host: url.host,
+      'content-type': 'application/xml',
+      'content-length': String(Buffer.byteLength(body)),
+      'content-md5': createHash('md5').update(body).digest('base64'),
+      'x-amz-content-sha256': createHash('sha256').update(body).digest('hex'),
+    },
+    body,
+  });
+  const signed = await signerFor(region, service).sign(request);
+  const { response } = await s3Client().config.requestHandler.handle(signed as HttpRequest);
+  // Drain the answer so the socket is reused.
+  const stream = response.body as NodeJS.ReadableStream | undefined;
+  if (stream && typeof stream.resume === 'function') stream.resume();
+  if (response.statusCode < 200 || response.statusCode >= 300) throw new Error(`PutObjectTagging answered ${response.statusCode}`);
 }

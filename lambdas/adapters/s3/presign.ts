@@ -9,10 +9,11 @@
  * exact range costs a client nothing, and the record's declared size is then the stored object's size.
  */
 import { createHmac } from 'node:crypto';
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { formatUrl } from '@aws-sdk/core/util';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { getEndpointFromInstructions, toEndpointV1 } from '@smithy/core/endpoints';
+import { HttpRequest } from '@smithy/core/protocols';
+import { SignatureV4 } from '@smithy/signature-v4';
 import type { UploadPolicy } from '../../core/ports';
 import { s3Client } from './client';
 
@@ -58,6 +59,70 @@ export async function presignUpload(bucket: string, key: string, contentType: st
   return { url: formatUrl(endpoint), fields: { ...fields, key, Policy: policy, 'X-Amz-Signature': signature } };
 }
 
-export function signedGetUrl(bucket: string, key: string, expiresSeconds: number): Promise<string> {
-  return getSignedUrl(s3Client(), new GetObjectCommand({ Bucket: bucket, Key: key }), { expiresIn: expiresSeconds });
+/**
+ * The endpoint parameters of an object operation (GetObjectCommand.getEndpointParameterInstructions()), so the
+ * object URL comes from the client's own endpoint rules (path-style locally, virtual-hosted in the cloud) without
+ * importing GetObjectCommand's schema.
+ */
+const OBJECT_ENDPOINT = {
+  getEndpointParameterInstructions: () => ({
+    ForcePathStyle: { type: 'clientContextParams', name: 'forcePathStyle' },
+    UseArnRegion: { type: 'clientContextParams', name: 'useArnRegion' },
+    DisableMultiRegionAccessPoints: { type: 'clientContextParams', name: 'disableMultiregionAccessPoints' },
+    Accelerate: { type: 'clientContextParams', name: 'useAccelerateEndpoint' },
+    DisableS3ExpressSessionAuth: { type: 'clientContextParams', name: 'disableS3ExpressSessionAuth' },
+    UseGlobalEndpoint: { type: 'builtInParams', name: 'useGlobalEndpoint' },
+    UseFIPS: { type: 'builtInParams', name: 'useFipsEndpoint' },
+    Endpoint: { type: 'builtInParams', name: 'endpoint' },
+    Region: { type: 'builtInParams', name: 'region' },
+    UseDualStack: { type: 'builtInParams', name: 'useDualstackEndpoint' },
+    Bucket: { type: 'contextParams', name: 'Bucket' },
+    Key: { type: 'contextParams', name: 'Key' },
+  }),
+};
+
+/**
+ * A presigned GET of one object, as `@aws-sdk/s3-request-presigner`'s getSignedUrl makes it (SigV4 query signing,
+ * UNSIGNED-PAYLOAD, the host signed), without the presigner package and GetObjectCommand: that pair costs every
+ * handler that shows images ≈16 KB, which sendMessage's bundle budget has no room for. Signing is local (no request).
+ * test/unit/attachments-presign.test.ts checks the URL against getSignedUrl's and against the local S3 endpoint.
+ */
+/** An object's URL by the client's endpoint rules, with the signing region and name those rules give. */
+export async function objectEndpoint(bucket: string, key: string): Promise<{ url: URL; path: string; region: string; service: string }> {
+  const client = s3Client();
+  const endpoint = await getEndpointFromInstructions(
+    { Bucket: bucket, Key: key },
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    OBJECT_ENDPOINT as any,
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    client.config as any,
+  );
+  const scheme = (endpoint.properties?.authSchemes as Array<{ signingRegion?: string; signingName?: string }> | undefined)?.[0];
+  const url = endpoint.url;
+  return {
+    url,
+    path: `${url.pathname.replace(/\/+$/, '')}/${key.split('/').map(encodeURIComponent).join('/')}`,
+    region: scheme?.signingRegion ?? (await client.config.region()),
+    service: scheme?.signingName ?? 's3',
+  };
+}
+
+/** A SigV4 signer with the client's credentials (the execution role's on Lambda). */
+export function signerFor(region: string, service: string): SignatureV4 {
+  const client = s3Client();
+  return new SignatureV4({ credentials: client.config.credentials, region, service, sha256: client.config.sha256, uriEscapePath: false, applyChecksum: false });
+}
+
+export async function signedGetUrl(bucket: string, key: string, expiresSeconds: number): Promise<string> {
+  const { url, path, region, service } = await objectEndpoint(bucket, key);
+  const request = new HttpRequest({
+    method: 'GET',
+    protocol: url.protocol,
+    hostname: url.hostname,
+    ...(url.port ? { port: Number(url.port) } : {}),
+    path,
+    query: {},
+    headers: { host: url.host, 'X-Amz-Content-Sha256': 'UNSIGNED-PAYLOAD' },
+  });
+  return formatUrl(await signerFor(region, service).presign(request, { expiresIn: expiresSeconds, unsignableHeaders: new Set(['content-type']) }));
 }
