@@ -133,6 +133,27 @@ export const UPLOADS_BUCKET = { id: 'Uploads', envVar: ENV.uploadsBucket } as co
 /** The physical bucket name the local stack uses. */
 export const LOCAL_UPLOADS_BUCKET_NAME = 'parley-uploads';
 
+export interface LifecycleRuleDef {
+  id: string;
+  /** Objects under this key prefix... */
+  prefix?: string;
+  /** ...or carrying this tag. */
+  tag?: { key: string; value: string };
+  expireAfterDays: number;
+}
+
+/**
+ * The uploads bucket's lifecycle (design-14): raw uploads and files never sent expire after a day (CDK: lifecycle
+ * rules, plus aborting incomplete multipart uploads after a day; local: local/s3/lifecycle.ts sweeps its own store
+ * at start and hourly with the same rules).
+ */
+export const UPLOADS_LIFECYCLE: LifecycleRuleDef[] = [
+  { id: 'RawUploads', prefix: 'uploads/', expireAfterDays: 1 },
+  { id: 'UnsentFiles', tag: { key: 'parley-unsent', value: 'true' }, expireAfterDays: 1 },
+];
+/** CDK only (multipart uploads don't exist locally). */
+export const UPLOADS_ABORT_INCOMPLETE_MULTIPART_DAYS = 1;
+
 /** Signing GET URLs of cleaned files (history, conversations, attachment state, sendMessage's ack and pushes). */
 const readFiles: UploadsGrant = { actions: ['GetObject'], prefixes: ['files/'] };
 

@@ -20,11 +20,13 @@ import {
   LOCAL_UPLOADS_BUCKET_NAME,
   S3_TRIGGERS,
   TABLES,
+  UPLOADS_LIFECYCLE,
   WS_ROUTES,
   type HttpRouteDef,
   type TableKey,
 } from '../lib/wiring';
 import { createS3Handler } from './s3/server';
+import { startLifecycle, type LifecycleRunner } from './s3/lifecycle';
 import { fileStore, memoryStore, type ObjectStore } from './s3/store';
 import { ConnectionRegistry } from './connections';
 import { originAllowed } from './cors';
@@ -102,6 +104,8 @@ export interface StackOptions {
   httpIntegrationTimeoutMs?: number;
   /** Where the local S3 endpoint keeps objects (default .parley/s3; in memory when `inMemory`). */
   s3Dir?: string;
+  /** The clock of the uploads bucket's lifecycle sweep (tests move it); default the real one. */
+  lifecycleNow?: () => Date;
   /** Multiply the functions' configured timeouts (default 1: Lambda's; the test harness gives a busy machine room). */
   functionTimeoutScale?: number;
   log?: Log | LogLevel;
@@ -148,7 +152,7 @@ export interface Stack {
   events: LocalEventBus;
   connections: ConnectionRegistry;
   /** The local S3 endpoint's objects (bucket `parley-uploads`) and its SDK endpoint (`<url>/_aws/s3`). */
-  s3: { store: ObjectStore; endpoint: string; bucket: string };
+  s3: { store: ObjectStore; endpoint: string; bucket: string; lifecycle: LifecycleRunner };
   /** Resolves when every S3 notification so far has been handled by its function. */
   drainUploads(): Promise<void>;
   calls: CallCounts;
@@ -362,6 +366,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       },
       onNotifyError: (err) => log.error('S3 notification failed', err),
     });
+    // Raw uploads and unsent files expire after a day, as the bucket's lifecycle rules do in the cloud.
+    const lifecycle = startLifecycle({
+      store: s3Store,
+      bucket: LOCAL_UPLOADS_BUCKET_NAME,
+      rules: UPLOADS_LIFECYCLE,
+      now: options.lifecycleNow,
+      onSwept: (deleted) => deleted.length && log.info(`uploads lifecycle: ${deleted.length} expired object(s) deleted`),
+      onError: (err) => log.warn(`uploads lifecycle sweep failed: ${errorMessage(err)}`),
+    });
+    cleanups.push(() => lifecycle.stop());
     const drainUploads = async () => {
       while (uploadsInFlight.size) await Promise.all([...uploadsInFlight]);
     };
@@ -420,7 +434,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       issuer,
       events,
       connections,
-      s3: { store: s3Store, endpoint: `${url}${S3_PATH}`, bucket: LOCAL_UPLOADS_BUCKET_NAME },
+      s3: { store: s3Store, endpoint: `${url}${S3_PATH}`, bucket: LOCAL_UPLOADS_BUCKET_NAME, lifecycle },
       drainUploads,
       calls,
       env,
