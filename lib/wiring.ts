@@ -214,8 +214,8 @@ export const FUNCTIONS = {
   }),
 
   httpCreateAttachment: fn('lambdas/http/create-attachment.ts', 'POST an upload ticket (presigned POST) for an image', {
-    // The rate window (RATE#) and the pending record (ATT#).
-    tables: { main: 'readWrite' },
+    // The rate window (RATE#, a conditional UpdateItem) and the pending record (ATT#, a conditional PutItem): writes only.
+    tables: { main: 'write' },
     // The presigned POST is signed with this function's role: its PutObject on uploads/ is what S3 checks.
     uploads: [{ actions: ['PutObject'], prefixes: ['uploads/'] }],
   }),
