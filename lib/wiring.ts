@@ -95,21 +95,6 @@ export type TableAccess = 'read' | 'write' | 'readWrite';
  * and by the local stack's function runner (local/functions.ts), so a handler times out locally exactly when it would
  * on Lambda.
  */
-/**
- * The uploads bucket (issue #14): raw uploads under `uploads/<userId>/<attachmentId>` (presigned POST target), cleaned
- * images and thumbnails under `files/<attachmentId>/image|thumb`. Functions receive its name in `envVar`.
- */
-export const UPLOADS_BUCKET = { id: 'Uploads', envVar: ENV.uploadsBucket } as const;
-
-/** S3 actions a function may be granted on the uploads bucket (lib/functions.ts makes each grant one statement). */
-export type UploadsAction = 'PutObject' | 'GetObject' | 'DeleteObject' | 'PutObjectTagging' | 'DeleteObjectTagging';
-
-/** One grant on the uploads bucket: `actions` on the objects under each of `prefixes` (`<bucket arn>/<prefix>*`). */
-export interface UploadsGrant {
-  actions: UploadsAction[];
-  prefixes: string[];
-}
-
 export const DEFAULT_TIMEOUT_SECONDS = 10;
 export const DEFAULT_MEMORY_MB = 256;
 
@@ -127,12 +112,56 @@ export interface FunctionDef {
   reservedConcurrency?: number;
   timeoutSeconds?: number;
   memoryMb?: number;
-  /** Grants on the uploads bucket (UPLOADS_BUCKET); none = no S3 access. */
+  /**
+   * Grants on the uploads bucket (UPLOADS_BUCKET), each one IAM statement on `arn:…:<bucket>/<prefix>*` for each
+   * prefix. A function with any grant also gets the bucket's name in UPLOADS_BUCKET.
+   */
   uploads?: UploadsGrant[];
-  /** Packages shipped as node_modules beside the bundle instead of bundled (native code, e.g. sharp), installed for
-   *  the function's own platform (linux-arm64). */
+  /** Packages installed into the function's bundle as node modules (not bundled), for linux-arm64: native code (sharp). */
   nodeModules?: string[];
 }
+
+/** S3 actions a function may be granted on the uploads bucket (lib/functions.ts makes each grant one statement). */
+export type UploadsAction = 'PutObject' | 'GetObject' | 'DeleteObject' | 'PutObjectTagging' | 'DeleteObjectTagging';
+
+/** One grant on the uploads bucket: `actions` on the objects under each of `prefixes` (`<bucket arn>/<prefix>*`). */
+export interface UploadsGrant {
+  actions: UploadsAction[];
+  prefixes: string[];
+}
+
+/**
+ * The uploads bucket (issue #14): raw uploads under `uploads/<userId>/<attachmentId>` (presigned POST), cleaned
+ * images under `files/<attachmentId>/image|thumb`. Private; readers get signed GET URLs. Locally `parley-uploads` on
+ * the stack's own S3-compatible endpoint (`/_aws/s3`).
+ */
+export const UPLOADS_BUCKET = { id: 'Uploads', envVar: ENV.uploadsBucket } as const;
+/** The physical bucket name the local stack uses. */
+export const LOCAL_UPLOADS_BUCKET_NAME = 'parley-uploads';
+
+export interface LifecycleRuleDef {
+  id: string;
+  /** Objects under this key prefix... */
+  prefix?: string;
+  /** ...or carrying this tag. */
+  tag?: { key: string; value: string };
+  expireAfterDays: number;
+}
+
+/**
+ * The uploads bucket's lifecycle (design-14): raw uploads and files never sent expire after a day (CDK: lifecycle
+ * rules, plus aborting incomplete multipart uploads after a day; local: local/s3/lifecycle.ts sweeps its own store
+ * at start and hourly with the same rules).
+ */
+export const UPLOADS_LIFECYCLE: LifecycleRuleDef[] = [
+  { id: 'RawUploads', prefix: 'uploads/', expireAfterDays: 1 },
+  { id: 'UnsentFiles', tag: { key: 'parley-unsent', value: 'true' }, expireAfterDays: 1 },
+];
+/** CDK only (multipart uploads don't exist locally). */
+export const UPLOADS_ABORT_INCOMPLETE_MULTIPART_DAYS = 1;
+
+/** Signing GET URLs of cleaned files (history, conversations, attachment state, sendMessage's ack and pushes). */
+const readFiles: UploadsGrant = { actions: ['GetObject'], prefixes: ['files/'] };
 
 const fn = (entry: string, description: string, more: Partial<FunctionDef> = {}): FunctionDef => ({
   entry,
@@ -145,9 +174,6 @@ const fn = (entry: string, description: string, more: Partial<FunctionDef> = {})
 
 /** Read and write messages, read and write connections (a push to a gone connection deletes its row). */
 const chatRW = { main: 'readWrite', connections: 'readWrite' } as const;
-
-/** Signs GET URLs of attachment files (a presigned URL carries the signer's permissions). */
-const signFiles: UploadsGrant[] = [{ actions: ['GetObject'], prefixes: ['files/'] }];
 
 export const FUNCTIONS = {
   wsAuthorizer: fn('lambdas/ws/authorizer.ts', 'WebSocket $connect REQUEST authorizer (JWT + Origin)', { verifiesTokens: true }),
@@ -162,11 +188,8 @@ export const FUNCTIONS = {
   wsSendMessage: fn('lambdas/ws/send-message.ts', 'WebSocket sendMessage', {
     tables: chatRW,
     manageConnections: true,
-    // Signs the attachments' GET URLs; untags the files it sends (and tags them back if its transaction fails).
-    uploads: [
-      { actions: ['GetObject'], prefixes: ['files/'] },
-      { actions: ['DeleteObjectTagging', 'PutObjectTagging'], prefixes: ['files/'] },
-    ],
+    // Signs its messages' file URLs; takes the unsent tag off the files it sends (puts it back if the send fails).
+    uploads: [readFiles, { actions: ['DeleteObjectTagging', 'PutObjectTagging'], prefixes: ['files/'] }],
   }),
   wsMarkRead: fn('lambdas/ws/mark-read.ts', 'WebSocket markRead', { tables: chatRW, manageConnections: true }),
   // typing reads nothing from the main table: its friendship check and rate window are one transaction (writes).
@@ -175,8 +198,8 @@ export const FUNCTIONS = {
   wsPing: fn('lambdas/ws/ping.ts', 'WebSocket ping -> pong', { manageConnections: true }),
   wsDefault: fn('lambdas/ws/default.ts', 'WebSocket $default: unknown action -> BAD_REQUEST', { manageConnections: true }),
 
-  httpHistory: fn('lambdas/http/get-history.ts', 'GET chat history with a user', { tables: { main: 'read' }, uploads: signFiles }),
-  httpConversations: fn('lambdas/http/list-conversations.ts', 'GET conversation list', { tables: { main: 'read' }, uploads: signFiles }),
+  httpHistory: fn('lambdas/http/get-history.ts', 'GET chat history with a user', { tables: { main: 'read' }, uploads: [readFiles] }),
+  httpConversations: fn('lambdas/http/list-conversations.ts', 'GET conversation list', { tables: { main: 'read' }, uploads: [readFiles] }),
   httpUnreadCount: fn('lambdas/http/unread-count.ts', 'GET unread counts', { tables: { main: 'read' } }),
   httpSystemList: fn('lambdas/http/list-system.ts', 'GET system messages', { tables: { main: 'read' } }),
   httpSystemMarkRead: fn('lambdas/http/mark-system-read.ts', 'POST mark system messages read', {
@@ -189,11 +212,33 @@ export const FUNCTIONS = {
   httpDeleteMessage: fn('lambdas/http/delete-message.ts', 'DELETE a message (soft)', {
     tables: chatRW,
     manageConnections: true,
-    // Deletes the files of the message's attachments.
+    // Deletes the message's files.
     uploads: [{ actions: ['DeleteObject'], prefixes: ['files/'] }],
   }),
   httpFriends: fn('lambdas/http/list-friends.ts', 'GET friends with presence and unread', {
     tables: { main: 'read', connections: 'read' },
+  }),
+
+  httpCreateAttachment: fn('lambdas/http/create-attachment.ts', 'POST an upload ticket (presigned POST) for an image', {
+    // The rate window (RATE#, a conditional UpdateItem) and the pending record (ATT#, a conditional PutItem): writes only.
+    tables: { main: 'write' },
+    // The presigned POST is signed with this function's role: its PutObject on uploads/ is what S3 checks.
+    uploads: [{ actions: ['PutObject'], prefixes: ['uploads/'] }],
+  }),
+  httpGetAttachment: fn('lambdas/http/get-attachment.ts', "GET an upload's state (its uploader only)", {
+    tables: { main: 'read' },
+    uploads: [readFiles],
+  }),
+  s3ProcessAttachment: fn('lambdas/attachments/process.ts', 'S3 ObjectCreated on uploads/: check and clean the image, tell the uploader', {
+    tables: { main: 'readWrite', connections: 'readWrite' },
+    manageConnections: true,
+    uploads: [
+      { actions: ['GetObject', 'DeleteObject'], prefixes: ['uploads/'] },
+      { actions: ['PutObject', 'PutObjectTagging'], prefixes: ['files/'] },
+    ],
+    nodeModules: ['sharp'],
+    timeoutSeconds: 30,
+    memoryMb: 1536,
   }),
 
   eventsNotify: fn('lambdas/events/notify.ts', 'EventBridge target: system messages and the friend graph', {
@@ -204,26 +249,6 @@ export const FUNCTIONS = {
     memoryMb: 512,
   }),
 
-  httpCreateAttachment: fn('lambdas/http/create-attachment.ts', 'POST an attachment: presigned upload', {
-    tables: { main: 'readWrite' },
-    // The presigned POST is signed with this role: it may only put raw uploads.
-    uploads: [{ actions: ['PutObject'], prefixes: ['uploads/'] }],
-  }),
-  httpGetAttachment: fn('lambdas/http/get-attachment.ts', 'GET an attachment status', {
-    tables: { main: 'read' },
-    uploads: signFiles,
-  }),
-  s3ProcessAttachment: fn('lambdas/attachments/process.ts', 'S3 upload: check and clean the image, make its thumbnail', {
-    tables: { main: 'readWrite', connections: 'readWrite' },
-    manageConnections: true,
-    timeoutSeconds: 30,
-    memoryMb: 1536,
-    uploads: [
-      { actions: ['GetObject', 'DeleteObject'], prefixes: ['uploads/'] },
-      { actions: ['PutObject', 'PutObjectTagging'], prefixes: ['files/'] },
-    ],
-    nodeModules: ['sharp'],
-  }),
 } as const satisfies Record<string, FunctionDef>;
 
 export type FunctionKey = keyof typeof FUNCTIONS;
@@ -302,13 +327,15 @@ export const HTTP_ROUTES: HttpRouteDef[] = [
   { method: 'GET', path: '/api/attachments/{id}', function: 'httpGetAttachment' },
 ];
 
-/** S3 event notifications: objects created under `prefix` in the bucket invoke `function` (asynchronously). */
 export interface S3TriggerDef {
+  /** Which bucket: 'uploads' = UPLOADS_BUCKET. */
   bucket: 'uploads';
+  /** Object key prefix of the ObjectCreated notification. */
   prefix: string;
   function: FunctionKey;
 }
 
+/** S3 ObjectCreated notifications (CDK: bucket.addEventNotification; local: the S3 endpoint's onObjectCreated). */
 export const S3_TRIGGERS: S3TriggerDef[] = [{ bucket: 'uploads', prefix: 'uploads/', function: 's3ProcessAttachment' }];
 
 export const DEFAULT_EVENT_BUS_NAME = 'parley';

@@ -12,7 +12,22 @@ import * as http from 'node:http';
 import * as path from 'node:path';
 import { assertHttpRoutes, assertWsRoutes } from '../lib/route-rules';
 import type { WebConfig } from '../lambdas/contract/web-config';
-import { DEFAULT_EVENT_BUS_NAME, ENV, HTTP_ROUTES, TABLES, WS_ROUTES, type HttpRouteDef, type TableKey } from '../lib/wiring';
+import type { S3Event } from 'aws-lambda';
+import {
+  DEFAULT_EVENT_BUS_NAME,
+  ENV,
+  HTTP_ROUTES,
+  LOCAL_UPLOADS_BUCKET_NAME,
+  S3_TRIGGERS,
+  TABLES,
+  UPLOADS_LIFECYCLE,
+  WS_ROUTES,
+  type HttpRouteDef,
+  type TableKey,
+} from '../lib/wiring';
+import { createS3Handler } from './s3/server';
+import { startLifecycle, type LifecycleRunner } from './s3/lifecycle';
+import { fileStore, memoryStore, type ObjectStore } from './s3/store';
 import { ConnectionRegistry } from './connections';
 import { originAllowed } from './cors';
 import { startCountingProxy, type CountingProxy } from './counting-proxy';
@@ -36,6 +51,10 @@ import { acceptTlsOnSamePort } from './tls';
 
 export const DEFAULT_PORT = 3000;
 export const DEFAULT_DATA_DIR = path.join(REPO_ROOT, '.parley', 'data');
+/** Where the local S3 endpoint keeps its objects (kept across restarts like the tables). */
+export const DEFAULT_S3_DIR = path.join(REPO_ROOT, '.parley', 's3');
+/** The local S3 endpoint's path on the stack's one port: the browser uploads to the page's own origin. */
+export const S3_PATH = '/_aws/s3';
 export const JWT_AUDIENCE = 'parley-local';
 
 export interface StackOptions {
@@ -83,6 +102,10 @@ export interface StackOptions {
   httpRoutes?: readonly HttpRouteDef[];
   /** Override the HTTP API's 30 s integration timeout (tests). */
   httpIntegrationTimeoutMs?: number;
+  /** Where the local S3 endpoint keeps objects (default .parley/s3; in memory when `inMemory`). */
+  s3Dir?: string;
+  /** The clock of the uploads bucket's lifecycle sweep (tests move it); default the real one. */
+  lifecycleNow?: () => Date;
   /** Multiply the functions' configured timeouts (default 1: Lambda's; the test harness gives a busy machine room). */
   functionTimeoutScale?: number;
   log?: Log | LogLevel;
@@ -128,6 +151,10 @@ export interface Stack {
   issuer: DevIssuer;
   events: LocalEventBus;
   connections: ConnectionRegistry;
+  /** The local S3 endpoint's objects (bucket `parley-uploads`) and its SDK endpoint (`<url>/_aws/s3`). */
+  s3: { store: ObjectStore; endpoint: string; bucket: string; lifecycle: LifecycleRunner };
+  /** Resolves when every S3 notification so far has been handled by its function. */
+  drainUploads(): Promise<void>;
   calls: CallCounts;
   /** The environment given to the handlers. */
   env: Record<string, string>;
@@ -256,6 +283,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       ...(options.oidc?.jwksUri ? { [ENV.jwksUri]: options.oidc.jwksUri } : {}),
       [ENV.allowedOrigins]: [...new Set(origins)].join(','),
       AWS_ENDPOINT_URL_DYNAMODB: handlerDynamoEndpoint,
+      // The uploads bucket on the stack's own S3-compatible endpoint, on the page's origin: URLs the handlers sign
+      // (presigned POST, file GETs) are fetched by the browser from there.
+      [ENV.uploadsBucket]: LOCAL_UPLOADS_BUCKET_NAME,
+      AWS_ENDPOINT_URL_S3: `${url}${S3_PATH}`,
       AWS_REGION: region,
       // The handlers' SDK clients reach the tables with the stack's key (they reach nothing else with it).
       AWS_ACCESS_KEY_ID: dynamoCredentials.accessKeyId,
@@ -314,8 +345,53 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await wsGateway.closeAll();
       await Promise.race([events.drain(), new Promise((r) => setTimeout(r, 30000).unref())]);
     });
+    // The uploads bucket: S3's ObjectCreated notifications invoke the wiring's S3_TRIGGERS functions through the
+    // function runner with the event S3 sends (asynchronously, after the upload was answered, as S3 does).
+    const s3Store = options.inMemory ? memoryStore() : fileStore(path.resolve(options.s3Dir ?? DEFAULT_S3_DIR));
+    const uploadsInFlight = new Set<Promise<unknown>>();
+    const handleS3 = createS3Handler({
+      region,
+      // The one key the endpoint accepts: the handlers' (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY above).
+      credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY },
+      buckets: [LOCAL_UPLOADS_BUCKET_NAME],
+      store: s3Store,
+      prefix: S3_PATH,
+      corsOrigins: origins,
+      configurationId: 'parley-uploads-object-created',
+      onObjectCreated: (event: S3Event) => {
+        const key = event.Records[0]?.s3.object.key ?? '';
+        const runs = S3_TRIGGERS.filter((t) => t.bucket === 'uploads' && key.startsWith(t.prefix)).map((t) => {
+          const run = functions.invoke(t.function, event).catch((err) => log.error(`function ${t.function} failed on S3 object ${key}`, err));
+          uploadsInFlight.add(run);
+          void run.finally(() => uploadsInFlight.delete(run));
+          return run;
+        });
+        return Promise.all(runs).then(() => undefined);
+      },
+      onNotifyError: (err) => log.error('S3 notification failed', err),
+    });
+    // Raw uploads and unsent files expire after a day, as the bucket's lifecycle rules do in the cloud.
+    const lifecycle = startLifecycle({
+      store: s3Store,
+      bucket: LOCAL_UPLOADS_BUCKET_NAME,
+      rules: UPLOADS_LIFECYCLE,
+      now: options.lifecycleNow,
+      onSwept: (deleted) => deleted.length && log.info(`uploads lifecycle: ${deleted.length} expired object(s) deleted`),
+      onError: (err) => log.warn(`uploads lifecycle sweep failed: ${errorMessage(err)}`),
+    });
+    cleanups.push(() => lifecycle.stop());
+    const drainUploads = async () => {
+      while (uploadsInFlight.size) await Promise.all([...uploadsInFlight]);
+    };
+    cleanups.push(async () => {
+      await Promise.race([drainUploads(), new Promise((r) => setTimeout(r, 30000).unref())]);
+    });
+
     route = async (req, res, reqUrl) => {
       const p = reqUrl.pathname;
+      if (p === S3_PATH || p.startsWith(`${S3_PATH}/`)) {
+        if (await handleS3(req, res)) return;
+      }
       if (await handleManagement(req, res, p, connections, counters)) return;
       if (await events.handle(req, res, p)) return;
       if (await issuer.handle(req, res, p)) return;
@@ -362,6 +438,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       issuer,
       events,
       connections,
+      s3: { store: s3Store, endpoint: `${url}${S3_PATH}`, bucket: LOCAL_UPLOADS_BUCKET_NAME, lifecycle },
+      drainUploads,
       calls,
       env,
       notes,

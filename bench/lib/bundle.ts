@@ -8,7 +8,8 @@
  *
  * The reference ("floor") for each handler is a file that only constructs the SDK clients that handler NEEDS
  * according to wiring: a DynamoDB document client if it touches a table, an API Gateway Management API client
- * if it may PostToConnection. Budgets (issue #6): own code <= 40 KB; bundle <= floor + 60 KB; import time <= 1.2 x
+ * if it may PostToConnection, an S3 client if it has grants on the uploads bucket. A function's `nodeModules`
+ * (sharp) are external, as lib/functions.ts ships them beside the bundle. Budgets (issue #6): own code <= 40 KB; bundle <= floor + 60 KB; import time <= 1.2 x
  * the floor's (measured by bench/bundle.ts only — timing does not belong in a deterministic test).
  */
 import { spawnSync } from 'node:child_process';
@@ -75,8 +76,12 @@ export function sizesFrom(meta: Metafile): Sizes {
   return { total: out.bytes, own, deps: out.bytes - own, byPackage: [...pkgs.entries()].sort((a, b) => b[1] - a[1]) };
 }
 
-/** Bundle a file, or source text (`{ contents }`, resolved from the repository root). */
-export async function bundleFile(entry: string | { contents: string }, outfile: string, variant: Variant): Promise<Sizes> {
+/**
+ * Bundle a file, or source text (`{ contents }`, resolved from the repository root). `external`: packages left out of
+ * the bundle, as lib/functions.ts leaves a FunctionDef's `nodeModules` (sharp: native code installed for
+ * linux-arm64 beside the bundle, not bundled) — they are not part of the bundle's size.
+ */
+export async function bundleFile(entry: string | { contents: string }, outfile: string, variant: Variant, external: string[] = []): Promise<Sizes> {
   const result = await build({
     ...(typeof entry === 'string'
       ? { entryPoints: [entry] }
@@ -91,19 +96,21 @@ export async function bundleFile(entry: string | { contents: string }, outfile: 
     metafile: true,
     logLevel: 'silent',
     absWorkingDir: REPO_ROOT,
+    ...(external.length ? { external } : {}),
     ...(variant.mainFields ? { mainFields: variant.mainFields } : {}),
     ...(variant.trimCredentials ? { alias: { ...ESBUILD_ALIAS } } : {}),
   });
   return sizesFrom(result.metafile);
 }
 
-export type SdkClient = 'dynamodb-document' | 'apigw-management';
+export type SdkClient = 'dynamodb-document' | 'apigw-management' | 's3';
 
 /** The SDK clients a function needs, from wiring (not from what it happens to import). */
 export function clientsNeeded(def: FunctionDef): SdkClient[] {
   const clients: SdkClient[] = [];
   if (Object.keys(def.tables).length > 0) clients.push('dynamodb-document');
   if (def.manageConnections) clients.push('apigw-management');
+  if (def.uploads?.length) clients.push('s3');
   return clients;
 }
 
@@ -122,6 +129,9 @@ export function floorSource(clients: SdkClient[]): string {
       "import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';",
       "export const mgmt = new ApiGatewayManagementApiClient({ endpoint: 'https://example.execute-api.us-east-1.amazonaws.com/prod', maxAttempts: 3 });",
     );
+  }
+  if (clients.includes('s3')) {
+    lines.push("import { S3Client } from '@aws-sdk/client-s3';", 'export const s3 = new S3Client({ maxAttempts: 3 });');
   }
   if (lines.length === 0) lines.push('export const nothing = 0;');
   return `${lines.join('\n')}\n`;
@@ -159,7 +169,7 @@ export async function bundleAll(variant: Variant, outDir = fs.mkdtempSync(path.j
       const clients = clientsNeeded(def);
       const outfile = path.join(outDir, `${key}.js`);
       const floor = floorFor(clients);
-      const [bundle, f] = await Promise.all([bundleFile(path.join(REPO_ROOT, def.entry), outfile, variant), floor.p]);
+      const [bundle, f] = await Promise.all([bundleFile(path.join(REPO_ROOT, def.entry), outfile, variant, def.nodeModules ?? []), floor.p]);
       return { key, entry: def.entry, clients, bundle, outfile, floorName: floor.name, floor: f.sizes, floorOutfile: f.outfile };
     }),
   );

@@ -24,6 +24,10 @@ import { systemList } from './dynamo/messages/system-list';
 import { allowTyping } from './dynamo/messages/typing';
 import { DynamoRateLimiter } from './dynamo/rate-limiter';
 import { ulidIds } from './ids';
+import { newAttachmentId } from './attachment-ids';
+import { dynamoAttachmentStore } from './dynamo/attachments';
+import { deleteObjects, putTags, readObject, removeTags, writeObject } from './s3/objects';
+import { presignUpload, signedGetUrl } from './s3/presign';
 import { pusher } from './management';
 
 export { pusher };
@@ -50,13 +54,23 @@ const settings = /* @__PURE__ */ once(
 
 const clock: Deps['clock'] = { now: () => Date.now() };
 
+/** A file-store access as a port method: the uploads bucket's name (read once, here) bound as its first argument. */
+function onBucket<A extends unknown[], R>(fn: (bucket: string, ...args: A) => R): (...args: A) => R {
+  const bucket = config.uploadsBucket();
+  return (...args) => fn(bucket, ...args);
+}
+const attachmentStore = /* @__PURE__ */ once(() => dynamoAttachmentStore(config.tableName()));
+
 /** What telling users (pushing frames to their live connections) needs. */
 const delivery = () => ({ connections: connectionStore(), pusher: pusher(), settings: settings(), clock });
 
 // ---------- reads (REST) ----------
 
-export const historyDeps = /* @__PURE__ */ once(() => ({ messages: { history: onMain(history) } }));
-export const conversationsDeps = /* @__PURE__ */ once(() => ({ messages: { conversations: onMain(conversations) } }));
+/** Signing the GET URLs of messages' files (local computation: no request per URL). */
+const signer = () => ({ signedUrl: onBucket(signedGetUrl) });
+
+export const historyDeps = /* @__PURE__ */ once(() => ({ messages: { history: onMain(history) }, files: signer() }));
+export const conversationsDeps = /* @__PURE__ */ once(() => ({ messages: { conversations: onMain(conversations) }, files: signer() }));
 export const unreadCountsDeps = /* @__PURE__ */ once(() => ({ messages: { unreadCounts: onMain(unreadCounts) } }));
 export const systemListDeps = /* @__PURE__ */ once(() => ({ messages: { systemList: onMain(systemList) } }));
 
@@ -79,11 +93,22 @@ export const markReadDeps = /* @__PURE__ */ once(() => ({ messages: { markConver
 export const markReadFrameDeps = /* @__PURE__ */ once(() => ({ ...markReadDeps(), rate: rateLimiter() }));
 
 /** Delete by id, then the pushes that tell both sides. */
-export const deleteDeps = /* @__PURE__ */ once(() => ({ messages: { findById: onMain(findById), softDelete: onMain(softDelete) }, ...delivery() }));
+export const deleteDeps = /* @__PURE__ */ once(() => ({
+  messages: { findById: onMain(findById), softDelete: onMain(softDelete) },
+  files: { delete: onBucket(deleteObjects) },
+  ...delivery(),
+}));
 
 // ---------- frames that create or relay ----------
 
-export const sendDeps = /* @__PURE__ */ once(() => ({ messages: { appendChat: onMain(appendChat) }, ...delivery(), ids: ulidIds }));
+export const sendDeps = /* @__PURE__ */ once(() => ({
+  messages: { appendChat: onMain(appendChat) },
+  ...delivery(),
+  ids: ulidIds,
+  // Attachments: their records (checked before the transaction, claimed inside it), the unsent tag, signed URLs.
+  attachments: attachmentStore(),
+  files: { signedUrl: onBucket(signedGetUrl), removeTags: onBucket(removeTags), putTags: onBucket(putTags) },
+}));
 
 export const typingDeps = /* @__PURE__ */ once(() => ({ messages: { allowTyping: onMain(allowTyping) }, ...delivery() }));
 
@@ -96,4 +121,26 @@ export const notifyDeps = /* @__PURE__ */ once(() => ({
   friends: friendStore(),
   ...delivery(),
   ids: ulidIds,
+}));
+
+// ---------- attachments (images) ----------
+
+/** POST /api/attachments: the upload rate, the pending record, the presigned POST. */
+export const createAttachmentDeps = /* @__PURE__ */ once(() => ({
+  attachments: attachmentStore(),
+  files: { presignUpload: onBucket(presignUpload) },
+  rate: rateLimiter(),
+  clock,
+  newAttachmentId,
+  settings: { uploadRate: { kind: 'upload' as const, ...config.rateUpload() } },
+}));
+
+/** GET /api/attachments/{id}: the record, and signed URLs when it is ready. */
+export const getAttachmentDeps = /* @__PURE__ */ once(() => ({ attachments: attachmentStore(), files: signer() }));
+
+/** The S3 ObjectCreated handler: raw upload in, cleaned files out, the record finished, the uploader told. */
+export const processAttachmentDeps = /* @__PURE__ */ once(() => ({
+  attachments: attachmentStore(),
+  files: { read: onBucket(readObject), write: onBucket(writeObject), delete: onBucket(deleteObjects) },
+  ...delivery(),
 }));

@@ -9,3 +9,5 @@ import { LIMITS } from './limits';
 export const str = (min: number, max: number) => v.pipe(v.string(), v.minLength(min), v.maxLength(max));
 export const userIdSchema = v.pipe(v.string(), v.regex(LIMITS.userId));
 export const messageIdSchema = v.pipe(v.string(), v.regex(/^[0-9A-HJKMNP-TV-Z]{26}$/));
+/** `att_` + 26 Crockford base32 characters (128 random bits). */
+export const attachmentIdSchema = v.pipe(v.string(), v.regex(/^att_[0-9A-HJKMNP-TV-Z]{26}$/));

@@ -5,9 +5,9 @@
  */
 import * as v from 'valibot';
 import type { ErrorCode } from './errors';
-import { userIdSchema } from './fields';
+import { attachmentIdSchema, userIdSchema } from './fields';
 import { LIMITS } from './limits';
-import type { Message } from './messages';
+import type { AttachmentRejectReason, Message } from './messages';
 
 // A JSON object (valibot's record would also take an array).
 const metadataSchema = v.nullable(
@@ -20,6 +20,8 @@ export const sendMessageFrame = v.object({
   content: v.string(),
   clientMessageId: v.pipe(v.string(), v.regex(LIMITS.clientMessageId)),
   metadata: v.optional(metadataSchema),
+  /** 1–4 distinct ids of the sender's ready, unsent attachments (distinctness: core/chat.ts). */
+  attachments: v.optional(v.pipe(v.array(attachmentIdSchema), v.minLength(1), v.maxLength(4))),
 });
 export const markReadFrame = v.object({ action: v.literal('markRead'), peerId: userIdSchema });
 export const typingFrame = v.object({ action: v.literal('typing'), to: userIdSchema });
@@ -45,5 +47,7 @@ export type ServerFrame =
   | { type: 'conversationRead'; peerId: string }
   | { type: 'typing'; from: string }
   | { type: 'messageDeleted'; messageId: string; peerId: string }
+  | { type: 'attachment'; attachmentId: string; status: 'ready' }
+  | { type: 'attachment'; attachmentId: string; status: 'rejected'; reason: AttachmentRejectReason }
   | { type: 'pong' }
   | { type: 'error'; code: ErrorCode; message: string; clientMessageId?: string };

@@ -26,11 +26,28 @@ export const EVENT_LIMITS = { id: 128, name: 100, title: 200, description: 200, 
 
 /**
  * Default per-user rates, "<count>/<seconds>" (CONTRACT.md: 30 sendMessage, 10 typing and 30 markRead frames per
- * 10 seconds, configurable) and connection bounds. The one place these defaults are written: the CDK config
+ * 10 seconds, configurable; 20 uploads per 10 minutes) and connection bounds. The one place these defaults are written: the CDK config
  * (lib/config.ts) and the functions' run-time config (lambdas/shared/config.ts) both read them.
  */
-export const DEFAULT_RATES = { sendMessage: '30/10', typing: '10/10', markRead: '30/10' } as const;
+export const DEFAULT_RATES = { sendMessage: '30/10', typing: '10/10', markRead: '30/10', upload: '20/600' } as const;
 /** Live connections one user may hold; the next handshake is refused with 429. */
 export const DEFAULT_MAX_CONNECTIONS_PER_USER = 10;
 /** Hours a connection row lives without a $disconnect (the cloud caps a connection at 2). */
 export const DEFAULT_CONNECTION_TTL_HOURS = 3;
+
+/** Image attachments (CONTRACT.md "Attachments (images)"). */
+export const ATTACHMENT_CONTENT_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/gif'] as const;
+export type AttachmentContentType = (typeof ATTACHMENT_CONTENT_TYPES)[number];
+export const ATTACHMENT_LIMITS = {
+  /** Declared size of one upload, bytes (1 B–10 MB; MB = 1024 × 1024). */
+  minBytes: 1,
+  maxBytes: 10 * 1024 * 1024,
+  /** Attachments one message may carry. */
+  perMessage: 4,
+  /** Seconds the presigned POST is valid. */
+  uploadSeconds: 900,
+  /** Seconds an attachment may wait to be sent before it (and its files) expire. */
+  unsentSeconds: 24 * 3600,
+  /** Seconds a signed file URL is valid. */
+  urlSeconds: 2 * 3600,
+} as const;

@@ -2,9 +2,11 @@
 import { AppError, badRequest, notFound, tooLarge } from './errors';
 import { deliver } from './delivery';
 import type { Deps } from './deps';
-import type { MessageStore, RateLimiter, RateRule } from './ports';
+import { UNSENT_TAG, imageKey, thumbKey, type AttachmentStore, type FileStore, type MessageStore, type RateLimiter, type RateRule } from './ports';
 import { LIMITS } from '../contract/limits';
 import type { ConversationSummary, Friend, Message, Metadata, Page, UnreadCounts } from '../contract/messages';
+import { signMessage, storedAttachment } from './attachments';
+import { logger } from '../shared/logger';
 
 export interface SendInput {
   from: string;
@@ -13,6 +15,8 @@ export interface SendInput {
   content: string;
   clientMessageId: string;
   metadata?: Metadata | null;
+  /** 1–4 distinct attachment ids (the sender's own, ready, not yet sent). */
+  attachments?: string[];
 }
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -23,10 +27,16 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  */
 const INVISIBLE = /[\p{White_Space}\p{Cc}\p{Default_Ignorable_Code_Point}\u2800]/gu;
 
-/** Content is trimmed, must show something, and must be 1–4,000 characters (Unicode code points). */
-export function normaliseContent(raw: string): string {
+/**
+ * Content is trimmed, must show something, and must be 1–4,000 characters (Unicode code points) — or, on a message
+ * with attachments (`allowEmpty`), may be empty: nothing visible is then stored as ''.
+ */
+export function normaliseContent(raw: string, allowEmpty = false): string {
   const content = raw.trim();
-  if (content.length === 0 || content.replace(INVISIBLE, '').length === 0) throw badRequest('"content" must not be empty');
+  if (content.length === 0 || content.replace(INVISIBLE, '').length === 0) {
+    if (allowEmpty) return '';
+    throw badRequest('"content" must not be empty');
+  }
   if (LONE_SURROGATE.test(content)) throw badRequest('"content" is not well-formed Unicode');
   // Cheap bound first: more than 2×limit UTF-16 units is certainly over the limit.
   if (content.length > LIMITS.contentChars * 2 || [...content].length > LIMITS.contentChars) throw tooLarge();
@@ -65,19 +75,58 @@ function canonical(value: unknown): string {
   );
 }
 
-/** A resend is the same message: same recipient, content and metadata. */
+const attachmentIds = (m: Message) => (m.attachments ?? []).map((a) => a.id).join(',');
+
+/** A resend is the same message: same recipient, content, metadata and attachments (ids, in order). */
 function sameMessage(original: Message, resend: Message): boolean {
-  return original.toUserId === resend.toUserId && original.content === resend.content && canonical(original.metadata) === canonical(resend.metadata);
+  return (
+    original.toUserId === resend.toUserId &&
+    original.content === resend.content &&
+    canonical(original.metadata) === canonical(resend.metadata) &&
+    attachmentIds(original) === attachmentIds(resend)
+  );
 }
+
+/** What sending attachments needs: their records, and the bucket (tags; signed URLs for the ack and pushes). */
+export interface SendAttachmentDeps {
+  attachments: Pick<AttachmentStore, 'get'>;
+  files: Pick<FileStore, 'signedUrl' | 'removeTags' | 'putTags'>;
+}
+
+const refused = () => badRequest('an attachment is not yours, not ready or already sent');
+
+/**
+ * The attachments of a send, checked before anything is written: distinct, each the sender's own and ready.
+ * `fresh` = none of them is sent yet (their files' unsent tags come off now); otherwise this can only be a resend of
+ * the message that sent them, which the transaction tells (a duplicate) — or refuses (BAD_REQUEST).
+ */
+async function checkAttachments(deps: SendAttachmentDeps, from: string, ids: readonly string[]) {
+  if (new Set(ids).size !== ids.length) throw badRequest('"attachments" must not name one attachment twice');
+  const records = await Promise.all(ids.map((id) => deps.attachments.get(id)));
+  const ready = records.filter((r) => r !== null && r.ownerId === from && r.status === 'ready');
+  if (ready.length !== ids.length) throw refused();
+  const list = ready.map((r) => storedAttachment(r!));
+  const fresh = ready.every((r) => r!.messageId === undefined);
+  return { list, fresh };
+}
+
+const fileKeys = (ids: readonly string[]) => ids.flatMap((id) => [imageKey(id), thumbKey(id)]);
 
 /**
  * Store, then acknowledge. The message is durable before anyone sees it; pushes to the recipient and to the
  * sender's other connections are best-effort on top. A repeat clientMessageId returns the original message.
  */
-export async function sendChat(deps: UpdateDeps<'appendChat'> & Pick<Deps, 'ids'>, input: SendInput): Promise<{ message: Message; duplicate: boolean }> {
+export async function sendChat(
+  deps: UpdateDeps<'appendChat'> & Pick<Deps, 'ids'> & SendAttachmentDeps,
+  input: SendInput,
+): Promise<{ message: Message; duplicate: boolean }> {
   if (input.to === input.from) throw badRequest('you cannot send a message to yourself');
-  const content = normaliseContent(input.content);
+  const ids = input.attachments ?? [];
+  if (ids.length > 4) throw badRequest('"attachments" may name at most 4 attachments');
+  const content = normaliseContent(input.content, ids.length > 0);
   const metadata = checkMetadata(input.metadata);
+  // A plain message touches nothing of this: no record read, no S3 call (docs/PERFORMANCE.md call budgets).
+  const attached = ids.length ? await checkAttachments(deps, input.from, ids) : { list: [], fresh: false };
   const now = deps.clock.now();
   const draft: Message = {
     id: deps.ids.next(now),
@@ -89,17 +138,39 @@ export async function sendChat(deps: UpdateDeps<'appendChat'> & Pick<Deps, 'ids'
     isRead: false,
     createdAt: new Date(now).toISOString(),
     clientMessageId: input.clientMessageId,
+    attachments: attached.list as Message['attachments'],
   };
-  const result = await deps.messages.appendChat(draft, deps.settings.sendRate);
+  // Unsent files expire (lifecycle rule on the tag): the tag comes off BEFORE the message exists, so a stored
+  // message never points at files about to expire; if the message is then not stored, the tag goes back on.
+  const untagged = attached.fresh ? fileKeys(ids) : [];
+  await Promise.all(untagged.map((k) => deps.files.removeTags(k)));
+  let result: Awaited<ReturnType<typeof deps.messages.appendChat>> | undefined;
+  try {
+    result = await deps.messages.appendChat(draft, deps.settings.sendRate);
+  } finally {
+    if (untagged.length && result?.status !== 'stored') await retag(deps, untagged);
+  }
   // A clientMessageId is an idempotency key: reused for a different message, it is refused, never silently acked
   // with the old one (nothing new was stored: the claim on the key failed).
   if (result.status === 'duplicate' && !sameMessage(result.message, draft)) {
     throw badRequest('"clientMessageId" was already used for a different message; use a new one for each message');
   }
+  const message = await signMessage(deps.files, result.message);
   if (result.status === 'stored') {
-    await deliver(deps, [input.to, input.from], { type: 'message', message: result.message }, { exceptConnectionId: input.connectionId });
+    await deliver(deps, [input.to, input.from], { type: 'message', message }, { exceptConnectionId: input.connectionId });
   }
-  return { message: result.message, duplicate: result.status === 'duplicate' };
+  return { message, duplicate: result.status === 'duplicate' };
+}
+
+/** Best effort: put the unsent tag back on files whose message was not stored (the lifecycle then expires them). */
+async function retag(deps: SendAttachmentDeps, keys: string[]): Promise<void> {
+  await Promise.all(
+    keys.map((k) =>
+      deps.files.putTags(k, { [UNSENT_TAG.key]: UNSENT_TAG.value }).catch((err: unknown) => {
+        logger.warn('could not put the unsent tag back', { key: k, error: (err as Error).name });
+      }),
+    ),
+  );
 }
 
 /** A `messages` port of just these methods, and what telling both sides needs: no id generator, no friend store. */
@@ -136,18 +207,28 @@ export function pageLimit(raw: string | undefined): number {
   return raw === undefined ? LIMITS.pageDefault : Number(raw);
 }
 
+/** Readers' files: signed GET URLs of the messages' attachments, made at read time (fresh on every read). */
+type Signer = { files: Pick<FileStore, 'signedUrl'> };
+
 export async function history(
-  deps: { messages: Pick<MessageStore, 'history'> },
+  deps: { messages: Pick<MessageStore, 'history'> } & Signer,
   me: string,
   peer: string,
   q: { limit: number; before?: string; after?: string },
 ): Promise<Page<Message>> {
   if (q.before && q.after) throw badRequest('use either "before" or "after", not both');
-  return deps.messages.history(me, peer, q);
+  const page = await deps.messages.history(me, peer, q);
+  return { ...page, items: await Promise.all(page.items.map((m) => signMessage(deps.files, m))) };
 }
 
-export const conversations = (deps: { messages: Pick<MessageStore, 'conversations'> }, me: string, q: { limit: number; before?: string }): Promise<Page<ConversationSummary>> =>
-  deps.messages.conversations(me, q);
+export async function conversations(
+  deps: { messages: Pick<MessageStore, 'conversations'> } & Signer,
+  me: string,
+  q: { limit: number; before?: string },
+): Promise<Page<ConversationSummary>> {
+  const page = await deps.messages.conversations(me, q);
+  return { ...page, items: await Promise.all(page.items.map(async (c) => ({ ...c, lastMessage: await signMessage(deps.files, c.lastMessage) }))) };
+}
 
 export const unreadCounts = (deps: { messages: Pick<MessageStore, 'unreadCounts'> }, me: string): Promise<UnreadCounts> => deps.messages.unreadCounts(me);
 
@@ -162,7 +243,11 @@ export const markSystemRead = async (deps: { messages: Pick<MessageStore, 'markS
  * Soft delete. A chat message only by its sender (both sides are told); a system message only by its recipient.
  * Anything else — someone else's message, an unknown id, an already deleted one — is NOT_FOUND, so ids can't be probed.
  */
-export async function deleteMessage(deps: UpdateDeps<'findById' | 'softDelete'>, me: string, messageId: string): Promise<void> {
+export async function deleteMessage(
+  deps: UpdateDeps<'findById' | 'softDelete'> & { files: Pick<FileStore, 'delete'> },
+  me: string,
+  messageId: string,
+): Promise<void> {
   const message = await deps.messages.findById(messageId);
   const mine =
     message !== null &&
@@ -171,6 +256,9 @@ export async function deleteMessage(deps: UpdateDeps<'findById' | 'softDelete'>,
   if (!mine || message === null) throw notFound('no such message');
   const deleted = await deps.messages.softDelete(message);
   if (!deleted) throw notFound('no such message');
+  // Its files go with it (the records keep their messageId: an attachment is never sent twice).
+  const ids = (message.attachments ?? []).map((a) => a.id);
+  if (ids.length) await deps.files.delete(fileKeys(ids));
   if (message.messageType === 'CHAT') {
     const to = message.toUserId;
     await Promise.all([

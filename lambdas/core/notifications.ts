@@ -146,6 +146,7 @@ async function storeAndPush(deps: NotifyDeps, event: IncomingEvent, drafts: Draf
     isRead: false,
     createdAt: new Date(when).toISOString(),
     clientMessageId: null,
+    attachments: [],
   }));
   // Store and push chunk by chunk, so a function that dies mid-event has pushed what it stored; the redelivery
   // stores (and pushes) only the rest. Connections are read for a group of chunks at once (one BatchGetItem of up

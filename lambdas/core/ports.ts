@@ -2,11 +2,12 @@
  * Ports: what the domain needs from storage and delivery. Adapters (lambdas/adapters) implement them with the AWS
  * SDK; unit tests can implement them in memory. Nothing here imports an SDK.
  */
-import type { ConversationSummary, Message, Page, UnreadCounts } from '../contract/messages';
+import type { AttachmentRejectReason, AttachmentStatus, ConversationSummary, Message, Page, UnreadCounts } from '../contract/messages';
+import type { AttachmentContentType } from '../contract/limits';
 import type { Connection } from './model';
 
 export interface RateRule {
-  kind: 'send' | 'typing' | 'markRead';
+  kind: 'send' | 'typing' | 'markRead' | 'upload';
   limit: number;
   windowSeconds: number;
 }
@@ -93,4 +94,68 @@ export interface Clock {
 export interface IdSource {
   /** A new id sorting by creation time. */
   next(at: number): string;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Attachments (images)
+
+/** The attachment record (main table pk ATT#<id>, sk ATT; docs/DATA.md). */
+export interface AttachmentRecord {
+  attachmentId: string;
+  ownerId: string;
+  status: AttachmentStatus;
+  reason?: AttachmentRejectReason;
+  contentType: AttachmentContentType;
+  /** Declared size while pending; the cleaned image's size once ready. */
+  size: number;
+  width?: number;
+  height?: number;
+  /** ISO 8601. */
+  createdAt: string;
+  /** Set when a message carries it (never cleared: an attachment is sent once). */
+  messageId?: string;
+  /** TTL, epoch seconds (createdAt + 24 h); removed when sent. */
+  expiresAt?: number;
+}
+
+export interface AttachmentStore {
+  /** Stores a new pending record (fails if the id exists). */
+  create(record: AttachmentRecord): Promise<void>;
+  /** Strongly consistent read; null when there is none. */
+  get(attachmentId: string): Promise<AttachmentRecord | null>;
+  /**
+   * pending -> ready (with width, height, actual size and type) or rejected (with reason), only if still pending.
+   * false when it was not pending (a redelivered S3 event) or does not exist.
+   */
+  finish(
+    attachmentId: string,
+    outcome: { status: 'ready'; size: number; width: number; height: number; contentType: AttachmentContentType } | { status: 'rejected'; reason: AttachmentRejectReason },
+  ): Promise<boolean>;
+}
+
+/** Object keys of the uploads bucket (design-14 "Object keys"). */
+export const uploadKey = (userId: string, attachmentId: string) => `uploads/${userId}/${attachmentId}`;
+export const imageKey = (attachmentId: string) => `files/${attachmentId}/image`;
+export const thumbKey = (attachmentId: string) => `files/${attachmentId}/thumb`;
+/** The object tag on files not (yet) sent: the bucket's lifecycle rule expires them after a day. */
+export const UNSENT_TAG = { key: 'parley-unsent', value: 'true' } as const;
+
+export interface UploadPolicy {
+  url: string;
+  fields: Record<string, string>;
+}
+
+/** The uploads bucket (S3 behind lambdas/adapters/s3/). */
+export interface FileStore {
+  /** A presigned POST for exactly this key, content type and byte size, valid `expiresSeconds`. */
+  presignUpload(key: string, contentType: string, size: number, expiresSeconds: number): Promise<UploadPolicy>;
+  /** The whole object; null when there is none. */
+  read(key: string): Promise<Buffer | null>;
+  /** Put an object, with tags (key=value). */
+  write(key: string, body: Buffer, contentType: string, tags?: Record<string, string>): Promise<void>;
+  delete(keys: string[]): Promise<void>;
+  /** A signed GET URL valid `expiresSeconds`. */
+  signedUrl(key: string, expiresSeconds: number): Promise<string>;
+  removeTags(key: string): Promise<void>;
+  putTags(key: string, tags: Record<string, string>): Promise<void>;
 }

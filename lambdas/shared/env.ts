@@ -26,10 +26,12 @@ export const ENV = {
   rateSendMessage: 'RATE_LIMIT_SEND',
   rateTyping: 'RATE_LIMIT_TYPING',
   rateMarkRead: 'RATE_LIMIT_MARK_READ',
+  /** Uploads per user (default "20/600"). */
+  rateUpload: 'RATE_LIMIT_UPLOAD',
+  /** The uploads bucket (wiring's UPLOADS_BUCKET.envVar): raw uploads under uploads/, cleaned files under files/. */
+  uploadsBucket: 'UPLOADS_BUCKET',
   /** Hours a connection row lives without a $disconnect (default 3; cloud caps connections at 2). */
   connectionTtlHours: 'CONNECTION_TTL_HOURS',
   /** Live connections one user may hold (default 10); the next handshake gets 429. */
   maxConnectionsPerUser: 'MAX_CONNECTIONS_PER_USER',
-  /** Physical name of the uploads bucket (wiring's UPLOADS_BUCKET.envVar); locally `parley-uploads`. */
-  uploadsBucket: 'UPLOADS_BUCKET',
 } as const;

@@ -14,6 +14,7 @@ export const handler = frameHandler(async (caller, raw) => {
     content: frame.content,
     clientMessageId: frame.clientMessageId,
     metadata: frame.metadata,
+    attachments: frame.attachments,
   });
   return { type: 'ack', clientMessageId: frame.clientMessageId, message };
 }, pusher);

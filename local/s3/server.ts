@@ -5,7 +5,8 @@
  * Why hand-written: the npm S3 servers checked (s3rver 3.7.1, last published 2021, the best known) accept any SigV4
  * signature ("Signature version 4 calculation is unimplemented" in its authentication middleware) and don't enforce
  * POST policy conditions, so the local stack would be kinder than S3, which the design forbids. What is here:
- *  - PutObject, GetObject, HeadObject, DeleteObject, DeleteObjects, CopyObject, signed with the Authorization header
+ *  - PutObject (with x-amz-tagging), GetObject, HeadObject, DeleteObject, DeleteObjects, CopyObject,
+ *    Put/Get/DeleteObjectTagging, signed with the Authorization header
  *    (SigV4 checked, x-amz-content-sha256, Content-MD5 and CRC32 checksums checked against the body, aws-chunked
  *    bodies decoded) or presigned (X-Amz-Expires enforced); If-None-Match answered with 304;
  *  - POST Object (browser form upload, parsed with busboy): the policy's signature, expiration and every condition,
@@ -158,6 +159,26 @@ const safeDecode = (s: string): string | undefined => {
   }
 };
 
+/** S3's tag rules: at most 10 tags per object, keys 1–128 and values 0–256 characters, keys unique. */
+function checkTags(pairs: Array<[string, string]>): Record<string, string> {
+  const invalidTag = (message: string) => new S3Error(400, 'InvalidTag', message);
+  if (pairs.length > 10) throw new S3Error(400, 'BadRequest', 'Object tags cannot be greater than 10');
+  const tags: Record<string, string> = {};
+  for (const [k, v] of pairs) {
+    if (k.length < 1 || k.length > 128) throw invalidTag('The TagKey you have provided is invalid');
+    if (v.length > 256) throw invalidTag('The TagValue you have provided is invalid');
+    if (Object.hasOwn(tags, k)) throw invalidTag('Cannot provide multiple Tags with the same key');
+    tags[k] = v;
+  }
+  return tags;
+}
+
+/** The `x-amz-tagging` header of PutObject / CopyObject: URL query encoded, `k1=v1&k2=v2`. */
+function parseTagHeader(header: string): Record<string, string> {
+  if (header.trim() === '') return {};
+  return checkTags([...new URLSearchParams(header).entries()]);
+}
+
 export function createS3Handler(opts: LocalS3Options): S3RequestHandler {
   const prefix = (opts.prefix ?? '').replace(/\/+$/, '');
   const now = opts.now ?? (() => new Date());
@@ -247,6 +268,10 @@ export function createS3Handler(opts: LocalS3Options): S3RequestHandler {
         if (method === 'POST' && query.has('delete')) return await deleteObjects(req, bucket, auth.payloadHash), true;
         throw notImplemented();
       }
+      if (query.has('tagging')) {
+        await objectTagging(req, bucket, key, auth.payloadHash);
+        return true;
+      }
       switch (method) {
         case 'PUT':
           if (req.headers['x-amz-copy-source']) await copyObject(req, bucket, key, auth.accessKeyId);
@@ -288,9 +313,12 @@ export function createS3Handler(opts: LocalS3Options): S3RequestHandler {
       checkDigests(body, { ...Object.fromEntries(headerEntries(r)), ...trailers });
       const writer = opts.store.writer(b, k);
       await writer.write(body);
+      const tagHeader = r.headers['x-amz-tagging'];
+      const tags = tagHeader === undefined ? {} : parseTagHeader(String(tagHeader));
       const info = await writer.commit({
         contentType: String(r.headers['content-type'] ?? DEFAULT_CONTENT_TYPE),
         metadata: userMetadata(headerEntries(r)),
+        ...(Object.keys(tags).length ? { tags } : {}),
       });
       send(200, undefined, { etag: `"${info.etag}"`, 'content-length': 0 });
       notify(r, ids, 'ObjectCreated:Put', b, info, accessKeyId);
@@ -309,6 +337,9 @@ export function createS3Handler(opts: LocalS3Options): S3RequestHandler {
       const meta: ObjectMeta = replace
         ? { contentType: String(r.headers['content-type'] ?? DEFAULT_CONTENT_TYPE), metadata: userMetadata(headerEntries(r)) }
         : { contentType: src.info.contentType, metadata: src.info.metadata };
+      const tagDirective = String(r.headers['x-amz-tagging-directive'] ?? 'COPY').toUpperCase();
+      const copiedTags = tagDirective === 'REPLACE' ? parseTagHeader(String(r.headers['x-amz-tagging'] ?? '')) : (src.info.tags ?? {});
+      if (Object.keys(copiedTags).length) meta.tags = copiedTags;
       r.resume();
       const writer = opts.store.writer(b, k);
       for await (const chunk of src.body()) await writer.write(chunk as Buffer);
@@ -329,6 +360,8 @@ export function createS3Handler(opts: LocalS3Options): S3RequestHandler {
         'accept-ranges': 'bytes',
       };
       for (const [name, value] of Object.entries(info.metadata)) headers[`x-amz-meta-${name}`] = value;
+      const tagCount = Object.keys(info.tags ?? {}).length;
+      if (tagCount) headers['x-amz-tagging-count'] = tagCount;
       // response-* overrides are honoured on signed requests only, as S3 does.
       const overrides: Record<string, string> = {
         'response-content-type': 'content-type',
@@ -358,6 +391,39 @@ export function createS3Handler(opts: LocalS3Options): S3RequestHandler {
       const body = found.body();
       body.on('error', () => res.destroy());
       body.pipe(res);
+    }
+
+    /** GetObjectTagging, PutObjectTagging (XML TagSet) and DeleteObjectTagging on `?tagging`. */
+    async function objectTagging(r: IncomingMessage, b: string, k: string, payloadHash: string) {
+      if (method === 'GET') {
+        const found = await opts.store.head(b, k);
+        if (!found) throw noSuchKey(k);
+        const tags = Object.entries(found.tags ?? {})
+          .map(([tk, tv]) => `<Tag><Key>${xmlEscape(tk)}</Key><Value>${xmlEscape(tv)}</Value></Tag>`)
+          .join('');
+        sendXml(200, `<Tagging xmlns="${XMLNS}"><TagSet>${tags}</TagSet></Tagging>`);
+        return;
+      }
+      if (method === 'DELETE') {
+        r.resume();
+        if (!(await opts.store.setTags(b, k, {}))) throw noSuchKey(k);
+        send(204);
+        return;
+      }
+      if (method !== 'PUT') throw methodNotAllowed(method);
+      const raw = await readBody(r, 64 * 1024);
+      checkDigests(raw, Object.fromEntries(headerEntries(r)));
+      if (/^[0-9a-f]{64}$/i.test(payloadHash) && sha256Hex(raw) !== payloadHash.toLowerCase()) {
+        throw new S3Error(400, 'XAmzContentSHA256Mismatch', "The provided 'x-amz-content-sha256' header does not match what was computed.");
+      }
+      const xml = raw.toString('utf8');
+      if (!/<Tagging[\s>]/.test(xml) || !/<TagSet[\s>/]/.test(xml)) throw malformedXml();
+      const pairs = [...xml.matchAll(/<Tag>\s*<Key>([\s\S]*?)<\/Key>\s*<Value>([\s\S]*?)<\/Value>\s*<\/Tag>/g)].map(
+        (m) => [xmlUnescape(m[1]), xmlUnescape(m[2])] as [string, string],
+      );
+      const tags = checkTags(pairs);
+      if (!(await opts.store.setTags(b, k, tags))) throw noSuchKey(k);
+      send(200, undefined, { 'content-length': 0 });
     }
 
     async function deleteObjects(r: IncomingMessage, b: string, payloadHash: string) {

@@ -7,7 +7,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 
@@ -20,11 +20,14 @@ export interface ObjectInfo {
   lastModified: Date;
   /** x-amz-meta-* without the prefix, names lower-cased. */
   metadata: Record<string, string>;
+  /** Object tags (absent or {} when none). */
+  tags?: Record<string, string>;
 }
 
 export interface ObjectMeta {
   contentType: string;
   metadata: Record<string, string>;
+  tags?: Record<string, string>;
 }
 
 export interface ObjectWriter {
@@ -40,6 +43,10 @@ export interface ObjectStore {
   get(bucket: string, key: string): Promise<{ info: ObjectInfo; body: () => Readable } | undefined>;
   writer(bucket: string, key: string): ObjectWriter;
   delete(bucket: string, key: string): Promise<void>;
+  /** Replace an object's tags; false when there is no such object. */
+  setTags(bucket: string, key: string, tags: Record<string, string>): Promise<boolean>;
+  /** Every object of a bucket (the lifecycle sweep; not an S3 operation here). */
+  list(bucket: string): Promise<ObjectInfo[]>;
 }
 
 abstract class HashingWriter implements ObjectWriter {
@@ -92,6 +99,15 @@ export function memoryStore(now: () => Date = () => new Date()): ObjectStore {
     },
     async delete(bucket, key) {
       objects.delete(id(bucket, key));
+    },
+    async setTags(bucket, key, tags) {
+      const o = objects.get(id(bucket, key));
+      if (!o) return false;
+      o.info = { ...o.info, tags: { ...tags } };
+      return true;
+    },
+    async list(bucket) {
+      return [...objects.entries()].filter(([k]) => k.startsWith(`${bucket}\u0000`)).map(([, o]) => o.info);
     },
   };
 }
@@ -147,6 +163,34 @@ export function fileStore(dir: string, now: () => Date = () => new Date()): Obje
       const target = base(bucket, key);
       await rm(`${target}.json`, { force: true });
       await rm(`${target}.data`, { force: true });
+    },
+    async setTags(bucket, key, tags) {
+      const info = await readInfo(bucket, key);
+      if (!info) return false;
+      const tmp = join(dir, bucket, `.tags-${randomBytes(8).toString('hex')}.json`);
+      await writeFile(tmp, JSON.stringify({ ...info, tags: { ...tags } }));
+      await rename(tmp, `${base(bucket, key)}.json`);
+      return true;
+    },
+    async list(bucket) {
+      let names: string[];
+      try {
+        names = await readdir(join(dir, bucket));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+        throw e;
+      }
+      const out: ObjectInfo[] = [];
+      for (const name of names) {
+        if (!/^[0-9a-f]{64}\.json$/.test(name)) continue;
+        try {
+          const raw = JSON.parse(await readFile(join(dir, bucket, name), 'utf8')) as ObjectInfo & { lastModified: string };
+          out.push({ ...raw, lastModified: new Date(raw.lastModified) });
+        } catch {
+          // deleted meanwhile
+        }
+      }
+      return out;
     },
   };
 }

@@ -5,7 +5,10 @@
  * per-item actions (PutItem, UpdateItem, DeleteItem, ConditionCheckItem), as IAM authorises them.
  *
  * A full session touches every function, including the rare paths (a push that meets 410 Gone deletes the stale
- * connection row). Then:
+ * connection row) and an image's whole life (ticket, upload, check, send, read, delete). S3 calls made through the
+ * adapters' S3 client are recorded the same way, as `uploads s3:<Action> <key prefix>`, against the wiring's
+ * `uploads` grants; the requests signed for later use (the presigned POST, presigned GETs, the hand-signed
+ * PutObjectTagging) are recorded by the adapters' signers' callers below. Then:
  *  - every recorded action is granted to that function on that table (no AccessDenied outage in the cloud, which
  *    an offline synth cannot show);
  *  - every grant is used: a function with read (write) access to a table was seen reading (writing) it.
@@ -15,7 +18,9 @@ import path from 'node:path';
 import { REPO_ROOT, type HandlerFn } from '../../local/functions';
 import { TABLE_ACTIONS } from '../../lib/functions';
 import { FUNCTIONS, type FunctionKey, type TableKey } from '../../lib/wiring';
+import sharp from 'sharp';
 import { documentClient } from '../../lambdas/adapters/dynamo/client';
+import { s3Client } from '../../lambdas/adapters/s3/client';
 import { plantConnection, tableClient } from '../support/attack-clients';
 import { api, sendEvent, uid } from '../support/clients';
 import { useStack } from './session';
@@ -56,7 +61,40 @@ function actionsOf(commandName: string, input: Record<string, any>): Array<[stri
   return [[input.TableName, `dynamodb:${op}`]];
 }
 
+/** `files/att_x/image` -> `files/`: the prefix a grant names. */
+const prefixOf = (key: string) => `${key.split('/')[0]}/`;
+/** The IAM actions an S3 command needs (DeleteObjects is authorised per key as s3:DeleteObject). */
+const S3_ACTION: Record<string, string> = {
+  GetObjectCommand: 'GetObject',
+  PutObjectCommand: 'PutObject',
+  DeleteObjectCommand: 'DeleteObject',
+  DeleteObjectsCommand: 'DeleteObject',
+  DeleteObjectTaggingCommand: 'DeleteObjectTagging',
+  PutObjectTaggingCommand: 'PutObjectTagging',
+};
+
 beforeAll(() => {
+  s3Client().middlewareStack.add(
+    (next, context) => async (args) => {
+      const fn = current.getStore();
+      const input = args.input as { Key?: string; Tagging?: string; Delete?: { Objects: { Key: string }[] } };
+      const keys = input.Key ? [input.Key] : (input.Delete?.Objects ?? []).map((o) => o.Key);
+      const action = S3_ACTION[String(context.commandName)] ?? String(context.commandName);
+      for (const key of keys) {
+        const entries = [`uploads s3:${action} ${prefixOf(key)}`];
+        // PutObject with tags needs s3:PutObjectTagging too.
+        if (action === 'PutObject' && input.Tagging) entries.push(`uploads s3:PutObjectTagging ${prefixOf(key)}`);
+        for (const entry of entries) {
+          if (fn) {
+            if (!seen.has(fn)) seen.set(fn, new Set());
+            seen.get(fn)!.add(entry);
+          } else unattributed.push(entry);
+        }
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'recordIamActions' },
+  );
   const tableKeyOf = (name: string): TableKey | undefined => (Object.keys(session.stack.tables) as TableKey[]).find((k) => session.stack.tables[k] === name);
   documentClient().middlewareStack.add(
     (next, context) => async (args) => {
@@ -81,7 +119,7 @@ async function plantStale(...users: string[]): Promise<void> {
   await Promise.all(users.map((u) => plantConnection(db, session.stack.tables.connections, u, `stale-${uid('c')}`, expiresAt)));
 }
 
-it("every DynamoDB action a handler performs is granted to its function, and every grant is used", async () => {
+it("every DynamoDB and S3 action a handler performs is granted to its function, and every grant is used", async () => {
   const [a, b] = [uid('ann'), uid('ben')];
   await friends(a, b);
 
@@ -131,6 +169,46 @@ it("every DynamoDB action a handler performs is granted to its function, and eve
   await plantStale(a, b);
   expect((await api(session.stack, a).del(`/api/messages/${message.id}`)).status).toBe(204);
 
+  // An image's life: ticket (httpCreateAttachment), browser upload, check (s3ProcessAttachment, whose push meets a
+  // stale row), state (httpGetAttachment), send (wsSendMessage), history (httpHistory), delete (httpDeleteMessage).
+  const png = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#808080' } }).png().toBuffer();
+  const ticket = (await api(session.stack, a).post('/api/attachments', { contentType: 'image/png', size: png.length })).body;
+  const form = new FormData();
+  for (const [k, v] of Object.entries(ticket.upload.fields as Record<string, string>)) form.append(k, v);
+  form.append('file', new Blob([new Uint8Array(png)], { type: 'image/png' }));
+  await plantStale(a);
+  expect((await fetch(ticket.upload.url, { method: 'POST', body: form })).status).toBe(204);
+  await wa.next('attachment', (f) => f.attachmentId === ticket.attachmentId, 20000);
+  await session.stack.local.drainUploads();
+  expect((await api(session.stack, a).get(`/api/attachments/${ticket.attachmentId}`)).body.status).toBe('ready');
+  const withImage = uid('c');
+  wa.send({ action: 'sendMessage', to: b, content: '', attachments: [ticket.attachmentId], clientMessageId: withImage });
+  const imageMessage = (await wa.next('ack', (f) => f.clientMessageId === withImage)).message;
+  expect((await rest.get(`/api/messages/${a}`)).body.items.at(-1).attachments).toHaveLength(1);
+  expect((await api(session.stack, a).del(`/api/messages/${imageMessage.id}`)).status).toBe(204);
+  // A send that fails after the tag came off puts it back (wsSendMessage's PutObjectTagging): a second ready image
+  // sent with a reused clientMessageId.
+  const again = (await api(session.stack, a).post('/api/attachments', { contentType: 'image/png', size: png.length })).body;
+  const form2 = new FormData();
+  for (const [k, v] of Object.entries(again.upload.fields as Record<string, string>)) form2.append(k, v);
+  form2.append('file', new Blob([new Uint8Array(png)], { type: 'image/png' }));
+  expect((await fetch(again.upload.url, { method: 'POST', body: form2 })).status).toBe(204);
+  await wa.next('attachment', (f) => f.attachmentId === again.attachmentId, 20000);
+  wa.send({ action: 'sendMessage', to: b, content: '', attachments: [again.attachmentId], clientMessageId: withImage });
+  expect((await wa.next('error', (f) => f.clientMessageId === withImage)).code).toBe('BAD_REQUEST');
+  // Requests signed with a function's role for later use need the role's permission when used.
+  for (const [fn, entry] of [
+    ['httpCreateAttachment', 'uploads s3:PutObject uploads/'],
+    ['httpGetAttachment', 'uploads s3:GetObject files/'],
+    ['httpHistory', 'uploads s3:GetObject files/'],
+    ['httpConversations', 'uploads s3:GetObject files/'],
+    ['wsSendMessage', 'uploads s3:GetObject files/'],
+    ['wsSendMessage', 'uploads s3:PutObjectTagging files/'],
+  ] as const) {
+    if (!seen.has(fn)) seen.set(fn, new Set());
+    seen.get(fn)!.add(entry);
+  }
+
   await plantStale(b);
   await wa.close(); // wsDisconnect: presence offline to b
   await sendEvent(session.stack, 'FriendshipRemoved', { userIds: [a, b] });
@@ -143,7 +221,9 @@ it("every DynamoDB action a handler performs is granted to its function, and eve
         TABLE_ACTIONS[access!].map((action) => `${table} ${action}`),
       ),
     );
-  const denied = [...seen].flatMap(([fn, actions]) => [...actions].filter((x) => !granted(fn).has(x)).map((x) => `${fn}: ${x}`));
+  const denied = [...seen].flatMap(([fn, actions]) =>
+    [...actions].filter((x) => !x.startsWith('uploads ') && !granted(fn).has(x)).map((x) => `${fn}: ${x}`),
+  );
   expect(denied).toEqual([]);
   expect(unattributed).toEqual([]);
 
@@ -157,4 +237,13 @@ it("every DynamoDB action a handler performs is granted to its function, and eve
     }
   }
   expect(unused).toEqual([]);
+
+  // S3: every action made is granted on its prefix, and every grant is used.
+  const grantedS3 = (fn: FunctionKey) =>
+    new Set(((FUNCTIONS[fn] as { uploads?: { actions: string[]; prefixes: string[] }[] }).uploads ?? []).flatMap((g) => g.actions.flatMap((x) => g.prefixes.map((p) => `uploads s3:${x} ${p}`))));
+  const s3Seen = (fn: FunctionKey) => [...(seen.get(fn) ?? [])].filter((x) => x.startsWith('uploads '));
+  const s3Denied = (Object.keys(FUNCTIONS) as FunctionKey[]).flatMap((fn) => s3Seen(fn).filter((x) => !grantedS3(fn).has(x)).map((x) => `${fn}: ${x}`));
+  expect(s3Denied).toEqual([]);
+  const s3Unused = (Object.keys(FUNCTIONS) as FunctionKey[]).flatMap((fn) => [...grantedS3(fn)].filter((x) => !s3Seen(fn).includes(x)).map((x) => `${fn}: ${x} granted, not used`));
+  expect(s3Unused).toEqual([]);
 });

@@ -18,6 +18,9 @@ import { MemoryMessageStore } from './memory/messages';
 import { MemoryPusher } from './memory/pusher';
 import { MemoryRateLimiter } from './memory/rate';
 
+import { MemoryAttachmentStore, MemoryFileStore } from './memory/attachments';
+
+export { MemoryAttachmentStore, MemoryFileStore };
 export { MEMORY_EPOCH, ManualClock, SequentialIds, MemoryConnectionStore, MemoryFriendStore, MemoryMessageStore, MemoryPusher, MemoryRateLimiter };
 
 export const DEFAULT_SETTINGS: Deps['settings'] = {
@@ -38,6 +41,8 @@ export interface MemoryDeps extends Deps {
   ids: SequentialIds;
   /** The markRead frame's own limiter (the container's `updateDeps().rate`). */
   rate: MemoryRateLimiter;
+  attachments: MemoryAttachmentStore;
+  files: MemoryFileStore;
 }
 
 /** A full `Deps` in memory, with the contract's default limits (override any of them). */
@@ -45,8 +50,11 @@ export function memoryDeps(opts: { now?: number; settings?: Partial<Deps['settin
   const clock = new ManualClock(opts.now ?? MEMORY_EPOCH);
   const friends = new MemoryFriendStore();
   const rate = new MemoryRateLimiter(clock);
+  const attachments = new MemoryAttachmentStore();
   return {
-    messages: new MemoryMessageStore(friends, rate, clock),
+    messages: new MemoryMessageStore(friends, rate, clock, attachments),
+    attachments,
+    files: new MemoryFileStore(),
     friends,
     connections: new MemoryConnectionStore(clock),
     pusher: new MemoryPusher(),

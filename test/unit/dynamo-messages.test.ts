@@ -108,6 +108,39 @@ describe('append chat', () => {
     expect(counter?.ExpressionAttributeValues).toEqual({ ':d': 1 });
   });
 
+  it('attachments: the message item keeps the list (no URLs) and each attachment is claimed by a named item in the same transaction', async () => {
+    ddb.on(TransactWriteCommand).resolves({});
+    const list = [
+      { id: 'att_AAAAAAAAAAAAAAAAAAAAAAAAAA', contentType: 'image/png' as const, size: 10, width: 2, height: 3 },
+      { id: 'att_BBBBBBBBBBBBBBBBBBBBBBBBBB', contentType: 'image/jpeg' as const, size: 20, width: 4, height: 5 },
+    ];
+    const m = chat({ content: '', attachments: list as Message['attachments'] });
+
+    await appendChat(TABLE, m, SEND);
+
+    const items = itemsOf();
+    expect(items).toHaveLength(8); // the 6 of a plain message (the friendship is the sender row's condition) + 2 claims
+    expect(find(items, `Put CONV#alice#bob|MSG#${m.id}`).Put?.Item?.attachments).toEqual(list);
+    for (const a of list) {
+      const claim = find(items, `Update ATT#${a.id}|ATT`).Update;
+      expect(claim?.ConditionExpression).toBe('ownerId = :from AND #status = :ready AND attribute_not_exists(messageId)');
+      expect(claim?.UpdateExpression).toBe('SET messageId = :mid REMOVE expiresAt');
+      expect(claim?.ExpressionAttributeValues).toEqual({ ':mid': m.id, ':from': 'alice', ':ready': 'ready' });
+    }
+  });
+
+  it('a failed attachment claim is BAD_REQUEST (nothing stored: the transaction was cancelled); a plain message has no attachment item', async () => {
+    const m = chat({ attachments: [{ id: 'att_AAAAAAAAAAAAAAAAAAAAAAAAAA', contentType: 'image/png', size: 1, width: 1, height: 1 }] as Message['attachments'] });
+    ddb.on(TransactWriteCommand).callsFake(cancelWhere(at('Update ATT#att_AAAAAAAAAAAAAAAAAAAAAAAAAA|ATT')));
+    await expect(appendChat(TABLE, m, SEND)).rejects.toMatchObject({ code: 'BAD_REQUEST', message: 'an attachment is not yours, not ready or already sent' });
+
+    ddb.reset();
+    ddb.on(TransactWriteCommand).resolves({});
+    await appendChat(TABLE, chat(), SEND);
+    expect(itemsOf().map(keyOf).filter((k) => k.includes('ATT#'))).toEqual([]);
+    expect(find(itemsOf(), `Put CONV#alice#bob|MSG#01JBBBBBBBBBBBBBBBBBBBBBBB`).Put?.Item).not.toHaveProperty('attachments');
+  });
+
   it('a claimed clientMessageId answers the ORIGINAL message from the claim', async () => {
     const original = chat({ id: '01JAAAAAAAAAAAAAAAAAAAAAAA' });
     ddb.on(TransactWriteCommand).callsFake(cancelWhere(at('Put CMID#alice|c-1'), { pk: 'CMID#alice', sk: 'c-1', message: JSON.stringify(original) }));

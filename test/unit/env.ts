@@ -6,6 +6,7 @@ process.env.AWS_REGION = 'us-east-1';
 process.env.AWS_ACCESS_KEY_ID = 'test';
 process.env.AWS_SECRET_ACCESS_KEY = 'test';
 process.env.JWT_ISSUER = 'https://issuer.example';
+process.env.UPLOADS_BUCKET = 'parley-uploads-test';
 process.env.JWT_AUDIENCE = 'parley-test';
 process.env.JWKS_URI = 'https://issuer.example/.well-known/jwks.json';
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';

@@ -30,6 +30,9 @@ export const unreadPk = (to: string, from: string | null) => (from === null ? un
 export const cmidPk = (sender: string) => `CMID#${part(sender)}`;
 export const eventPk = (eventId: string) => `EVT#${eventId}`;
 export const ratePk = (u: string) => `RATE#${part(u)}`;
+/** Attachment record: pk ATT#<attachmentId>, sk ATT. */
+export const attPk = (attachmentId: string) => `ATT#${part(attachmentId)}`;
+export const ATT_SK = 'ATT';
 
 export const INDEX = { unread: 'unread', recent: 'recent', byId: 'byId' } as const;
 

@@ -1,8 +1,9 @@
 /** In-memory MessageStore (lambdas/core/ports.ts); see test/support/memory-ports.ts for the rules all fakes follow. */
 import type { ConversationSummary, Message, Page, UnreadCounts } from '../../../lambdas/contract/messages';
-import { notFriends } from '../../../lambdas/core/errors';
+import { badRequest, notFriends } from '../../../lambdas/core/errors';
 import type { AppendChatResult, Clock, MessageStore, RateRule, StoredMessage } from '../../../lambdas/core/ports';
 import type { MemoryFriendStore } from './friends';
+import { MemoryAttachmentStore } from './attachments';
 import type { MemoryRateLimiter } from './rate';
 
 const publicMessage = (m: StoredMessage | Message): Message => ({
@@ -15,6 +16,8 @@ const publicMessage = (m: StoredMessage | Message): Message => ({
   isRead: m.isRead,
   createdAt: m.createdAt,
   clientMessageId: m.clientMessageId,
+  // Stored without URLs, as the adapter keeps them (the domain signs at read time).
+  attachments: (m.attachments ?? []).map((a) => ({ id: a.id, contentType: a.contentType, size: a.size, width: a.width, height: a.height })) as Message['attachments'],
 });
 
 const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
@@ -35,6 +38,8 @@ export class MemoryMessageStore implements MessageStore {
     private readonly friends: MemoryFriendStore,
     private readonly rate: MemoryRateLimiter,
     private readonly clock: Clock,
+    /** Attachment records the sendMessage transaction claims (ready, the sender's, unsent). */
+    private readonly attachments: MemoryAttachmentStore = new MemoryAttachmentStore(),
   ) {}
 
   // ---------- for tests: what is stored ----------
@@ -70,8 +75,16 @@ export class MemoryMessageStore implements MessageStore {
     const claimed = this.chatClaims.get(claim);
     if (claimed !== undefined) return { status: 'duplicate', message: publicMessage(this.messages.get(claimed)!) };
     if (!this.friends.has(from, message.toUserId)) throw notFriends();
+    const claims = (message.attachments ?? []).map((a) => this.attachments.records.get(a.id));
+    if (claims.some((r) => !r || r.ownerId !== from || r.status !== 'ready' || r.messageId !== undefined)) {
+      throw badRequest('an attachment is not yours, not ready or already sent');
+    }
     const count = this.rate.check(from, rate);
     count();
+    for (const r of claims) {
+      r!.messageId = message.id;
+      delete r!.expiresAt;
+    }
     this.chatClaims.set(claim, message.id);
     this.messages.set(message.id, { ...publicMessage(message), isRead: false, deletedAt: null });
     return { status: 'stored', message: publicMessage({ ...message, isRead: false }) };

@@ -9,8 +9,8 @@
  */
 import type { Message } from '../../../contract/messages';
 import type { AppendChatResult, RateRule } from '../../../core/ports';
-import { AppError, notFriends, rateLimited } from '../../../core/errors';
-import { cmidPk, convPk, convSk, msgSk, userPk, type Key } from '../keys';
+import { AppError, badRequest, notFriends, rateLimited } from '../../../core/errors';
+import { ATT_SK, attPk, cmidPk, convPk, convSk, msgSk, userPk, type Key } from '../keys';
 import { firstBranch, nextBranch, rateUpdate, remember } from '../rate';
 import { transact, type Named, type TxItem } from '../transact';
 import { counter, messageItem, nowSeconds, publicMessage, toMessage, type Item } from './items';
@@ -19,7 +19,31 @@ import { getItem } from './query';
 /** Idempotency rows for clientMessageId live this long (a client retry comes within minutes). */
 const CMID_TTL_SECONDS = 7 * 24 * 3600;
 
-type ChatItem = 'rate' | 'clientMessageId' | 'message' | 'senderConversation' | 'recipientConversation' | 'recipientCounter';
+type ChatItem =
+  | 'rate'
+  | 'clientMessageId'
+  | 'message'
+  | 'senderConversation'
+  | 'recipientConversation'
+  | 'recipientCounter'
+  | `attachment:${number}`;
+
+/**
+ * The claim on one attachment (design-14 "send"): the sender's own, ready, not yet sent — then it belongs to this
+ * message (messageId set) and no longer expires (expiresAt removed).
+ */
+function attachmentClaim(table: string, attachmentId: string, from: string, messageId: string): TxItem {
+  return {
+    Update: {
+      TableName: table,
+      Key: { pk: attPk(attachmentId), sk: ATT_SK },
+      UpdateExpression: 'SET messageId = :mid REMOVE expiresAt',
+      ConditionExpression: 'ownerId = :from AND #status = :ready AND attribute_not_exists(messageId)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':mid': messageId, ':from': from, ':ready': 'ready' },
+    },
+  };
+}
 
 /**
  * Conversation row of `owner` with `peer`: last message (only if newer than the one it has) and unread delta; with
@@ -51,6 +75,9 @@ function conversationUpdate(table: string, owner: string, peer: string, m: Messa
   };
 }
 
+/** The contract's answer when an attachment can't be sent (design-14). */
+export const ATTACHMENT_REFUSED = () => badRequest('an attachment is not yours, not ready or already sent');
+
 export async function appendChat(table: string, m: Message, rate: RateRule): Promise<AppendChatResult> {
   const from = m.fromUserId as string;
   const to = m.toUserId;
@@ -74,6 +101,7 @@ export async function appendChat(table: string, m: Message, rate: RateRule): Pro
     { name: 'senderConversation', item: conversationUpdate(table, from, to, m, 0, withLast.sender, true) },
     { name: 'recipientConversation', item: conversationUpdate(table, to, from, m, 1, withLast.recipient) },
     { name: 'recipientCounter', item: counter(table, to, 'chat', 1) },
+    ...(m.attachments ?? []).map((a, i): Named<ChatItem> => ({ name: `attachment:${i}`, item: attachmentClaim(table, a.id, from, m.id) })),
   ];
   let withLast = { sender: true, recipient: true };
   for (let attempt = 0; attempt < 4; attempt++) {
@@ -85,6 +113,7 @@ export async function appendChat(table: string, m: Message, rate: RateRule): Pro
     const { failed } = result;
     const cmid = failed.get('clientMessageId');
     if (cmid) return duplicate(table, cmidKey, cmid.item);
+    if ([...failed.keys()].some((name) => name.startsWith('attachment:'))) throw ATTACHMENT_REFUSED();
     const rateRow = failed.get('rate');
     const next = rateRow ? nextBranch(branch, rateRow.item, rate, now) : branch;
     const senderRow = failed.get('senderConversation');

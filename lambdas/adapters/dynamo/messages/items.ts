@@ -9,7 +9,7 @@
  * Every write that changes what a user would count changes the matching counters in the same transaction, so
  * counters always equal what they count (docs/DATA.md).
  */
-import type { Message, MessageType } from '../../../contract/messages';
+import type { Attachment, Message, MessageType, StoredAttachment } from '../../../contract/messages';
 import type { StoredMessage } from '../../../core/ports';
 import { COUNTS_SK, convSk, friendSk, msgSk, unreadPk, userPk } from '../keys';
 import type { TxItem } from '../transact';
@@ -27,9 +27,24 @@ export function toMessage(item: Item): StoredMessage {
     isRead: item.gsi1pk === undefined,
     createdAt: item.createdAt as string,
     clientMessageId: (item.clientMessageId as string | null | undefined) ?? null,
+    attachments: unsignedAttachments(item.attachments),
     deletedAt: (item.deletedAt as string | undefined) ?? null,
   };
 }
+
+/**
+ * A stored attachment list ({id, contentType, size, width, height}, no URLs). Typed as the public list because
+ * messages travel as `Message` between the adapters and the domain; the domain adds the signed URLs at read time
+ * (core/attachments.ts signMessage) before anything leaves a handler.
+ */
+export function unsignedAttachments(raw: unknown): Attachment[] {
+  if (!Array.isArray(raw)) return [];
+  return raw.map((a: StoredAttachment) => ({ id: a.id, contentType: a.contentType, size: Number(a.size), width: Number(a.width), height: Number(a.height) })) as Attachment[];
+}
+
+/** The list as the message item and the conversation row keep it: without URLs. */
+export const storedAttachments = (list: readonly StoredAttachment[] | undefined): StoredAttachment[] =>
+  (list ?? []).map((a) => ({ id: a.id, contentType: a.contentType, size: a.size, width: a.width, height: a.height }));
 
 /** The public shape (drops storage-only fields). */
 export function publicMessage(m: StoredMessage | Message): Message {
@@ -43,6 +58,7 @@ export function publicMessage(m: StoredMessage | Message): Message {
     isRead: m.isRead,
     createdAt: m.createdAt,
     clientMessageId: m.clientMessageId,
+    attachments: storedAttachments(m.attachments) as Attachment[],
   };
 }
 
@@ -59,6 +75,7 @@ export function messageItem(m: Message, pk: string): Item {
     metadata: m.metadata === null ? null : JSON.stringify(m.metadata),
     createdAt: m.createdAt,
     clientMessageId: m.clientMessageId,
+    ...(m.attachments?.length ? { attachments: storedAttachments(m.attachments) } : {}),
     ...(m.isRead ? {} : { gsi1pk: unreadPk(m.toUserId, m.fromUserId), gsi1sk: m.id }),
   };
 }
