@@ -67,6 +67,8 @@ describe('discovery', () => {
     const gone: string[] = [];
     const auth = new Auth(config('https://tenant.eu.auth0.com/'), sessionStorage, undefined, (u) => gone.push(u));
     await expect(auth.startOidcSignIn()).rejects.toThrow(/names the issuer "https:\/\/tenant\.eu\.auth0\.com", not "https:\/\/tenant\.eu\.auth0\.com\/"/);
+    // What the sign-in page shows: a key and its params (test/web/sign-in-errors.test.ts renders them).
+    await expect(auth.startOidcSignIn()).rejects.toMatchObject({ key: 'auth.discoveryIssuer', params: { named: 'https://tenant.eu.auth0.com', issuer: 'https://tenant.eu.auth0.com/' } });
     expect(gone).toEqual([]);
   });
 
@@ -122,6 +124,7 @@ describe('sign-in: authorization code + PKCE', () => {
     const forged = new URL(back);
     forged.searchParams.set('state', 'forged');
     await expect(new Auth(config(issuer)).restore(at(forged.href))).rejects.toThrow(/does not match a sign-in started in this tab/);
+    await expect(new Auth(config(issuer)).restore(at(forged.href))).rejects.toMatchObject({ key: 'auth.stateMismatch' });
     sessionStorage.clear(); // the genuine answer, but in another tab: its sessionStorage has no such sign-in
     await expect(new Auth(config(issuer)).restore(at(back))).rejects.toThrow(/does not match a sign-in started in this tab/);
     expect(tokenCalls()).toHaveLength(0);
@@ -139,24 +142,32 @@ describe('sign-in: authorization code + PKCE', () => {
     const back = new URL(provider.authorize(gone[0]!));
     back.searchParams.set('iss', 'https://evil.example.com/');
     await expect(new Auth(config(issuer)).restore(at(back.href))).rejects.toThrow(/another issuer/);
+    await expect(new Auth(config(issuer)).restore(at(back.href))).rejects.toMatchObject({ key: 'auth.otherIssuer' });
     expect(tokenCalls()).toHaveLength(0);
   });
 
   test.each([
-    ['for another client', { aud: 'someone-else' }, /not meant for this app/],
-    ['from another issuer', { iss: 'https://sso.example.com/realms/other' }, /issued by "https:\/\/sso\.example\.com\/realms\/other"/],
-  ])('an ID token %s is refused and nothing is kept', async (_what, claims, message) => {
+    ['for another client', { aud: 'someone-else' }, /not meant for this app/, { key: 'auth.wrongAudience' }],
+    ['from another issuer', { iss: 'https://sso.example.com/realms/other' }, /issued by "https:\/\/sso\.example\.com\/realms\/other"/, { key: 'auth.wrongIssuer', params: { iss: 'https://sso.example.com/realms/other', issuer } }],
+  ])('an ID token %s is refused and nothing is kept', async (_what, claims, message, shown) => {
     const gone: string[] = [];
     await new Auth(config(issuer), sessionStorage, undefined, (u) => gone.push(u)).startOidcSignIn();
     // The nonce is the request's (the library checks it first); only `claims` are wrong.
     const nonce = new URL(gone[0]!).searchParams.get('nonce');
     provider.tokenAnswers(() => provider.tokens({ nonce, ...claims }));
-    await expect(new Auth(config(issuer)).restore(at(provider.authorize(gone[0]!)))).rejects.toThrow(message);
+    const refused = new Auth(config(issuer)).restore(at(provider.authorize(gone[0]!)));
+    await expect(refused).rejects.toThrow(message);
+    await expect(refused).rejects.toMatchObject(shown);
     expect(sessionStorage.getItem('parley.session')).toBeNull();
   });
 
   test("the provider's error comes back as the sign-in error", async () => {
     await expect(new Auth(config(issuer)).restore(at(`${APP}?error=access_denied&error_description=User+cancelled&state=x`))).rejects.toThrow('User cancelled');
+    // Shown as the provider's words inside a translated sentence ("Sign-in failed: User cancelled" / "登录失败：User cancelled").
+    await expect(new Auth(config(issuer)).restore(at(`${APP}?error=access_denied&error_description=User+cancelled&state=x`))).rejects.toMatchObject({
+      key: 'auth.refused',
+      params: { reason: 'User cancelled' },
+    });
   });
 });
 
@@ -215,6 +226,7 @@ describe('renewal', () => {
     await jest.advanceTimersByTimeAsync(241_000);
     expect(lost).toHaveLength(1);
     expect(lost[0]!.message).toMatch(/refresh token expired/);
+    expect(lost[0]).toMatchObject({ key: 'auth.renewFailed', params: { reason: 'refresh token expired' } });
     expect(sessionStorage.getItem('parley.session')).toBeNull();
     await expect(auth.token()).rejects.toThrow(AuthError);
   });

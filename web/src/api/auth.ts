@@ -98,14 +98,20 @@ export class Auth {
   }
 
   async devSignIn(userId: string, name?: string): Promise<Identity> {
-    if (this.config.mode !== 'dev') throw new AuthError('dev sign-in is only available locally');
+    if (this.config.mode !== 'dev') throw new AuthError('dev sign-in is only available locally', { key: 'auth.devOnly' });
     const res = await this.doFetch(this.config.tokenUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(name ? { userId, name } : { userId }),
     });
     const body = (await res.json().catch(() => ({}))) as { token?: string; expiresIn?: number; error?: { message?: string } };
-    if (!res.ok || !body.token) throw new AuthError(body.error?.message ?? `sign-in failed (HTTP ${res.status})`);
+    if (!res.ok || !body.token) {
+      // The issuer's own sentence (English, from the server) is shown inside a translated one.
+      const said = body.error?.message;
+      throw said
+        ? new AuthError(said, { key: 'auth.refused', params: { reason: said } })
+        : new AuthError(`sign-in failed (HTTP ${res.status})`, { key: 'auth.http', params: { status: res.status } });
+    }
     const now = Date.now();
     this.save({ token: body.token, expiresAt: now + (body.expiresIn ?? 3600) * 1000, obtainedAt: now, dev: { userId, name } });
     return this.identity!;
@@ -113,7 +119,7 @@ export class Auth {
 
   /** Go to the provider's sign-in page. After it, the provider sends the browser back here (see `restore`). */
   async startOidcSignIn(): Promise<void> {
-    if (!this.oidc) throw new AuthError('no OIDC provider configured');
+    if (!this.oidc) throw new AuthError('no OIDC provider configured', { key: 'auth.noProvider' });
     // The page the user was on comes back with them (the redirect URI itself has no hash).
     const hash = typeof location !== 'undefined' && location.hash.length > 2 ? location.hash : undefined;
     this.go(await this.oidc.signInUrl(hash ? { hash } : {}));
@@ -130,7 +136,7 @@ export class Auth {
   /** A valid token, renewed first when it is due. */
   async token(): Promise<string> {
     const s = this.session;
-    if (!s) throw new AuthError('not signed in');
+    if (!s) throw new AuthError('not signed in', { key: 'auth.signedOut' });
     if (Date.now() >= this.renewDueAt!) {
       try {
         await this.renew();
@@ -150,7 +156,7 @@ export class Auth {
 
   private async doRenew(): Promise<void> {
     const s = this.session;
-    if (!s) throw new AuthError('not signed in');
+    if (!s) throw new AuthError('not signed in', { key: 'auth.signedOut' });
     try {
       if (s.dev) {
         await this.devSignIn(s.dev.userId, s.dev.name);
@@ -159,7 +165,7 @@ export class Auth {
         if (this.session !== s) return; // signed out meanwhile
         this.save({ token: t.idToken, refreshToken: t.refreshToken, scope: t.scope, ...this.expiry(t.idToken) });
       } else {
-        throw new AuthError('Your session has expired. Please sign in again.');
+        throw new AuthError('Your session has expired. Please sign in again.', { key: 'app.sessionExpired' });
       }
     } catch (err) {
       if (err instanceof AuthError && this.session === s) this.clear();

@@ -1,3 +1,5 @@
+import { KeyedError, type Params } from '../lib/keyed';
+
 /**
  * Who a token says the user is. The client never verifies a token (the server's authorizers do); it only reads its
  * own identity from the payload, with the contract's display-name rule.
@@ -8,10 +10,13 @@ export interface Identity {
   name: string;
 }
 
-/** A sign-in that can't go on without the user: shown to them, and the app goes back to the sign-in page. */
-export class AuthError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+/**
+ * A sign-in that can't go on without the user: shown to them (its `key`, `signin.failed` unless given, in the active
+ * locale), and the app goes back to the sign-in page. The English `message` is for logs and tests.
+ */
+export class AuthError extends KeyedError {
+  constructor(message: string, options?: { cause?: unknown; key?: string; params?: Params }) {
+    super(message, options?.key ?? 'signin.failed', options?.params, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AuthError';
   }
 }
@@ -19,7 +24,7 @@ export class AuthError extends Error {
 /** The payload of a JWT (no verification). */
 export function decodeJwt(token: string): Record<string, unknown> {
   const part = token.split('.')[1];
-  if (!part) throw new AuthError('not a JWT');
+  if (!part) throw new AuthError('not a JWT', { key: 'auth.badToken' });
   try {
     const b64 = part.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(part.length / 4) * 4, '=');
     const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
@@ -28,7 +33,7 @@ export function decodeJwt(token: string): Record<string, unknown> {
   } catch {
     // fall through: a payload that isn't base64url JSON is "not a JWT" too
   }
-  throw new AuthError('not a JWT');
+  throw new AuthError('not a JWT', { key: 'auth.badToken' });
 }
 
 /** The contract's display name rule: name → preferred_username → cognito:username → sub. */

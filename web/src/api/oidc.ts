@@ -16,6 +16,7 @@
  */
 import { ErrorResponse, ErrorTimeout, OidcClient, WebStorageStateStore, type IdTokenClaims, type OidcMetadata, type RefreshState } from 'oidc-client-ts';
 import type { WebConfig } from '../types';
+import { KeyedError } from '../lib/keyed';
 import { AuthError, decodeJwt } from './identity';
 
 export type OidcAuthConfig = Extract<WebConfig['auth'], { mode: 'oidc' }>;
@@ -38,9 +39,9 @@ export const discoveryUrl = (issuer: string): string => `${issuer.replace(/\/$/,
 export const isCognitoIssuer = (issuer: string): boolean => /^https:\/\/cognito-idp\.[a-z0-9-]+\.amazonaws\.com\/[\w-]+$/.test(issuer);
 
 /** A failure worth retrying later (the provider can't be reached, or answered 5xx), as opposed to a refusal. */
-export class ProviderUnavailable extends Error {
+export class ProviderUnavailable extends KeyedError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(message, 'auth.unreachable', {}, options);
     this.name = 'ProviderUnavailable';
   }
 }
@@ -56,15 +57,17 @@ function randomNonce(): string {
  * revoked) and any validation failure are refusals (AuthError); no answer, a timeout, a 5xx or the provider's own
  * `server_error` / `temporarily_unavailable` are not (try again later).
  */
-function asOurs(err: unknown, what: string): Error {
+function asOurs(err: unknown, what: string, key: string): Error {
   if (err instanceof AuthError || err instanceof ProviderUnavailable) return err;
+  // `key`'s message has a {reason}: the provider's or the library's own (English) words.
+  const refused = (reason: string) => new AuthError(`${what}: ${reason}`, { cause: err, key, params: { reason } });
   if (err instanceof ErrorResponse && !/^(server_error|temporarily_unavailable)$/.test(err.error ?? '')) {
-    return new AuthError(`${what}: ${err.error_description || err.error || 'refused'}`, { cause: err });
+    return refused(err.error_description || err.error || 'refused');
   }
   if (err instanceof ErrorResponse || err instanceof TypeError || err instanceof ErrorTimeout || (err instanceof Error && /\(5\d\d\)/.test(err.message))) {
     return new ProviderUnavailable('The sign-in provider cannot be reached. Please try again.', { cause: err });
   }
-  return new AuthError(`${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  return refused(err instanceof Error ? err.message : String(err));
 }
 
 export class OidcFlow {
@@ -108,11 +111,12 @@ export class OidcFlow {
       const check = this.client.metadataService.getMetadata().then(
         (m) => {
           if (m.issuer !== this.config.issuer) {
-            throw new AuthError(`The sign-in provider's discovery document names the issuer "${String(m.issuer)}", not "${this.config.issuer}".`);
+            const params = { named: String(m.issuer), issuer: this.config.issuer };
+            throw new AuthError(`The sign-in provider's discovery document names the issuer "${params.named}", not "${params.issuer}".`, { key: 'auth.discoveryIssuer', params });
           }
         },
         (err: unknown) => {
-          throw asOurs(err, "The sign-in provider's discovery document is not usable");
+          throw asOurs(err, "The sign-in provider's discovery document is not usable", 'auth.discoveryUnusable');
         },
       );
       // A failed check is tried again next time (the provider may have been down).
@@ -128,7 +132,7 @@ export class OidcFlow {
     try {
       return (await this.client.createSigninRequest({ state: data, nonce: randomNonce() })).url;
     } catch (err) {
-      throw asOurs(err, 'Sign-in could not start');
+      throw asOurs(err, 'Sign-in could not start', 'auth.startFailed');
     }
   }
 
@@ -138,21 +142,23 @@ export class OidcFlow {
     const state = params.get('state');
     if (params.has('error')) {
       if (state) await this.client.settings.stateStore.remove(state.split(';')[0]!);
-      throw new AuthError(params.get('error_description') || params.get('error') || 'Sign-in failed.');
+      // The provider's own words (English, from the provider) inside a translated sentence.
+      const said = params.get('error_description') || params.get('error');
+      throw said ? new AuthError(said, { key: 'auth.refused', params: { reason: said } }) : new AuthError('Sign-in failed.');
     }
     const iss = params.get('iss');
-    if (iss !== null && iss !== this.config.issuer) throw new AuthError('The sign-in answer comes from another issuer; please sign in again.');
+    if (iss !== null && iss !== this.config.issuer) throw new AuthError('The sign-in answer comes from another issuer; please sign in again.', { key: 'auth.otherIssuer' });
     await this.provider();
     let res;
     try {
       res = await this.client.processSigninResponse(url);
     } catch (err) {
       if (err instanceof Error && /state/i.test(err.message) && !(err instanceof ErrorResponse)) {
-        throw new AuthError('The sign-in answer does not match a sign-in started in this tab; please sign in again.', { cause: err });
+        throw new AuthError('The sign-in answer does not match a sign-in started in this tab; please sign in again.', { cause: err, key: 'auth.stateMismatch' });
       }
-      throw asOurs(err, 'Sign-in failed');
+      throw asOurs(err, 'Sign-in failed', 'auth.failedBecause');
     }
-    if (!res.id_token) throw new AuthError('Sign-in failed: the provider sent no ID token (is "openid" among the scopes?).');
+    if (!res.id_token) throw new AuthError('Sign-in failed: the provider sent no ID token (is "openid" among the scopes?).', { key: 'auth.noIdToken' });
     this.checkIdToken(res.id_token);
     return { idToken: res.id_token, refreshToken: res.refresh_token, scope: res.scope, data: (res.userState ?? {}) as { hash?: string } };
   }
@@ -173,10 +179,10 @@ export class OidcFlow {
         } satisfies RefreshState,
       });
     } catch (err) {
-      throw asOurs(err, 'Your session could not be renewed');
+      throw asOurs(err, 'Your session could not be renewed', 'auth.renewFailed');
     }
     // Without a new ID token the library hands back the old one: nothing was renewed that the stack would accept.
-    if (!res.id_token || res.id_token === current.idToken) throw new AuthError('Your session could not be renewed: the provider sent no new ID token.');
+    if (!res.id_token || res.id_token === current.idToken) throw new AuthError('Your session could not be renewed: the provider sent no new ID token.', { key: 'auth.noNewIdToken' });
     this.checkIdToken(res.id_token);
     // Providers that don't rotate refresh tokens send none back: the one we have stays good.
     return { idToken: res.id_token, refreshToken: res.refresh_token ?? current.refreshToken, scope: res.scope ?? current.scope };
@@ -203,8 +209,11 @@ export class OidcFlow {
   /** OIDC Core §3.1.3.7 (2, 3): issued by our issuer, for our client. */
   private checkIdToken(idToken: string): void {
     const c = decodeJwt(idToken);
-    if (c.iss !== this.config.issuer) throw new AuthError(`The ID token was issued by "${String(c.iss)}", not by "${this.config.issuer}".`);
+    if (c.iss !== this.config.issuer) {
+      const params = { iss: String(c.iss), issuer: this.config.issuer };
+      throw new AuthError(`The ID token was issued by "${params.iss}", not by "${params.issuer}".`, { key: 'auth.wrongIssuer', params });
+    }
     const aud = Array.isArray(c.aud) ? c.aud : [c.aud];
-    if (!aud.includes(this.config.clientId)) throw new AuthError('The ID token is not meant for this app (its audience is another client).');
+    if (!aud.includes(this.config.clientId)) throw new AuthError('The ID token is not meant for this app (its audience is another client).', { key: 'auth.wrongAudience' });
   }
 }

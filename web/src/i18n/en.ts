@@ -192,6 +192,42 @@ const en = {
     badId: 'A user id is 1–64 letters, digits, “-” or “_”.',
     failed: 'Sign-in failed.',
   },
+  // Sign-in errors (api/auth.ts, api/oidc.ts, api/identity.ts), shown on the sign-in page. A {reason} is the
+  // provider's or issuer's own words, shown as they come.
+  auth: {
+    refused: 'Sign-in failed: {reason}',
+    http: 'Sign-in failed (HTTP {status}).',
+    devOnly: 'Signing in with a user id is only available locally.',
+    noProvider: 'No sign-in provider is configured.',
+    signedOut: 'You are not signed in.',
+    badToken: 'The sign-in answer holds no readable token. Please sign in again.',
+    unreachable: 'The sign-in provider cannot be reached. Please try again.',
+    startFailed: 'Sign-in could not start: {reason}',
+    failedBecause: 'Sign-in failed: {reason}',
+    renewFailed: 'Your session could not be renewed: {reason}',
+    discoveryUnusable: "The sign-in provider's discovery document is not usable: {reason}",
+    discoveryIssuer: "The sign-in provider's discovery document names the issuer “{named}”, not “{issuer}”.",
+    otherIssuer: 'The sign-in answer comes from another issuer; please sign in again.',
+    stateMismatch: 'The sign-in answer does not match a sign-in started in this tab; please sign in again.',
+    noIdToken: 'Sign-in failed: the provider sent no ID token (is “openid” among the scopes?).',
+    noNewIdToken: 'Your session could not be renewed: the provider sent no new ID token.',
+    wrongIssuer: 'The ID token was issued by “{iss}”, not by “{issuer}”.',
+    wrongAudience: 'The ID token is not meant for this app (its audience is another client).',
+  },
+  // Why the app could not start (lib/config.ts), the {reason} of boot.body.
+  bootErrors: {
+    unreachable: 'The server cannot be reached.',
+    http: 'config.json could not be loaded (HTTP {status}).',
+    notJson: 'config.json is not valid JSON.',
+    notObject: 'config.json is not a JSON object.',
+    wsUrl: 'config.json has no valid wsUrl (ws:// or wss://).',
+    apiUrl: 'config.json has no valid apiUrl (http:// or https://).',
+    authMode: 'config.json has no auth.mode (“dev” or “oidc”).',
+    devTokenUrl: 'config.json auth (dev) needs tokenUrl.',
+    oidcField: 'config.json auth (oidc) needs {field}.',
+    oidcIssuer: 'config.json auth (oidc) issuer is not an http(s) URL.',
+    unknown: 'Something went wrong while starting.',
+  },
 };
 
 export default en;

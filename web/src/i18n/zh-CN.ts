@@ -189,6 +189,41 @@ const zhCN: Messages = {
     badId: '用户 ID 为 1–64 个字母、数字、“-”或“_”。',
     failed: '登录失败。',
   },
+  // 登录错误（api/auth.ts、api/oidc.ts、api/identity.ts），显示在登录页。{reason} 是登录服务或签发方的原话。
+  auth: {
+    refused: '登录失败：{reason}',
+    http: '登录失败（HTTP {status}）。',
+    devOnly: '使用用户 ID 登录仅在本地可用。',
+    noProvider: '未配置登录服务。',
+    signedOut: '你尚未登录。',
+    badToken: '登录应答中没有可读取的令牌。请重新登录。',
+    unreachable: '无法连接登录服务。请重试。',
+    startFailed: '无法开始登录：{reason}',
+    failedBecause: '登录失败：{reason}',
+    renewFailed: '无法续期你的会话：{reason}',
+    discoveryUnusable: '登录服务的发现文档不可用：{reason}',
+    discoveryIssuer: '登录服务的发现文档中的签发方是“{named}”，而不是“{issuer}”。',
+    otherIssuer: '登录应答来自其他签发方，请重新登录。',
+    stateMismatch: '登录应答与本标签页发起的登录不匹配，请重新登录。',
+    noIdToken: '登录失败：登录服务没有返回 ID 令牌（scopes 中是否包含“openid”？）。',
+    noNewIdToken: '无法续期你的会话：登录服务没有返回新的 ID 令牌。',
+    wrongIssuer: 'ID 令牌由“{iss}”签发，而不是“{issuer}”。',
+    wrongAudience: '该 ID 令牌不是签发给本应用的（其受众是另一个客户端）。',
+  },
+  // 应用无法启动的原因（lib/config.ts），即 boot.body 中的 {reason}。
+  bootErrors: {
+    unreachable: '无法连接服务器。',
+    http: '无法加载 config.json（HTTP {status}）。',
+    notJson: 'config.json 不是有效的 JSON。',
+    notObject: 'config.json 不是 JSON 对象。',
+    wsUrl: 'config.json 中没有有效的 wsUrl（ws:// 或 wss://）。',
+    apiUrl: 'config.json 中没有有效的 apiUrl（http:// 或 https://）。',
+    authMode: 'config.json 中没有 auth.mode（“dev”或“oidc”）。',
+    devTokenUrl: 'config.json 的 auth（dev）缺少 tokenUrl。',
+    oidcField: 'config.json 的 auth（oidc）缺少 {field}。',
+    oidcIssuer: 'config.json 的 auth（oidc）中的 issuer 不是 http(s) URL。',
+    unknown: '启动时出错了。',
+  },
 };
 
 export default zhCN;
