@@ -8,26 +8,12 @@
  * is one stack per process at a time (a later stack in the same process must keep the same port, tables and
  * DynamoDB endpoint, or the handlers keep talking to the old ones).
  */
-import * as http from 'node:http';
 import * as path from 'node:path';
 import { assertHttpRoutes, assertWsRoutes } from '../lib/route-rules';
 import type { WebConfig } from '../lambdas/contract/web-config';
-import type { S3Event } from 'aws-lambda';
-import {
-  DEFAULT_EVENT_BUS_NAME,
-  ENV,
-  HTTP_ROUTES,
-  LOCAL_UPLOADS_BUCKET_NAME,
-  S3_TRIGGERS,
-  TABLES,
-  UPLOADS_LIFECYCLE,
-  WS_ROUTES,
-  type HttpRouteDef,
-  type TableKey,
-} from '../lib/wiring';
-import { createS3Handler } from './s3/server';
-import { startLifecycle, type LifecycleRunner } from './s3/lifecycle';
-import { fileStore, memoryStore, type ObjectStore } from './s3/store';
+import { DEFAULT_EVENT_BUS_NAME, ENV, HTTP_ROUTES, LOCAL_UPLOADS_BUCKET_NAME, WS_ROUTES, type HttpRouteDef } from '../lib/wiring';
+import type { LifecycleRunner } from './s3/lifecycle';
+import type { ObjectStore } from './s3/store';
 import { ConnectionRegistry } from './connections';
 import { originAllowed } from './cors';
 import { startCountingProxy, type CountingProxy } from './counting-proxy';
@@ -38,24 +24,24 @@ import { createFunctionRegistry, REPO_ROOT, type FunctionOverrides } from './fun
 import { createHttpGateway } from './gateway-http';
 import { createJwtAuthorizer } from './jwt-authorizer';
 import { createWsGateway, type WsLimits } from './gateway-ws';
-import { sendError, sendJson } from './http-util';
 import { createLog, errorMessage, type Log, type LogLevel } from './log';
 import { FOREIGN_HOST_MESSAGE, requestHostAllowed } from './host-check';
-import { answerAtSocket, answerParserErrors, assertPortFree, listen, messageBody } from './http-server';
+import { answerAtSocket, assertPortFree, listen, messageBody } from './http-server';
 import { dropConnectionRows, migrateFriendFlags, migrateUnreadKeys } from './migrations';
-import { handleManagement, type ManagementCounters } from './management-api';
+import type { ManagementCounters } from './management-api';
 import { demoUsers, seedDemoData } from './seed';
+import { applyHandlerEnv, handlerEnv, JWT_AUDIENCE } from './stack-env';
+import { createRoutes, createStackServer } from './stack-http';
+import { createUploads, S3_PATH } from './stack-uploads';
 import { createStaticSite, prepareWeb } from './static';
 import { DEFAULT_TABLE_PREFIX, ensureTables, type TableNames } from './tables';
-import { acceptTlsOnSamePort } from './tls';
+
+// Kept importable from here (local/main.ts, tests), where they lived before the stack-* modules.
+export { DEFAULT_S3_DIR, S3_PATH } from './stack-uploads';
+export { JWT_AUDIENCE } from './stack-env';
 
 export const DEFAULT_PORT = 3000;
 export const DEFAULT_DATA_DIR = path.join(REPO_ROOT, '.parley', 'data');
-/** Where the local S3 endpoint keeps its objects (kept across restarts like the tables). */
-export const DEFAULT_S3_DIR = path.join(REPO_ROOT, '.parley', 's3');
-/** The local S3 endpoint's path on the stack's one port: the browser uploads to the page's own origin. */
-export const S3_PATH = '/_aws/s3';
-export const JWT_AUDIENCE = 'parley-local';
 
 export interface StackOptions {
   /** HTTP/WS port on 127.0.0.1 (default 3000; 0 = any free port). */
@@ -167,11 +153,6 @@ export interface Stack {
 }
 
 let active: Stack | undefined;
-let previousHandlerEnv: Record<string, string> | undefined;
-
-type RequestHandler = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<void>;
-
-const HANDLER_LOG_LEVEL: Record<LogLevel, string> = { silent: 'SILENT', error: 'ERROR', warn: 'WARN', info: 'WARN', debug: 'DEBUG' };
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   // A wiring API Gateway would refuse stops us here, before anything starts, as it would stop `cdk synth`.
@@ -232,83 +213,17 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const handlerDynamoEndpoint = proxy?.endpoint ?? dynamoEndpoint;
 
     // 2. The server, listening first: the handlers' environment names its port.
-    let route: RequestHandler | undefined;
-    const server = http.createServer((req, res) => {
-      const started = Date.now();
-      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      res.on('finish', () => {
-        const quiet = url.pathname.startsWith('/_aws/ws/') || url.pathname.startsWith('/assets/');
-        (quiet ? log.debug : log.info)(`${req.method} ${url.pathname} ${res.statusCode} ${Date.now() - started}ms`);
-      });
-      if (!requestHostAllowed(req, port)) {
-        req.resume();
-        return sendError(res, 403, 'FORBIDDEN', FOREIGN_HOST_MESSAGE);
-      }
-      if (!route) return sendJson(res, 503, { message: 'the local stack is starting' });
-      route(req, res, url).catch((err) => {
-        log.error(`${req.method} ${url.pathname} failed`, err);
-        if (!res.headersSent) sendError(res, 500, 'INTERNAL', 'internal error');
-        else res.destroy();
-      });
-    });
-    answerParserErrors(server);
-    // The same port speaks TLS too, so `https://${domainName}/${stage}` from a handler's event reaches @connections.
-    const localTls = await acceptTlsOnSamePort(server);
-    const sockets = new Set<import('node:net').Socket>();
-    server.on('connection', (s) => {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-    });
+    const stackServer = await createStackServer(log, () => port);
+    const { server, localTls } = stackServer;
     const port = await listen(server, options.port ?? DEFAULT_PORT);
     cleanups.push(localTls.trustInProcess(port));
-    cleanups.push(
-      () =>
-        new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-          for (const s of sockets) s.destroy();
-        }),
-    );
+    cleanups.push(() => stackServer.close());
     const url = `http://127.0.0.1:${port}`;
     const origins = [url, `http://localhost:${port}`, ...(options.extraOrigins ?? [])].map((o) => o.trim().replace(/\/+$/, '')).filter(Boolean);
 
     // 3. The handlers' environment, then the handlers.
-    const tableEnv = Object.fromEntries((Object.keys(TABLES) as TableKey[]).map((k) => [TABLES[k].envVar, tables[k]]));
-    const env: Record<string, string> = {
-      ...tableEnv,
-      [ENV.wsManagementEndpoint]: `${url}/_aws/ws`,
-      // No JWKS_URI: the authorizers find the keys through the issuer's discovery document, as in the cloud.
-      [ENV.jwtIssuer]: options.oidc?.issuer ?? `${url}/dev`,
-      [ENV.jwtAudience]: (options.oidc?.audience ?? [JWT_AUDIENCE]).join(','),
-      ...(options.oidc?.jwksUri ? { [ENV.jwksUri]: options.oidc.jwksUri } : {}),
-      [ENV.allowedOrigins]: [...new Set(origins)].join(','),
-      AWS_ENDPOINT_URL_DYNAMODB: handlerDynamoEndpoint,
-      // The uploads bucket on the stack's own S3-compatible endpoint, on the page's origin: URLs the handlers sign
-      // (presigned POST, file GETs) are fetched by the browser from there.
-      [ENV.uploadsBucket]: LOCAL_UPLOADS_BUCKET_NAME,
-      AWS_ENDPOINT_URL_S3: `${url}${S3_PATH}`,
-      AWS_REGION: region,
-      // The handlers' SDK clients reach the tables with the stack's key (they reach nothing else with it).
-      AWS_ACCESS_KEY_ID: dynamoCredentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: dynamoCredentials.secretAccessKey,
-      // The handlers' own JSON logs (Powertools): one line per event at INFO is the cloud's audit trail, but noise
-      // at a developer's console, so locally they show from WARN up unless --log debug (or POWERTOOLS_LOG_LEVEL).
-      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL || HANDLER_LOG_LEVEL[log.level],
-      ...(options.env ?? {}),
-    };
-    const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-    Object.assign(process.env, env);
-    cleanups.push(() => {
-      for (const [k, v] of Object.entries(saved)) {
-        if (v === undefined) delete process.env[k];
-        else process.env[k] = v;
-      }
-    });
-    if (previousHandlerEnv) {
-      const changed = Object.keys(env).filter((k) => previousHandlerEnv?.[k] !== env[k] && !k.startsWith('AWS_ACCESS') && !k.startsWith('AWS_SECRET'));
-      if (changed.length) log.warn(`handlers already loaded in this process read their environment once; ${changed.join(', ')} changed since the last stack`);
-    }
-    previousHandlerEnv = env;
+    const env = handlerEnv({ url, tables, origins, region, handlerDynamoEndpoint, dynamoCredentials, oidc: options.oidc, log, extra: options.env });
+    cleanups.push(applyHandlerEnv(env, log));
 
     const functions = createFunctionRegistry(options.functions, region, options.functionTimeoutScale);
     for (const { key, error } of await functions.preload()) log.warn(`function ${key} could not be loaded: ${errorMessage(error)}`);
@@ -345,62 +260,23 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await wsGateway.closeAll();
       await Promise.race([events.drain(), new Promise((r) => setTimeout(r, 30000).unref())]);
     });
-    // The uploads bucket: S3's ObjectCreated notifications invoke the wiring's S3_TRIGGERS functions through the
-    // function runner with the event S3 sends (asynchronously, after the upload was answered, as S3 does).
-    const s3Store = options.inMemory ? memoryStore() : fileStore(path.resolve(options.s3Dir ?? DEFAULT_S3_DIR));
-    const uploadsInFlight = new Set<Promise<unknown>>();
-    const handleS3 = createS3Handler({
+    const uploads = createUploads({
       region,
-      // The one key the endpoint accepts: the handlers' (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY above).
-      credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY },
-      buckets: [LOCAL_UPLOADS_BUCKET_NAME],
-      store: s3Store,
-      prefix: S3_PATH,
-      corsOrigins: origins,
-      configurationId: 'parley-uploads-object-created',
-      onObjectCreated: (event: S3Event) => {
-        const key = event.Records[0]?.s3.object.key ?? '';
-        const runs = S3_TRIGGERS.filter((t) => t.bucket === 'uploads' && key.startsWith(t.prefix)).map((t) => {
-          const run = functions.invoke(t.function, event).catch((err) => log.error(`function ${t.function} failed on S3 object ${key}`, err));
-          uploadsInFlight.add(run);
-          void run.finally(() => uploadsInFlight.delete(run));
-          return run;
-        });
-        return Promise.all(runs).then(() => undefined);
-      },
-      onNotifyError: (err) => log.error('S3 notification failed', err),
+      env,
+      origins,
+      functions,
+      log,
+      inMemory: options.inMemory,
+      s3Dir: options.s3Dir,
+      lifecycleNow: options.lifecycleNow,
     });
-    // Raw uploads and unsent files expire after a day, as the bucket's lifecycle rules do in the cloud.
-    const lifecycle = startLifecycle({
-      store: s3Store,
-      bucket: LOCAL_UPLOADS_BUCKET_NAME,
-      rules: UPLOADS_LIFECYCLE,
-      now: options.lifecycleNow,
-      onSwept: (deleted) => deleted.length && log.info(`uploads lifecycle: ${deleted.length} expired object(s) deleted`),
-      onError: (err) => log.warn(`uploads lifecycle sweep failed: ${errorMessage(err)}`),
-    });
+    const { lifecycle, drain: drainUploads } = uploads;
     cleanups.push(() => lifecycle.stop());
-    const drainUploads = async () => {
-      while (uploadsInFlight.size) await Promise.all([...uploadsInFlight]);
-    };
     cleanups.push(async () => {
       await Promise.race([drainUploads(), new Promise((r) => setTimeout(r, 30000).unref())]);
     });
 
-    route = async (req, res, reqUrl) => {
-      const p = reqUrl.pathname;
-      if (p === S3_PATH || p.startsWith(`${S3_PATH}/`)) {
-        if (await handleS3(req, res)) return;
-      }
-      if (await handleManagement(req, res, p, connections, counters)) return;
-      if (await events.handle(req, res, p)) return;
-      if (await issuer.handle(req, res, p)) return;
-      if (await httpGateway.handle(req, res, reqUrl)) return;
-      if (p === '/ws' || p === '/ws/') return sendJson(res, 426, { message: 'Upgrade Required' }, { upgrade: 'websocket' });
-      if (p.startsWith('/_aws/')) return sendJson(res, 404, { message: `no local AWS endpoint ${p}` });
-      if (await site.handle(req, res, reqUrl)) return;
-      sendError(res, 404, 'NOT_FOUND', `no route for ${req.method} ${p}`);
-    };
+    stackServer.setRoute(createRoutes({ handleS3: uploads.handle, connections, counters, events, issuer, httpGateway, site }));
 
     // 5. Demo data.
     if (options.seed ?? true) {
@@ -438,7 +314,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       issuer,
       events,
       connections,
-      s3: { store: s3Store, endpoint: `${url}${S3_PATH}`, bucket: LOCAL_UPLOADS_BUCKET_NAME, lifecycle },
+      s3: { store: uploads.store, endpoint: `${url}${S3_PATH}`, bucket: LOCAL_UPLOADS_BUCKET_NAME, lifecycle },
       drainUploads,
       calls,
       env,

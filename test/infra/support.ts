@@ -122,3 +122,18 @@ function idsOf(get: () => Synthesized) {
     queueId: () => logicalIdOf(get().stack.notifications.deadLetterQueue),
   };
 }
+
+/** A CloudFormation string expression as text: literal parts as they are, every other intrinsic as its JSON in {}. */
+export function render(v: unknown): string {
+  if (typeof v === 'string') return v;
+  const o = v as Record<string, any>;
+  if (o && Array.isArray(o['Fn::Join'])) return (o['Fn::Join'][1] as unknown[]).map(render).join(o['Fn::Join'][0] as string);
+  if (o && typeof o.Ref === 'string' && o.Ref.startsWith('AWS::')) return `{${o.Ref}}`;
+  return `{${JSON.stringify(v)}}`;
+}
+
+/** The uploads bucket of a synthesized stack: its logical id and its resource (the attachments-*.test.ts files). */
+export function uploadsBucketOf(s: Synthesized): { bucketId: string; bucket: CfnResource } {
+  const bucketId = logicalIdOf(s.stack.uploads.bucket);
+  return { bucketId, bucket: s.json.Resources[bucketId] };
+}

@@ -98,7 +98,7 @@ describe.each(Object.keys(FUNCTIONS) as FunctionKey[])('%s bundle', (key) => {
     )!;
     const hash = String(fn.Properties.Code.S3Key).replace(/\.zip$/, '');
     const dir = path.join(outdir, `asset.${hash}`);
-    // A function with nodeModules also carries them installed beside the bundle (attachments.test.ts checks sharp's).
+    // A function with nodeModules also carries them installed beside the bundle (attachments-processor.test.ts checks sharp's).
     const def: FunctionDef = FUNCTIONS[key];
     expect(fs.readdirSync(dir).sort()).toEqual(def.nodeModules?.length ? ['index.js', 'node_modules', 'package.json'] : ['index.js']);
     code = fs.readFileSync(path.join(dir, 'index.js'), 'utf8');
