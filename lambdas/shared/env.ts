@@ -34,4 +34,13 @@ export const ENV = {
   connectionTtlHours: 'CONNECTION_TTL_HOURS',
   /** Live connections one user may hold (default 10); the next handshake gets 429. */
   maxConnectionsPerUser: 'MAX_CONNECTIONS_PER_USER',
+  /**
+   * Attachments served through the CDN (CDK option `attachmentsCdnPublicKey`; set on the URL-signing functions only,
+   * all three or none): the distribution's domain (<id>.cloudfront.net, whose /files/* behavior serves the bucket's
+   * files/), the CloudFront public key id ("Key-Pair-Id" of a signed URL), and the SSM SecureString parameter holding
+   * the private key (PEM). Unset: readers get S3 presigned URLs.
+   */
+  attachmentsCdnDomain: 'ATTACHMENTS_CDN_DOMAIN',
+  attachmentsCdnKeyPairId: 'ATTACHMENTS_CDN_KEY_PAIR_ID',
+  attachmentsCdnPrivateKeyParam: 'ATTACHMENTS_CDN_PRIVATE_KEY_PARAM',
 } as const;
