@@ -78,6 +78,9 @@ export interface Figures {
   s3Bytes: Record<string, number>;
 }
 
+/** The S3 figures of an action that touches no S3 (models that build Figures by hand start from these). */
+export const NO_S3 = { s3: {}, s3Requests: 0, s3BytesIn: 0, s3BytesOut: 0, s3Bytes: {} } as const satisfies Partial<Figures>;
+
 /** Every action; the image ones only when measured (`measureActions(..., { images: true })`). */
 export type Accounting = Record<Exclude<Action, (typeof IMAGE_ACTIONS)[number]>, Figures> & Partial<Record<(typeof IMAGE_ACTIONS)[number], Figures>>;
 
