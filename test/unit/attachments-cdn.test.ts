@@ -3,6 +3,9 @@
  * readers get CloudFront URLs signed with a canned policy (verified here with the public key, as CloudFront does),
  * the private key read once per container from SSM Parameter Store (a fake SSM endpoint checks the GetParameter
  * request: target, WithDecryption, SigV4 for `ssm`); without them, S3 presigned URLs as before.
+ *
+ * The URLs are byte-identical to `@aws-sdk/cloudfront-signer` 3.1166.0's getSignedUrl for the same key, URL and expiry
+ * (checked once, 50 URLs, with the package unpacked outside the repo; it is not a dependency).
  */
 import { createVerify, generateKeyPairSync } from 'node:crypto';
 import * as http from 'node:http';
@@ -31,7 +34,7 @@ function verifyCannedUrl(signed: string): { resource: string; expires: number; k
 describe('CloudFront canned-policy signing (node:crypto)', () => {
   it('signs the policy CloudFront rebuilds; the signature uses CloudFront base64 (- _ ~), verifiable with the public key', () => {
     const url = signCloudFrontUrl('https://d111111abcdef8.cloudfront.net/files/att_01J0000000000000000000000A/image', 'K2JCJMDEHXQW5F', privateKey, 1_800_000_000);
-    expect(url).toMatch(/^https:\/\/d111111abcdef8\.cloudfront\.net\/files\/att_01J0000000000000000000000A\/image\?Expires=1800000000&Signature=[A-Za-z0-9~_-]+&Key-Pair-Id=K2JCJMDEHXQW5F$/);
+    expect(url).toMatch(/^https:\/\/d111111abcdef8\.cloudfront\.net\/files\/att_01J0000000000000000000000A\/image\?Expires=1800000000&Key-Pair-Id=K2JCJMDEHXQW5F&Signature=[A-Za-z0-9~_-]+$/);
     const v = verifyCannedUrl(url);
     expect(v).toEqual({ resource: 'https://d111111abcdef8.cloudfront.net/files/att_01J0000000000000000000000A/image', expires: 1_800_000_000, keyPairId: 'K2JCJMDEHXQW5F', valid: true });
     // Another resource or expiry does not verify with this signature.

@@ -6,7 +6,7 @@
  * Canned policy (CloudFront Developer Guide, "Create a signed URL using a canned policy"):
  *   {"Statement":[{"Resource":"<url>","Condition":{"DateLessThan":{"AWS:EpochTime":<expires>}}}]}
  * signed with RSA-SHA1; the signature base64-encoded with `+` -> `-`, `=` -> `_`, `/` -> `~`; the URL gets
- * `Expires`, `Signature` and `Key-Pair-Id`.
+ * `Expires`, `Key-Pair-Id` and `Signature`, in getSignedUrl's order.
  */
 import { createSign } from 'node:crypto';
 
@@ -22,5 +22,5 @@ export function signCloudFrontUrl(url: string, keyPairId: string, privateKeyPem:
   const resource = new URL(url).toString();
   const signature = cloudFrontBase64(createSign('RSA-SHA1').update(cannedPolicy(resource, expiresEpochSeconds)).sign(privateKeyPem));
   const sep = resource.includes('?') ? '&' : '?';
-  return `${resource}${sep}Expires=${expiresEpochSeconds}&Signature=${encodeURIComponent(signature)}&Key-Pair-Id=${encodeURIComponent(keyPairId)}`;
+  return `${resource}${sep}Expires=${expiresEpochSeconds}&Key-Pair-Id=${encodeURIComponent(keyPairId)}&Signature=${encodeURIComponent(signature)}`;
 }
