@@ -17,7 +17,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ENV } from '../lambdas/shared/env';
+import { CDN_ENV } from '../lambdas/shared/env';
 import { accountUniqueName } from './names';
 import { FUNCTIONS, S3_TRIGGERS, type FunctionDef, type FunctionKey, type S3TriggerDef } from './wiring';
 
@@ -26,14 +26,7 @@ import { FUNCTIONS, S3_TRIGGERS, type FunctionDef, type FunctionKey, type S3Trig
  * set): the names the handlers read (lambdas/shared/env.ts; lambdas/adapters/s3/file-urls.ts signs CloudFront URLs
  * when all three are set).
  */
-export const CDN_ENV = {
-  /** <id>.cloudfront.net: the web distribution, whose /files/* behavior serves the bucket's files/ prefix. */
-  domain: ENV.attachmentsCdnDomain,
-  /** CloudFront public key id (the "key pair id" of a signed URL). */
-  keyPairId: ENV.attachmentsCdnKeyPairId,
-  /** SSM SecureString parameter name holding the private key (PEM). */
-  privateKeyParameter: ENV.attachmentsCdnPrivateKeyParam,
-} as const;
+export { CDN_ENV };
 
 /** The functions that sign URLs of files: those granted GetObject under files/. */
 export const signingFunctions = (): FunctionKey[] =>

@@ -25,7 +25,7 @@ import { allowTyping } from './dynamo/messages/typing';
 import { DynamoRateLimiter } from './dynamo/rate-limiter';
 import { ulidIds } from './ids';
 import { newAttachmentId } from './attachment-ids';
-import { dynamoAttachmentStore } from './dynamo/attachments';
+import { dynamoAttachmentStore, getAttachmentRecord } from './dynamo/attachments';
 import { deleteObjects, putTags, readObject, removeTags, writeObject } from './s3/objects';
 import { presignUpload } from './s3/presign';
 import { fileUrlSigner } from './s3/file-urls';
@@ -110,8 +110,9 @@ export const sendDeps = /* @__PURE__ */ once(() => ({
   messages: { appendChat: onMain(appendChat) },
   ...delivery(),
   ids: ulidIds,
-  // Attachments: their records (checked before the transaction, claimed inside it), the unsent tag, signed URLs.
-  attachments: attachmentStore(),
+  // Attachments: their records (read before the transaction, claimed inside it), the unsent tag, signed URLs. Only
+  // the read: the store's create and finish would be dead weight in this bundle (docs/PERFORMANCE.md section 3).
+  attachments: { get: onMain(getAttachmentRecord) },
   files: { signedUrl: fileUrls(), removeTags: onBucket(removeTags), putTags: onBucket(putTags) },
 }));
 

@@ -61,18 +61,6 @@ export const config = {
   rateMarkRead: () => parseRate(optionalEnv(ENV.rateMarkRead, DEFAULT_RATES.markRead)),
   rateUpload: () => parseRate(optionalEnv(ENV.rateUpload, DEFAULT_RATES.upload)),
   uploadsBucket: () => requireEnv(ENV.uploadsBucket),
-  /** The CDN that serves attachment files, when configured (all three variables or none: anything between is an error). */
-  attachmentsCdn: (): { domain: string; keyPairId: string; privateKeyParameter: string } | undefined => {
-    const names = [ENV.attachmentsCdnDomain, ENV.attachmentsCdnKeyPairId, ENV.attachmentsCdnPrivateKeyParam];
-    const set = names.filter((n) => process.env[n]);
-    if (set.length === 0) return undefined;
-    if (set.length < names.length) throw new Error(`attachments CDN half configured: ${names.filter((n) => !process.env[n]).join(', ')} missing`);
-    return {
-      domain: requireEnv(ENV.attachmentsCdnDomain).replace(/^https:\/\//, '').replace(/\/+$/, ''),
-      keyPairId: requireEnv(ENV.attachmentsCdnKeyPairId),
-      privateKeyParameter: requireEnv(ENV.attachmentsCdnPrivateKeyParam),
-    };
-  },
   connectionTtlSeconds: () => Math.round(Number(optionalEnv(ENV.connectionTtlHours, DEFAULT_CONNECTION_TTL_HOURS)) * 3600),
   maxConnectionsPerUser: () => {
     const n = Number(optionalEnv(ENV.maxConnectionsPerUser, DEFAULT_MAX_CONNECTIONS_PER_USER));

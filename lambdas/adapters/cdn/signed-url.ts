@@ -17,10 +17,8 @@ export const cloudFrontBase64 = (bytes: Buffer): string => bytes.toString('base6
 export const cannedPolicy = (resource: string, expiresEpochSeconds: number): string =>
   JSON.stringify({ Statement: [{ Resource: resource, Condition: { DateLessThan: { 'AWS:EpochTime': expiresEpochSeconds } } }] });
 
-/** `url` (https, no query of its own needed) signed to be valid until `expiresEpochSeconds`. */
+/** `url` (https, normalised, without a query of its own) signed to be valid until `expiresEpochSeconds`. */
 export function signCloudFrontUrl(url: string, keyPairId: string, privateKeyPem: string, expiresEpochSeconds: number): string {
-  const resource = new URL(url).toString();
-  const signature = cloudFrontBase64(createSign('RSA-SHA1').update(cannedPolicy(resource, expiresEpochSeconds)).sign(privateKeyPem));
-  const sep = resource.includes('?') ? '&' : '?';
-  return `${resource}${sep}Expires=${expiresEpochSeconds}&Key-Pair-Id=${encodeURIComponent(keyPairId)}&Signature=${encodeURIComponent(signature)}`;
+  const signature = cloudFrontBase64(createSign('RSA-SHA1').update(cannedPolicy(url, expiresEpochSeconds)).sign(privateKeyPem));
+  return `${url}?Expires=${expiresEpochSeconds}&Key-Pair-Id=${encodeURIComponent(keyPairId)}&Signature=${encodeURIComponent(signature)}`;
 }
