@@ -114,14 +114,14 @@ describe('the signing functions\' URLs (lambdas/adapters/s3/file-urls.ts)', () =
     expect(ssmRequests[0].auth).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDTEST\/\d{8}\/eu-west-1\/ssm\/aws4_request, SignedHeaders=[^,]*x-amz-target/);
   });
 
-  it('CDN on, SSM refuses: signing fails with the reason, and the next call asks SSM again', async () => {
+  it('CDN on, SSM refuses: signing fails with the reason, and the next call asks SSM again (a failure is not kept)', async () => {
     cdnOn();
-    const sign = await load();
     ssmAnswer = { status: 400, body: { __type: 'ParameterNotFound', message: 'not here' } };
+    const sign = await load(); // the read starts here (and fails)
     await expect(sign('files/att_1/image', 7200)).rejects.toThrow(/GetParameter \/parley\/cdn-key answered 400 .*ParameterNotFound/);
     ssmAnswer = { status: 200, body: { Parameter: { Value: privateKey } } };
     expect(verifyCannedUrl(await sign('files/att_1/image', 7200)).valid).toBe(true);
-    expect(ssmRequests).toHaveLength(2);
+    expect(ssmRequests).toHaveLength(2); // the read started with the signer (the first signing waited on it), then a new one
   });
 
   it('CDN off: S3 presigned GET URLs, as before, and no SSM request', async () => {

@@ -2,8 +2,8 @@
  * The URLs readers fetch attachment files with (the FileStore port's `signedUrl`): S3 presigned GETs by default, or,
  * when the attachments CDN is configured (CDN_ENV, all three set: CDK's `attachmentsCdnPublicKey`), CloudFront URLs
  * `https://<cdn domain>/files/<id>/image|thumb` signed with a canned policy for the same lifetime. The CloudFront
- * private key is read once per container from SSM Parameter Store (SecureString, decrypted) at the first URL signed;
- * a failed read is not kept, so the next message tries again.
+ * private key is read once per container from SSM Parameter Store (SecureString, decrypted), started when the signer
+ * is built (the container's first request); a failed read is not kept, so the next URL signed tries again.
  */
 import { signCloudFrontUrl } from '../cdn/signed-url';
 import { getSecureParameter } from '../ssm/parameter';
@@ -24,6 +24,8 @@ export function fileUrlSigner(bucket: string, readParameter: (name: string) => P
     });
     return privateKey;
   };
+  // Read it now, beside the handler's first request (a message is stored before its URLs are signed), not after it.
+  key().catch(() => undefined);
   return async (objectKey, expiresSeconds) => {
     const pem = await key();
     // Keys are files/<attachmentId>/image|thumb: nothing to encode.
