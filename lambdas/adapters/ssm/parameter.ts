@@ -15,6 +15,6 @@ export async function getSecureParameter(name: string): Promise<string> {
   const headers = { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AmazonSSM.GetParameter' };
   const { status, text } = await signedRequest(url, '/', { method: 'POST', headers, body: JSON.stringify({ Name: name, WithDecryption: true }) }, region, 'ssm');
   const out = status === 200 ? (JSON.parse(text) as { Parameter?: { Value?: string } }).Parameter?.Value : undefined;
-  if (typeof out !== 'string') throw new Error(`SSM GetParameter ${name} answered ${status} ${text.slice(0, 200)}`);
+  if (typeof out !== 'string') throw new Error(`SSM GetParameter ${name} answered ${status} ${status === 200 ? 'without a value' : text.slice(0, 200)}`);
   return out;
 }
