@@ -9,7 +9,7 @@ import '../test/quiet-sdk';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startTestStack } from '../test/support/stack';
-import { ACTIONS, Population, differences, measureActions, type Accounting } from './lib/calls';
+import { ACTIONS, BENCH_IMAGE, Population, differences, measureActions, type Accounting, type Timings } from './lib/calls';
 import { machine } from './lib/machine';
 
 const SCALES = (process.env.BENCH_SCALES ?? '10,1000,10000').split(',').map(Number);
@@ -22,12 +22,14 @@ async function main(): Promise<void> {
   const stack = await startTestStack({ countCalls: true, log: 'error' });
   const population = new Population(stack);
   const byScale: Record<string, Accounting> = {};
+  const timings: Record<string, Timings> = {};
   try {
     for (const n of SCALES) {
       const t = Date.now();
       await population.growTo(n);
       console.error(`stored ${n} other users in ${((Date.now() - t) / 1000).toFixed(1)} s`);
-      byScale[String(n)] = await measureActions(stack, population);
+      timings[String(n)] = {};
+      byScale[String(n)] = await measureActions(stack, population, { images: true, timings: timings[String(n)] });
     }
   } finally {
     population.close();
@@ -39,12 +41,22 @@ async function main(): Promise<void> {
   const diffs = differences(byScale);
   for (const action of ACTIONS) {
     const f = last[action];
+    if (!f) continue;
     const ops = Object.entries(f.ops).map(([k, v]) => `${k} ${v}`).join(', ');
     const flat = diffs.some((d) => d.startsWith(`${action}:`)) ? 'NO' : 'yes';
     console.log(
       `${action.padEnd(17)} ${String(f.requests).padStart(4)}  ${ops.padEnd(55)} ${String(f.rcu).padStart(6)} ${String(f.wcu).padStart(6)} (${String(f.wcuIndexes).padStart(3)}) ${String(f.wruBilled).padStart(10)} ${String(f.postToConnection).padStart(12)}          ${flat}`,
     );
   }
+  console.log(`\nimage message (a ${BENCH_IMAGE.width}x${BENCH_IMAGE.height} JPEG): S3 requests at the local S3 endpoint, by operation, and bytes`);
+  for (const action of ACTIONS) {
+    const f = last[action];
+    if (!f || !f.s3Requests) continue;
+    const ops = Object.entries(f.s3).map(([k, v]) => `${k} ${v}`).join(', ');
+    console.log(`${action.padEnd(17)} ${String(f.s3Requests).padStart(4)}  ${ops.padEnd(70)} in ${String(f.s3BytesIn).padStart(8)} B  out ${String(f.s3BytesOut).padStart(8)} B  (${Object.entries(f.s3Bytes).map(([k, v]) => `${k} ${v} B`).join(', ')})`);
+  }
+  const processMs = Object.values(timings).map((t) => t.imageProcessMs ?? 0);
+  console.log(`processing (upload answered -> attachment frame, this machine, a rough figure): ${processMs.join(' / ')} ms`);
   const scans = Object.values(byScale).flatMap((acc) => Object.values(acc)).reduce((n, f) => n + (f.ops.Scan ?? 0), 0);
   const failures = [
     ...(scans > BUDGET.scans ? [`${scans} Scan(s)`] : []),
@@ -55,7 +67,7 @@ async function main(): Promise<void> {
       : []),
     ...diffs.map((d) => `not flat: ${d}`),
   ];
-  const report = { ranAt: new Date().toISOString(), machine: machine(), scales: SCALES, budget: BUDGET, byScale, failures, seconds: (Date.now() - started) / 1000 };
+  const report = { ranAt: new Date().toISOString(), machine: machine(), scales: SCALES, budget: BUDGET, image: BENCH_IMAGE, byScale, timings, failures, seconds: (Date.now() - started) / 1000 };
   const dir = path.join(__dirname, 'results');
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'calls.json'), `${JSON.stringify(report, null, 2)}\n`);

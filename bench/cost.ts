@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Accounting } from './lib/calls';
-import { costModel, type CostLines, type Prices } from './lib/cost';
+import { costModel, imageCostModel, type CostLines, type ImageCostLines, type Prices } from './lib/cost';
 
 const dir = __dirname;
 const usd = (n: number) => (n >= 100 ? `$${n.toFixed(0)}` : n >= 1 ? `$${n.toFixed(2)}` : `$${n.toFixed(4)}`);
@@ -37,7 +37,20 @@ function main(): void {
     `\nA month of ${s.dailyUsers.toLocaleString('en')} daily users x ${s.messagesPerUserPerDay} messages a day x ${s.daysPerMonth} days (${(m.counts.sendMessage / 1e6).toFixed(0)}M messages, ${s.sessionsPerUserPerDay} sessions of ${s.minutesConnectedPerSession} min a day):`,
   );
   console.log(`  ${lines(m.usd)}`);
-  const out = { ranAt: new Date().toISOString(), callsRanAt: calls.ranAt, otherUsers: Number(largest), pricesChecked: prices.checked, ...report };
+
+  const image = imageCostModel(calls.byScale[largest], prices);
+  const im = prices.assumptions.imageScenario;
+  const kb = (n: number) => `${(n / 1024).toFixed(0)} KB`;
+  const imageLines = (c: ImageCostLines) =>
+    `${usd(c.total).padStart(9)}  (DynamoDB ${usd(c.dynamodb)}, API Gateway ${usd(c.apiGateway)}, Lambda ${usd(c.lambda)}, logs ${usd(c.logs)}, S3 requests ${usd(c.s3Requests)}, ` +
+    `S3 storage ${usd(c.s3Storage)}, transfer out ${usd(c.dataTransfer)}, CloudFront requests ${usd(c.cdnRequests)})`;
+  console.log(
+    `\nImage messages (1 attachment: ${kb(image.imageBytes.uploaded)} uploaded, ${kb(image.imageBytes.stored)} stored as image + thumbnail, viewed ${im.viewsPerImageMessage}x, kept ${im.storageMonths} month):`,
+  );
+  console.log(`Per 1M image messages, S3 presigned URLs (CDN off):      ${imageLines(image.s3Direct.usdPerMillion)}`);
+  console.log(`Per 1M image messages, CloudFront (CDN on, ${(im.cdnCacheHitRatio * 100).toFixed(0)}% cache hits): ${imageLines(image.throughCdn.usdPerMillion)}`);
+  console.log(`Per 1M text messages (sendMessage alone), for comparison: ${lines(report.perMillionMessages.sendMessageOnly)}`);
+  const out = { ranAt: new Date().toISOString(), callsRanAt: calls.ranAt, otherUsers: Number(largest), pricesChecked: prices.checked, ...report, imageMessage: image };
   fs.writeFileSync(path.join(dir, 'results', 'cost.json'), `${JSON.stringify(out, null, 2)}\n`);
 }
 

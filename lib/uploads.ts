@@ -17,21 +17,16 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { CDN_ENV } from '../lambdas/shared/env';
 import { accountUniqueName } from './names';
 import { FUNCTIONS, S3_TRIGGERS, type FunctionDef, type FunctionKey, type S3TriggerDef } from './wiring';
 
 /**
  * Environment of the URL-signing functions when attachments are served through the CDN (`attachmentsCdnPublicKey`
- * set). Not in lambdas/shared/env.ts yet: the handlers' side reads them once it signs CloudFront URLs.
+ * set): the names the handlers read (lambdas/shared/env.ts; lambdas/adapters/s3/file-urls.ts signs CloudFront URLs
+ * when all three are set).
  */
-export const CDN_ENV = {
-  /** <id>.cloudfront.net: the web distribution, whose /files/* behavior serves the bucket's files/ prefix. */
-  domain: 'ATTACHMENTS_CDN_DOMAIN',
-  /** CloudFront public key id (the "key pair id" of a signed URL). */
-  keyPairId: 'ATTACHMENTS_CDN_KEY_PAIR_ID',
-  /** SSM SecureString parameter name holding the private key (PEM). */
-  privateKeyParameter: 'ATTACHMENTS_CDN_PRIVATE_KEY_PARAM',
-} as const;
+export { CDN_ENV };
 
 /** The functions that sign URLs of files: those granted GetObject under files/. */
 export const signingFunctions = (): FunctionKey[] =>

@@ -16,6 +16,7 @@ import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
 import { TABLES } from '../../lib/wiring';
 import { api, sendEvent, uid, WsClient } from '../../test/support/clients';
 import type { TestStack } from '../../test/support/stack';
+import { s3Meter } from './s3-meter';
 
 export const ACTIONS = [
   'connect',
@@ -28,8 +29,20 @@ export const ACTIONS = [
   'notify1',
   'notify1000',
   'disconnect',
+  'imageTicket',
+  'imageUpload',
+  'imageSend',
+  'imageView',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
+/**
+ * An image message (issue #14), in four measured steps: the upload ticket (POST /api/attachments), the browser's
+ * upload POST and the S3-triggered processing it sets off (they overlap: S3 notifies as soon as the POST is answered),
+ * the sendMessage carrying the attachment, and the recipient fetching the thumbnail and the image by their signed URLs.
+ */
+export const IMAGE_ACTIONS = ['imageTicket', 'imageUpload', 'imageSend', 'imageView'] as const satisfies readonly Action[];
+/** The synthetic photo every image measurement uploads (deterministic bytes, so every scale sees the same work). */
+export const BENCH_IMAGE = { width: 1600, height: 1200, quality: 80 } as const;
 
 export interface Figures {
   /** DynamoDB requests by operation (HTTP requests seen by the counting proxy). */
@@ -54,9 +67,28 @@ export interface Figures {
    */
   wruBilled: number;
   postToConnection: number;
+  /** S3 requests by operation, counted at the local S3 endpoint (bench/lib/s3-meter.ts); {} for actions without. */
+  s3: Record<string, number>;
+  s3Requests: number;
+  /** Request body bytes the S3 endpoint received (the upload POST, PutObject bodies). */
+  s3BytesIn: number;
+  /** GetObject response bytes the S3 endpoint sent (the processor's read, readers' fetches). */
+  s3BytesOut: number;
+  /** Bytes by S3 operation (request bodies in; GetObject bodies out). */
+  s3Bytes: Record<string, number>;
 }
 
-export type Accounting = Record<Action, Figures>;
+/** The S3 figures of an action that touches no S3 (models that build Figures by hand start from these). */
+export const NO_S3 = { s3: {}, s3Requests: 0, s3BytesIn: 0, s3BytesOut: 0, s3Bytes: {} } as const satisfies Partial<Figures>;
+
+/** Every action; the image ones only when measured (`measureActions(..., { images: true })`). */
+export type Accounting = Record<Exclude<Action, (typeof IMAGE_ACTIONS)[number]>, Figures> & Partial<Record<(typeof IMAGE_ACTIONS)[number], Figures>>;
+
+/** Wall-clock figures of one measurement (not compared across scales: they vary run to run). */
+export interface Timings {
+  /** Upload POST answered -> the uploader's `attachment` frame: the processor's run plus S3's notification, locally. */
+  imageProcessMs?: number;
+}
 
 // ---------- consumed capacity ----------
 
@@ -282,8 +314,9 @@ const settle = () => new Promise((r) => setTimeout(r, 60));
  * stays connected with one tab; `a` connects, sends to `b`, `b` reads it, pages, lists, counts, gets notified,
  * and finally `a` disconnects.
  */
-export async function measureActions(stack: TestStack, population: Population): Promise<Accounting> {
+export async function measureActions(stack: TestStack, population: Population, opts: { images?: boolean; timings?: Timings } = {}): Promise<Accounting> {
   const m = await capacityMeter();
+  const s3 = s3Meter();
   const a = uid('actor-a');
   const b = uid('actor-b');
   // A user with 1,000 friends (none of them connected), for the presence fan-out of a connect.
@@ -303,6 +336,7 @@ export async function measureActions(stack: TestStack, population: Population): 
     await settle();
     stack.calls.reset();
     m.reset();
+    s3.reset();
     const t0 = Date.now();
     await run();
     if (process.env.BENCH_DEBUG) console.error(`${action}: ${Date.now() - t0} ms`);
@@ -315,6 +349,11 @@ export async function measureActions(stack: TestStack, population: Population): 
       wcuIndexes: round(m.wcuIndexes),
       wruBilled: round(m.wruBilled),
       postToConnection: stack.calls.postToConnection,
+      s3: Object.fromEntries(Object.entries(s3.ops).sort()),
+      s3Requests: s3.total(),
+      s3BytesIn: s3.bytesIn,
+      s3BytesOut: s3.bytesOut,
+      s3Bytes: Object.fromEntries(Object.entries(s3.bytes).sort()),
     };
   };
 
@@ -358,6 +397,8 @@ export async function measureActions(stack: TestStack, population: Population): 
     await bWs.next('notification', (f) => f.message.messageType === 'SYSTEM_TASK');
   });
 
+  if (opts.images) await measureImageMessage(stack, { a, b, aWs, bWs }, measure, opts.timings ?? {});
+
   await measure('disconnect', async () => {
     await aWs.close();
     await bWs.next('presence', (f) => f.userId === a && f.online === false);
@@ -374,6 +415,72 @@ export async function measureActions(stack: TestStack, population: Population): 
   return result;
 }
 
+/** A deterministic photo-like JPEG (smooth gradients plus fixed-seed grain, so it compresses like a photo, not a flat fill). */
+export async function benchImage(): Promise<Buffer> {
+  const { width, height, quality } = BENCH_IMAGE;
+  const raw = Buffer.alloc(width * height * 3);
+  let seed = 14;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      const grain = (seed >> 16) % 24;
+      const i = (y * width + x) * 3;
+      raw[i] = (x * 255) / width + grain;
+      raw[i + 1] = (y * 255) / height + grain;
+      raw[i + 2] = 128 + 100 * Math.sin((x + y) / 90) + grain / 2;
+    }
+  }
+  const { default: sharp } = await import('sharp');
+  return sharp(raw, { raw: { width, height, channels: 3 } }).jpeg({ quality }).toBuffer();
+}
+
+/** The four steps of an image message (IMAGE_ACTIONS): `a` uploads a photo and sends it to `b`, who views it. */
+async function measureImageMessage(
+  stack: TestStack,
+  actors: { a: string; b: string; aWs: WsClient; bWs: WsClient },
+  measure: (action: Action, run: () => Promise<unknown>) => Promise<void>,
+  timings: Timings,
+): Promise<void> {
+  const { a, b, aWs, bWs } = actors;
+  const photo = await benchImage();
+  const aApi = api(stack, a);
+  await aApi.get('/api/messages/unread/count'); // warm: token + JWKS for a's REST calls
+  type Ticket = { attachmentId: string; upload: { url: string; fields: Record<string, string> } };
+  let ticket!: Ticket;
+  await measure('imageTicket', async () => {
+    const res = await aApi.post('/api/attachments', { contentType: 'image/jpeg', size: photo.length });
+    if (res.status !== 201) throw new Error(`upload ticket: HTTP ${res.status} ${JSON.stringify(res.body)}`);
+    ticket = res.body as Ticket;
+  });
+  await measure('imageUpload', async () => {
+    // As a browser does: the presigned fields, then the file, as multipart/form-data.
+    const form = new FormData();
+    for (const [k, v] of Object.entries(ticket.upload.fields)) form.append(k, v);
+    form.append('file', new Blob([new Uint8Array(photo)], { type: 'image/jpeg' }), 'photo.jpg');
+    const res = await fetch(ticket.upload.url, { method: 'POST', body: form, headers: { origin: stack.url } });
+    if (res.status !== 204) throw new Error(`upload: HTTP ${res.status} ${await res.text()}`);
+    const t0 = Date.now();
+    const frame = await aWs.next('attachment', (f) => f.attachmentId === ticket.attachmentId, 30000);
+    timings.imageProcessMs = Date.now() - t0;
+    if (frame.status !== 'ready') throw new Error(`the bench photo was ${frame.status} (${frame.reason})`);
+  });
+  const clientMessageId = uid('cmid-img');
+  let urls!: { url: string; thumbnailUrl: string };
+  await measure('imageSend', async () => {
+    aWs.send({ action: 'sendMessage', to: b, content: 'a photo', attachments: [ticket.attachmentId], clientMessageId });
+    const ack = await aWs.next('ack', (f) => f.clientMessageId === clientMessageId);
+    const frame = await bWs.next('message', (f) => f.message.id === ack.message.id);
+    urls = frame.message.attachments[0];
+  });
+  await measure('imageView', async () => {
+    for (const u of [urls.thumbnailUrl, urls.url]) {
+      const res = await fetch(u);
+      if (res.status !== 200) throw new Error(`fetching ${u}: HTTP ${res.status}`);
+      await res.arrayBuffer();
+    }
+  });
+}
+
 function expectOk(res: { status: number; body: unknown }, what: string): void {
   if (res.status !== 200) throw new Error(`${what}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
 }
@@ -388,6 +495,7 @@ export function differences(byScale: Record<string, Accounting>): string[] {
     const first = JSON.stringify(byScale[scales[0]][action]);
     for (const s of scales.slice(1)) {
       const other = JSON.stringify(byScale[s][action]);
+      if (first === undefined || other === undefined) continue; // measured at one scale only (image actions in the test)
       if (other !== first) out.push(`${action}: ${scales[0]} ${first} vs ${s} ${other}`);
     }
   }

@@ -1,5 +1,5 @@
 /** Scale model, part 3 (re-exported by bench/lib/scale.ts): the monthly bill at a peak, reusing bench/lib/cost.ts. */
-import type { Accounting, Figures } from './calls';
+import { NO_S3, type Accounting, type Figures } from './calls';
 import { add, costOf, scale as scaleUnits, unitsOf, type CostLines, type ModelAction, type Prices, type Units } from './cost';
 import { actionsPerUserHour, adjustedFigures, MEASURED, type FigureSource } from './scale-load';
 import { TYPING_FIGURES, type ActionFigures, type UsageProfile } from './scale-profile';
@@ -18,7 +18,7 @@ export function monthlyBill(src: FigureSource, p: UsageProfile, prices: Prices, 
   const fig = adjustedFigures(src, p);
   const n = actionsPerUserHour(p);
   const hours = users * p.averageToPeak * 24 * 30;
-  const asFigures = (a: ActionFigures): Figures => ({ ops: {}, requests: a.requests, rcu: a.rcu, wcu: 0, wcuIndexes: 0, wruBilled: a.wruBilled, postToConnection: a.postToConnection });
+  const asFigures = (a: ActionFigures): Figures => ({ ops: {}, requests: a.requests, rcu: a.rcu, wcu: 0, wcuIndexes: 0, wruBilled: a.wruBilled, postToConnection: a.postToConnection, ...NO_S3 });
   const measured = Object.fromEntries(MEASURED.map((a) => [a, asFigures(fig[a])])) as unknown as Accounting;
   let units: Units = scaleUnits(unitsOf('ping', measured, prices), 0);
   for (const a of [...MEASURED, 'ping'] as ModelAction[]) units = add(units, scaleUnits(unitsOf(a, measured, prices), n[a] * hours));

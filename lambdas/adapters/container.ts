@@ -25,9 +25,10 @@ import { allowTyping } from './dynamo/messages/typing';
 import { DynamoRateLimiter } from './dynamo/rate-limiter';
 import { ulidIds } from './ids';
 import { newAttachmentId } from './attachment-ids';
-import { dynamoAttachmentStore } from './dynamo/attachments';
+import { dynamoAttachmentStore, getAttachmentRecord } from './dynamo/attachments';
 import { deleteObjects, putTags, readObject, removeTags, writeObject } from './s3/objects';
-import { presignUpload, signedGetUrl } from './s3/presign';
+import { presignUpload } from './s3/presign';
+import { fileUrlSigner } from './s3/file-urls';
 import { pusher } from './management';
 
 export { pusher };
@@ -66,8 +67,12 @@ const delivery = () => ({ connections: connectionStore(), pusher: pusher(), sett
 
 // ---------- reads (REST) ----------
 
-/** Signing the GET URLs of messages' files (local computation: no request per URL). */
-const signer = () => ({ signedUrl: onBucket(signedGetUrl) });
+/**
+ * Signing the GET URLs of messages' files (local computation: no request per URL): S3 presigned, or CloudFront-signed
+ * when the attachments CDN is configured (its private key read from SSM once per container).
+ */
+const fileUrls = /* @__PURE__ */ once(() => fileUrlSigner(config.uploadsBucket()));
+const signer = () => ({ signedUrl: fileUrls() });
 
 export const historyDeps = /* @__PURE__ */ once(() => ({ messages: { history: onMain(history) }, files: signer() }));
 export const conversationsDeps = /* @__PURE__ */ once(() => ({ messages: { conversations: onMain(conversations) }, files: signer() }));
@@ -105,9 +110,10 @@ export const sendDeps = /* @__PURE__ */ once(() => ({
   messages: { appendChat: onMain(appendChat) },
   ...delivery(),
   ids: ulidIds,
-  // Attachments: their records (checked before the transaction, claimed inside it), the unsent tag, signed URLs.
-  attachments: attachmentStore(),
-  files: { signedUrl: onBucket(signedGetUrl), removeTags: onBucket(removeTags), putTags: onBucket(putTags) },
+  // Attachments: their records (read before the transaction, claimed inside it), the unsent tag, signed URLs. Only
+  // the read: the store's create and finish would be dead weight in this bundle (docs/PERFORMANCE.md section 3).
+  attachments: { get: onMain(getAttachmentRecord) },
+  files: { signedUrl: fileUrls(), removeTags: onBucket(removeTags), putTags: onBucket(putTags) },
 }));
 
 export const typingDeps = /* @__PURE__ */ once(() => ({ messages: { allowTyping: onMain(allowTyping) }, ...delivery() }));

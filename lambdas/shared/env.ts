@@ -35,3 +35,16 @@ export const ENV = {
   /** Live connections one user may hold (default 10); the next handshake gets 429. */
   maxConnectionsPerUser: 'MAX_CONNECTIONS_PER_USER',
 } as const;
+
+/**
+ * Attachments served through the CDN (CDK option `attachmentsCdnPublicKey`; lib/uploads.ts sets them on the
+ * URL-signing functions only, all three or none): the distribution's domain (<id>.cloudfront.net, whose /files/*
+ * behavior serves the bucket's files/), the CloudFront public key id ("Key-Pair-Id" of a signed URL), and the SSM
+ * SecureString parameter holding the private key (PEM). Unset: readers get S3 presigned URLs. Apart from ENV so only
+ * the signing handlers carry the names (lambdas/adapters/s3/file-urls.ts).
+ */
+export const CDN_ENV = {
+  domain: 'ATTACHMENTS_CDN_DOMAIN',
+  keyPairId: 'ATTACHMENTS_CDN_KEY_PAIR_ID',
+  privateKeyParameter: 'ATTACHMENTS_CDN_PRIVATE_KEY_PARAM',
+} as const;

@@ -18,6 +18,12 @@ export function toAttachmentRecord(item: Record<string, unknown>): AttachmentRec
   return rest as unknown as AttachmentRecord;
 }
 
+/** One record, strongly consistent; null when there is none. Apart from the store, for sendMessage (which only reads). */
+export async function getAttachmentRecord(table: string, attachmentId: string): Promise<AttachmentRecord | null> {
+  const out = await documentClient().send(new GetCommand({ TableName: table, Key: keyOf(attachmentId), ConsistentRead: true }));
+  return out.Item ? toAttachmentRecord(out.Item) : null;
+}
+
 export function dynamoAttachmentStore(table: string): AttachmentStore {
   return {
     async create(record) {
@@ -25,10 +31,7 @@ export function dynamoAttachmentStore(table: string): AttachmentStore {
         new PutCommand({ TableName: table, Item: { ...keyOf(record.attachmentId), ...record }, ConditionExpression: 'attribute_not_exists(pk)' }),
       );
     },
-    async get(attachmentId) {
-      const out = await documentClient().send(new GetCommand({ TableName: table, Key: keyOf(attachmentId), ConsistentRead: true }));
-      return out.Item ? toAttachmentRecord(out.Item) : null;
-    },
+    get: (attachmentId) => getAttachmentRecord(table, attachmentId),
     async finish(attachmentId, outcome) {
       const values: Record<string, unknown> = { ':pending': 'pending', ':status': outcome.status };
       let set = '#status = :status';

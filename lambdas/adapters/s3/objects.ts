@@ -1,9 +1,9 @@
 /** Objects of the uploads bucket: read, write with tags, delete, and the tag changes sendMessage makes. */
 import { createHash } from 'node:crypto';
-import { DeleteObjectCommand, DeleteObjectsCommand, DeleteObjectTaggingCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { HttpRequest } from '@smithy/core/protocols';
+import { DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { s3Client } from './client';
-import { objectEndpoint, signerFor } from './presign';
+import { objectEndpoint } from './presign';
+import { signedRequest } from './signed-request';
 
 const isMissing = (err: unknown) => {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
@@ -40,8 +40,11 @@ export async function deleteObjects(bucket: string, keys: string[]): Promise<voi
   if (out.Errors?.length) throw new Error(`could not delete ${out.Errors.length} object(s): ${out.Errors[0].Code ?? 'error'}`);
 }
 
+/** DeleteObjectTagging, hand-signed (lambdas/adapters/s3/signed-request.ts): DeleteObjectTaggingCommand costs sendMessage's bundle more. */
 export async function removeTags(bucket: string, key: string): Promise<void> {
-  await s3Client().send(new DeleteObjectTaggingCommand({ Bucket: bucket, Key: key }));
+  const { url, path, region, service } = await objectEndpoint(bucket, key);
+  const { status } = await signedRequest(url, path, { method: 'DELETE', query: { tagging: '' } }, region, service);
+  if (status < 200 || status >= 300) throw new Error(`DeleteObjectTagging answered ${status}`);
 }
 
 const xmlText = (v: string) => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -59,26 +62,7 @@ export async function putTags(bucket: string, key: string, tags: Record<string, 
       .join('') +
     '</TagSet></Tagging>';
   const { url, path, region, service } = await objectEndpoint(bucket, key);
-  const request = new HttpRequest({
-    method: 'PUT',
-    protocol: url.protocol,
-    hostname: url.hostname,
-    ...(url.port ? { port: Number(url.port) } : {}),
-    path,
-    query: { tagging: '' },
-    headers: {
-      host: url.host,
-      'content-type': 'application/xml',
-      'content-length': String(Buffer.byteLength(body)),
-      'content-md5': createHash('md5').update(body).digest('base64'),
-      'x-amz-content-sha256': createHash('sha256').update(body).digest('hex'),
-    },
-    body,
-  });
-  const signed = await signerFor(region, service).sign(request);
-  const { response } = await s3Client().config.requestHandler.handle(signed as HttpRequest);
-  // Drain the answer so the socket is reused.
-  const stream = response.body as NodeJS.ReadableStream | undefined;
-  if (stream && typeof stream.resume === 'function') stream.resume();
-  if (response.statusCode < 200 || response.statusCode >= 300) throw new Error(`PutObjectTagging answered ${response.statusCode}`);
+  const headers = { 'content-type': 'application/xml', 'content-md5': createHash('md5').update(body).digest('base64') };
+  const { status } = await signedRequest(url, path, { method: 'PUT', query: { tagging: '' }, headers, body }, region, service);
+  if (status < 200 || status >= 300) throw new Error(`PutObjectTagging answered ${status}`);
 }
