@@ -34,6 +34,8 @@ export interface ChatItem extends Message {
   errorCode?: string;
   /** An optimistic bubble not acked yet. */
   local?: boolean;
+  /** An optimistic bubble with images: its uploads (stores/uploads.ts); it is sent once they are all ready. */
+  uploadKeys?: string[];
   /**
    * An optimistic bubble: the id of the newest server message in the thread when it was written ('' when the loaded
    * thread was empty; undefined when it had not loaded: then it stays last). It is shown right after that message,
