@@ -107,7 +107,21 @@ describe('images and emoji', () => {
       el.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
     }, tall);
     await eventually(async () => expect(await attrOf(win.getByTestId('upload-chip'), 'data-status')).toBe('ready'));
+    // A third pasted into the text area, then cancelled (its chip goes; the dropped one stays).
+    await win.getByTestId('composer').evaluate((el, b64) => {
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const dt = new DataTransfer();
+      dt.items.add(new File([bytes], 'pasted.png', { type: 'image/png' }));
+      el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+    }, tall);
+    await eventually(async () => expect(await win.getByTestId('upload-chip').count()).toBe(2));
     await alice.screenshot('images-composer');
+    await win.getByTestId('upload-cancel').nth(1).click();
+    await eventually(async () => expect(await win.getByTestId('upload-chip').count()).toBe(1));
+    // A file that is not an image is refused with a toast that says so.
+    await win.getByTestId('attach-input').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') });
+    await alice.tid('toast').filter({ hasText: 'notes.txt is not a JPEG, PNG, WebP or GIF image.' }).waitFor();
+    expect(await win.getByTestId('upload-chip').count()).toBe(1);
     await alice.send(b, 'and a tall one');
     await eventually(async () => expect(await attrOf(win.getByTestId('message').last(), 'data-status')).toBe('sent'));
 
