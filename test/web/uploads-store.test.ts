@@ -150,6 +150,20 @@ test('the message waits as "sending" until its images are ready, then goes out w
   expect(sent).toHaveLength(1);
   store.handleFrame({ type: 'ack', clientMessageId: cmid, message: chat(ME, 'bob', '', { clientMessageId: cmid }) });
   expect(threads.thread('bob').pending).toEqual([]);
+  // The server's images replace the local ones: the uploads are forgotten (their preview URLs freed).
+  expect(keys.map((k) => uploads.get(k))).toEqual([undefined, undefined]);
+});
+
+test('discarding a waiting message stops its uploads', async () => {
+  const { uploads, outbox, threads } = world();
+  uploads.add('bob', [png('a.png')]);
+  await flush();
+  const keys = uploads.takeDraft('bob').map((u) => u.key);
+  const cmid = outbox.sendMessage('bob', '', keys)!;
+  outbox.discard('bob', cmid);
+  expect(FakeXhr.all[0]!.aborted).toBe(true);
+  expect(uploads.get(keys[0]!)).toBeUndefined();
+  expect(threads.thread('bob').pending).toEqual([]);
 });
 
 test('a rejected image fails its message (nothing sent); retry uploads it again and then sends', async () => {

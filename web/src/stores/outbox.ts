@@ -85,8 +85,10 @@ export const useOutboxStore = defineStore('outbox', () => {
   function discard(peerId: string, clientMessageId: string): void {
     const t = threads.threads[peerId];
     if (!t) return;
-    t.pending = t.pending.filter((x) => x.clientMessageId !== clientMessageId);
+    const p = t.pending.find((x) => x.clientMessageId === clientMessageId);
+    t.pending = t.pending.filter((x) => x !== p);
     settled(clientMessageId);
+    if (p?.uploadKeys) useUploadsStore().release(p.uploadKeys);
   }
 
   function findPending(cmid: string): { t: Thread; p: ChatItem } | undefined {

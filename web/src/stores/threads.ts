@@ -11,6 +11,7 @@ import { useChatStore } from './chat';
 import { useConversationsStore } from './conversations';
 import { clear, dict } from './dict';
 import { useOutboxStore } from './outbox';
+import { useUploadsStore } from './uploads';
 import type { Message } from '../types';
 
 export const PAGE_SIZE = 30;
@@ -115,8 +116,9 @@ export const useThreadsStore = defineStore('threads', () => {
     if (m.clientMessageId && isMine(m)) {
       const i = t.pending.findIndex((p) => p.clientMessageId === m.clientMessageId);
       if (i >= 0) {
-        t.pending.splice(i, 1);
+        const [p] = t.pending.splice(i, 1);
         outbox.settled(m.clientMessageId);
+        if (p!.uploadKeys) useUploadsStore().release(p!.uploadKeys); // the server's images replace the local ones
       }
     }
     if (isMine(m) && m.isRead && (!t.readUpTo || compareIds(m.id, t.readUpTo) > 0)) t.readUpTo = m.id;

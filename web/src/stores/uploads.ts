@@ -176,12 +176,9 @@ export const useUploadsStore = defineStore('uploads', () => {
   function cancel(key: string): void {
     const u = uploads[key];
     if (!u) return;
-    requests.get(key)?.abort();
-    requests.delete(key);
     const list = drafts[u.peerId];
     if (list) drafts[u.peerId] = list.filter((k) => k !== key);
-    deps?.revokeUrl ? deps.revokeUrl(u.previewUrl) : URL.revokeObjectURL?.(u.previewUrl);
-    delete uploads[key];
+    release([key]);
   }
 
   /** Upload again with a new ticket (a failed or rejected one). */
@@ -197,6 +194,21 @@ export const useUploadsStore = defineStore('uploads', () => {
     return list;
   }
 
+  /**
+   * A message's images are done with (its ack replaced the local bubble, or it was discarded): forget them, stop any
+   * upload still running and free their preview URLs.
+   */
+  function release(keys: string[]): void {
+    for (const k of keys) {
+      const u = uploads[k];
+      if (!u) continue;
+      requests.get(k)?.abort();
+      requests.delete(k);
+      deps?.revokeUrl ? deps.revokeUrl(u.previewUrl) : URL.revokeObjectURL?.(u.previewUrl);
+      delete uploads[k];
+    }
+  }
+
   function get(key: string): Upload | undefined {
     return uploads[key];
   }
@@ -208,5 +220,5 @@ export const useUploadsStore = defineStore('uploads', () => {
     clear(drafts);
   }
 
-  return { attach, add, draft, cancel, retry, takeDraft, get, onStatus, recheck, reset };
+  return { attach, add, draft, cancel, retry, takeDraft, release, get, onStatus, recheck, reset };
 });
