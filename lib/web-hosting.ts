@@ -78,7 +78,8 @@ export class WebHosting extends Construct {
       "script-src 'self'",
       // Vue may set style attributes; styles cannot run code.
       "style-src 'self' 'unsafe-inline'",
-      `img-src 'self' data:${(props.imgSources ?? []).map((o) => ` ${o}`).join('')}`,
+      // blob: the composer's previews of images being uploaded (URL.createObjectURL of the user's own files).
+      `img-src 'self' data: blob:${(props.imgSources ?? []).map((o) => ` ${o}`).join('')}`,
       "font-src 'self'",
       `connect-src 'self' ${[...new Set(props.connectSources)].join(' ')}`,
       "object-src 'none'",

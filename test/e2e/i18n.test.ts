@@ -26,7 +26,7 @@ describe('Chinese and English', () => {
       "default-src 'self'",
       "script-src 'self'",
       "style-src 'self' 'unsafe-inline'",
-      "img-src 'self' data:",
+      "img-src 'self' data: blob:",
       "font-src 'self'",
       `connect-src 'self' ${origin.origin} ws://${origin.host}`,
       "object-src 'none'",

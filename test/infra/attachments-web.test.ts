@@ -47,7 +47,7 @@ describe('routes and the web client', () => {
     const csp = render(headers.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig.ContentSecurityPolicy.ContentSecurityPolicy);
     const directive = (name: string) => csp.split('; ').find((d) => d.startsWith(`${name} `))!.split(' ').slice(1);
     const origin = `https://${render(bucket.Properties.BucketName)}.s3.{AWS::Region}.{AWS::URLSuffix}`;
-    expect(directive('img-src')).toEqual(["'self'", 'data:', origin]);
+    expect(directive('img-src')).toEqual(["'self'", 'data:', 'blob:', origin]);
     expect(directive('connect-src')).toContain(origin);
     for (const d of [...directive('img-src'), ...directive('connect-src')]) {
       expect(d).not.toMatch(/^(https?:|\*)$/);

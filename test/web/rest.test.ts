@@ -71,3 +71,20 @@ test("errors carry the contract's code (API Gateway's own answers: by status); a
   await expect(rest.friends()).rejects.toMatchObject({ status: 502, code: 'INTERNAL' });
   await expect(rest.friends()).rejects.toMatchObject({ status: 0, code: 'NETWORK' });
 });
+
+test('attachments: a ticket is POSTed as JSON; the status is read by id; 413 is TOO_LARGE', async () => {
+  const ticket = { attachmentId: 'att_X', upload: { url: 'https://b/', fields: { key: 'k' } }, expiresAt: '2026-01-01T00:00:00Z' };
+  const { rest, calls } = client([
+    { status: 201, body: ticket },
+    { status: 200, body: { attachmentId: 'att_X', status: 'pending' } },
+    { status: 413, body: { error: { code: 'TOO_LARGE', message: 'too large' } } },
+  ]);
+  expect(await rest.createAttachment({ contentType: 'image/png', size: 12 })).toEqual(ticket);
+  expect(await rest.getAttachment('att_X')).toEqual({ attachmentId: 'att_X', status: 'pending' });
+  await expect(rest.createAttachment({ contentType: 'image/png', size: 11e6 })).rejects.toMatchObject({ status: 413, code: 'TOO_LARGE' });
+  expect(calls.map((c) => `${c.method} ${c.url} ${c.body ?? ''}`)).toEqual([
+    'POST https://api.example.com/api/attachments {"contentType":"image/png","size":12}',
+    'GET https://api.example.com/api/attachments/att_X ',
+    'POST https://api.example.com/api/attachments {"contentType":"image/png","size":11000000}',
+  ]);
+});

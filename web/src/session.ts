@@ -14,6 +14,7 @@ import { useNotificationStore } from './stores/notifications';
 import { usePresenceStore } from './stores/presence';
 import { useSessionStore } from './stores/session';
 import { useToastStore } from './stores/toasts';
+import { useUploadsStore } from './stores/uploads';
 import type { ServerFrame, WebConfig } from './types';
 
 export interface RunningSession {
@@ -89,6 +90,7 @@ export function startSession(config: WebConfig, auth: Auth, pinia: Pinia, opts: 
       notifyDesktop(n.title, n.body, `chat-${n.peerId}`, () => n.peerId && chat.openChat(n.peerId));
     },
   });
+  useUploadsStore(pinia).attach({ rest });
   notifications.attach({
     rest,
     notify: (n) => {

@@ -4,6 +4,9 @@
  * nothing, so no schema library reaches the web bundle.
  */
 export type {
+  Attachment,
+  AttachmentState,
+  CreatedAttachment,
   ClientFrame,
   ErrorCode,
   Friend,
@@ -15,4 +18,4 @@ export type {
   ConversationSummary,
   WebConfig,
 } from '../../lambdas/contract';
-export { MAX_CONTENT_CHARS } from '../../lambdas/contract/limits';
+export { ATTACHMENT_CONTENT_TYPES, ATTACHMENT_LIMITS, MAX_CONTENT_CHARS } from '../../lambdas/contract/limits';

@@ -1,5 +1,5 @@
 /** The REST client: the contract's routes, a Bearer token, JSON in and out, errors as ApiError. */
-import type { ConversationSummary, Friend, Message, Page, UnreadCounts } from '../types';
+import type { AttachmentState, CreatedAttachment, ConversationSummary, Friend, Message, Page, UnreadCounts } from '../types';
 
 export class ApiError extends Error {
   constructor(
@@ -72,6 +72,16 @@ export class RestClient {
 
   deleteMessage(messageId: string): Promise<void> {
     return this.call('DELETE', `/api/messages/${encodeURIComponent(messageId)}`);
+  }
+
+  /** A ticket for one image upload (CONTRACT.md "Attachments (images)"). */
+  createAttachment(body: { contentType: string; size: number }): Promise<CreatedAttachment> {
+    return this.call('POST', '/api/attachments', body);
+  }
+
+  /** An upload's check: pending, ready (with the attachment) or rejected (with a reason). Its uploader only. */
+  getAttachment(attachmentId: string): Promise<AttachmentState> {
+    return this.call('GET', `/api/attachments/${encodeURIComponent(attachmentId)}`);
   }
 
   private async call<T>(method: string, path: string, body?: unknown, retried = false): Promise<T> {

@@ -3,7 +3,7 @@ import { currentLocale, t } from '../i18n';
 import { MAX_CONTENT_CHARS } from '../types';
 import { formatNumber } from './text';
 
-const KNOWN = ['NOT_FRIENDS', 'RATE_LIMITED', 'TOO_LARGE', 'BAD_REQUEST', 'NETWORK', 'NOT_FOUND', 'TIMEOUT'];
+const KNOWN = ['NOT_FRIENDS', 'RATE_LIMITED', 'TOO_LARGE', 'BAD_REQUEST', 'NETWORK', 'NOT_FOUND', 'TIMEOUT', 'ATTACHMENT'];
 
 export function errorText(code: string, peerName?: string): string {
   if (code === 'NOT_FRIENDS' && peerName) return t('errors.NOT_FRIENDS_named', { name: peerName });

@@ -17,7 +17,7 @@ import { ref, watch } from 'vue';
 import type { RestClient } from '../api/rest';
 import { t as tr } from '../i18n';
 import { errorText } from '../lib/errors';
-import { preview } from '../lib/text';
+import { messagePreview } from '../lib/media';
 import { useDock, visibleWindowsFor, type SavedDock } from '../composables/useDock';
 import { useConversationsStore } from './conversations';
 import { useFriendsStore } from './friends';
@@ -26,6 +26,7 @@ import { usePresenceStore } from './presence';
 import { useThreadsStore } from './threads';
 import { useTypingStore } from './typing';
 import { useUnreadStore } from './unread';
+import { useUploadsStore } from './uploads';
 import type { ClientFrame, Message, ServerFrame, UnreadCounts } from '../types';
 
 export interface ChatNotice {
@@ -171,6 +172,9 @@ export const useChatStore = defineStore('chat', () => {
       case 'error':
         onError(f.code, f.message, f.clientMessageId);
         break;
+      case 'attachment':
+        useUploadsStore().onStatus(f.attachmentId, f.status, f.status === 'rejected' ? f.reason : undefined);
+        break;
       default:
         break; // notification and pong belong elsewhere
     }
@@ -189,7 +193,7 @@ export const useChatStore = defineStore('chat', () => {
     }
     unread.arrived(peerId);
     threads.thread(peerId).unseen = true;
-    current.notify?.({ kind: 'chat', title: nameOf(peerId), body: preview(m.content), peerId, windowOpen: dock.isShown(peerId) });
+    current.notify?.({ kind: 'chat', title: nameOf(peerId), body: messagePreview(m), peerId, windowOpen: dock.isShown(peerId) });
   }
 
   function onDeleted(messageId: string, peerId: string): void {
@@ -268,6 +272,7 @@ export const useChatStore = defineStore('chat', () => {
       .filter((t) => t.loaded || dock.windowOf(t.peerId))
       .map((t) => [t.peerId, t.loaded ? t.items[t.items.length - 1]?.id : undefined] as const);
     outbox.flushPending();
+    void useUploadsStore().recheck(); // an `attachment` frame may have been missed while away
     unread.reconnected();
     const presenceRead = presence.rereading();
     const [counts] = await Promise.all([
@@ -284,6 +289,7 @@ export const useChatStore = defineStore('chat', () => {
     unread.reset();
     typing.reset();
     outbox.reset();
+    useUploadsStore().reset();
     threads.reset();
     friends.reset();
     conversations.reset();

@@ -9,6 +9,7 @@ import { errorText } from '../lib/errors';
 import { charCount, newClientMessageId } from '../lib/text';
 import { useChatStore } from './chat';
 import { useThreadsStore, type ChatItem, type Thread } from './threads';
+import { useUploadsStore } from './uploads';
 import { MAX_CONTENT_CHARS } from '../types';
 
 /** A sent frame without an ack after this long is shown as failed (with retry). */
@@ -19,10 +20,14 @@ export const useOutboxStore = defineStore('outbox', () => {
   const threads = useThreadsStore();
   const ackTimers = new Map<string, ReturnType<typeof setTimeout>>();
 
-  /** Queue a message: an optimistic bubble now, the ack replaces it. Returns its clientMessageId. */
-  function sendMessage(peerId: string, text: string): string | undefined {
+  /**
+   * Queue a message: an optimistic bubble now, the ack replaces it. Returns its clientMessageId. With `uploadKeys`
+   * (stores/uploads.ts) it carries images (the text may then be empty) and goes out once they are all ready.
+   */
+  function sendMessage(peerId: string, text: string, uploadKeys: string[] = []): string | undefined {
     const content = text.trim();
-    if (!content || charCount(content) > MAX_CONTENT_CHARS) return undefined;
+    if ((!content && !uploadKeys.length) || charCount(content) > MAX_CONTENT_CHARS) return undefined;
+    const uploads = useUploadsStore();
     const deps = chat.deps();
     const cmid = deps.newClientMessageId ? deps.newClientMessageId() : newClientMessageId();
     const t = threads.thread(peerId);
@@ -37,6 +42,12 @@ export const useOutboxStore = defineStore('outbox', () => {
       isRead: false,
       createdAt: new Date(chat.now()).toISOString(),
       clientMessageId: cmid,
+      // Until the ack: the local files (blob: URLs) stand in for the server's images.
+      attachments: uploadKeys.map((k) => {
+        const u = uploads.get(k)!;
+        return { id: k, contentType: u.file.type as 'image/png', size: u.file.size, width: u.width ?? 0, height: u.height ?? 0, url: u.previewUrl, thumbnailUrl: u.previewUrl };
+      }),
+      uploadKeys: uploadKeys.length ? uploadKeys : undefined,
       status: 'sending',
       local: true,
       after: anchorOf(t),
@@ -62,6 +73,8 @@ export const useOutboxStore = defineStore('outbox', () => {
     p.status = 'sending';
     p.error = undefined;
     p.errorCode = undefined;
+    const uploads = useUploadsStore();
+    for (const k of p.uploadKeys ?? []) uploads.retry(k); // only the failed or rejected ones start again
     p.after = anchorOf(t);
     p.createdAt = new Date(chat.now()).toISOString();
     t.pending = [...t.pending.filter((x) => x !== p), p];
@@ -72,8 +85,10 @@ export const useOutboxStore = defineStore('outbox', () => {
   function discard(peerId: string, clientMessageId: string): void {
     const t = threads.threads[peerId];
     if (!t) return;
-    t.pending = t.pending.filter((x) => x.clientMessageId !== clientMessageId);
+    const p = t.pending.find((x) => x.clientMessageId === clientMessageId);
+    t.pending = t.pending.filter((x) => x !== p);
     settled(clientMessageId);
+    if (p?.uploadKeys) useUploadsStore().release(p.uploadKeys);
   }
 
   function findPending(cmid: string): { t: Thread; p: ChatItem } | undefined {
@@ -87,9 +102,24 @@ export const useOutboxStore = defineStore('outbox', () => {
   function transmit(p: ChatItem): void {
     const cmid = p.clientMessageId!;
     settled(cmid);
+    let attachments: string[] | undefined;
+    if (p.uploadKeys?.length) {
+      // Images: it waits as "sending" until all are ready; one that failed or was rejected fails the message.
+      const uploads = useUploadsStore();
+      const ups = p.uploadKeys.map((k) => uploads.get(k));
+      if (ups.some((u) => !u || u.status === 'failed' || u.status === 'rejected')) {
+        p.status = 'failed';
+        p.errorCode = 'ATTACHMENT';
+        p.error = errorText('ATTACHMENT');
+        return;
+      }
+      if (ups.some((u) => u!.status !== 'ready')) return;
+      attachments = ups.map((u) => u!.attachmentId!);
+    }
     // Not connected: it waits as "sending" (the top bar says why) and goes out when the socket reopens
     // (flushPending, same clientMessageId). The ack timer only runs for a frame that was actually sent.
-    if (!chat.deps().send({ action: 'sendMessage', to: p.toUserId, content: p.content, clientMessageId: cmid })) return;
+    const frame = { action: 'sendMessage' as const, to: p.toUserId, content: p.content, clientMessageId: cmid, ...(attachments ? { attachments } : {}) };
+    if (!chat.deps().send(frame)) return;
     ackTimers.set(
       cmid,
       setTimeout(() => {
@@ -127,10 +157,16 @@ export const useOutboxStore = defineStore('outbox', () => {
     for (const t of Object.values(threads.threads)) for (const p of t.pending) if (p.status === 'sending') transmit(p);
   }
 
+  /** An upload of a waiting message became ready, failed or was rejected: send (or fail) what can now. */
+  function uploadsChanged(): void {
+    for (const t of Object.values(threads.threads))
+      for (const p of t.pending) if (p.status === 'sending' && p.uploadKeys?.length && !ackTimers.has(p.clientMessageId!)) transmit(p);
+  }
+
   function reset(): void {
     for (const t of ackTimers.values()) clearTimeout(t);
     ackTimers.clear();
   }
 
-  return { sendMessage, retry, discard, sendFailed, settled, flushPending, reset };
+  return { sendMessage, retry, discard, sendFailed, settled, flushPending, uploadsChanged, reset };
 });

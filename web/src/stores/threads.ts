@@ -11,6 +11,7 @@ import { useChatStore } from './chat';
 import { useConversationsStore } from './conversations';
 import { clear, dict } from './dict';
 import { useOutboxStore } from './outbox';
+import { useUploadsStore } from './uploads';
 import type { Message } from '../types';
 
 export const PAGE_SIZE = 30;
@@ -34,6 +35,8 @@ export interface ChatItem extends Message {
   errorCode?: string;
   /** An optimistic bubble not acked yet. */
   local?: boolean;
+  /** An optimistic bubble with images: its uploads (stores/uploads.ts); it is sent once they are all ready. */
+  uploadKeys?: string[];
   /**
    * An optimistic bubble: the id of the newest server message in the thread when it was written ('' when the loaded
    * thread was empty; undefined when it had not loaded: then it stays last). It is shown right after that message,
@@ -113,8 +116,9 @@ export const useThreadsStore = defineStore('threads', () => {
     if (m.clientMessageId && isMine(m)) {
       const i = t.pending.findIndex((p) => p.clientMessageId === m.clientMessageId);
       if (i >= 0) {
-        t.pending.splice(i, 1);
+        const [p] = t.pending.splice(i, 1);
         outbox.settled(m.clientMessageId);
+        if (p!.uploadKeys) useUploadsStore().release(p!.uploadKeys); // the server's images replace the local ones
       }
     }
     if (isMine(m) && m.isRead && (!t.readUpTo || compareIds(m.id, t.readUpTo) > 0)) t.readUpTo = m.id;
