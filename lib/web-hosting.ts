@@ -13,6 +13,7 @@ import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { accountUniqueName } from './names';
 import type { WebConfig } from '../lambdas/contract/web-config';
+import { contentSecurityPolicy } from './csp';
 
 export interface WebHostingProps {
   /** Absolute path of the web build (index.html at its root); a placeholder page is deployed when it is missing. */
@@ -73,20 +74,7 @@ export class WebHosting extends Construct {
       autoDeleteObjects,
     });
 
-    const csp = [
-      "default-src 'self'",
-      "script-src 'self'",
-      // Vue may set style attributes; styles cannot run code.
-      "style-src 'self' 'unsafe-inline'",
-      // blob: the composer's previews of images being uploaded (URL.createObjectURL of the user's own files).
-      `img-src 'self' data: blob:${(props.imgSources ?? []).map((o) => ` ${o}`).join('')}`,
-      "font-src 'self'",
-      `connect-src 'self' ${[...new Set(props.connectSources)].join(' ')}`,
-      "object-src 'none'",
-      "base-uri 'self'",
-      "form-action 'self'",
-      "frame-ancestors 'none'",
-    ].join('; ');
+    const csp = contentSecurityPolicy({ imgSources: props.imgSources, connectSources: props.connectSources });
 
     // CloudFront policy and origin access control names are unique per account, not per region: include the region
     // so the same stage can run in a second region (lib/names.ts).

@@ -8,6 +8,7 @@ import type { Browser } from 'playwright-core';
 import { newBrowserUser } from '../support/browser';
 import { sendEvent, uid } from '../support/clients';
 import type { TestStack } from '../support/stack';
+import { localProductionCsp, serveWithCsp } from './csp';
 import { attrOf, eventually, ParleyUser, textsOf, useBrowserStack } from './parley';
 
 jest.setTimeout(90_000);
@@ -19,22 +20,7 @@ describe('Chinese and English', () => {
 
   useBrowserStack(open, (s, b) => ([stack, browser] = [s, b]));
 
-  /** lib/web-hosting.ts's policy, with the local stack as the API and WebSocket origin. */
-  function csp(): string {
-    const origin = new URL(stack.url);
-    return [
-      "default-src 'self'",
-      "script-src 'self'",
-      "style-src 'self' 'unsafe-inline'",
-      "img-src 'self' data: blob:",
-      "font-src 'self'",
-      `connect-src 'self' ${origin.origin} ws://${origin.host}`,
-      "object-src 'none'",
-      "base-uri 'self'",
-      "form-action 'self'",
-      "frame-ancestors 'none'",
-    ].join('; ');
-  }
+  const csp = () => localProductionCsp(stack.url);
 
   test('a zh-CN browser signs in and sees Chinese; switching to English is remembered across a reload', async () => {
     const [me, friend] = [uid('li'), uid('bob')];
@@ -46,18 +32,7 @@ describe('Chinese and English', () => {
     const page = user.page;
     page.setDefaultTimeout(15_000);
     // The page as CloudFront serves it: with the Content-Security-Policy header. Violations are collected.
-    await page.route(
-      (url) => url.pathname === '/',
-      async (route) => {
-        const res = await route.fetch();
-        await route.fulfill({ response: res, headers: { ...res.headers(), 'content-security-policy': csp() } });
-      },
-    );
-    await page.addInitScript(() => {
-      const w = window as unknown as { cspViolations: string[] };
-      w.cspViolations = [];
-      document.addEventListener('securitypolicyviolation', (e) => w.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
-    });
+    const violations = await serveWithCsp(page, csp());
 
     const served = await page.goto(`${stack.url}/#/`);
     expect(served?.headers()['content-security-policy']).toBe(csp());
@@ -121,6 +96,6 @@ describe('Chinese and English', () => {
     expect(await attrOf(user.tid('sign-out'), 'aria-label')).toBe('Sign out');
 
     // The CSP held throughout: no violation (vue-i18n compiles its messages without eval / new Function).
-    expect(await page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations)).toEqual([]);
+    expect(await violations()).toEqual([]);
   });
 });

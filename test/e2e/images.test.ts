@@ -12,6 +12,7 @@ import { newBrowserUser } from '../support/browser';
 import { sendEvent, uid } from '../support/clients';
 import type { TestStack } from '../support/stack';
 import { attrOf, eventually, ParleyUser, textsOf, useBrowserStack } from './parley';
+import { localProductionCsp, serveWithCsp } from './csp';
 
 jest.setTimeout(120_000);
 
@@ -23,22 +24,6 @@ describe('images and emoji', () => {
   const open: ParleyUser[] = [];
   useBrowserStack(open, (s, b) => ([stack, browser] = [s, b]));
 
-  /** lib/web-hosting.ts's policy, with the local stack as the API, WebSocket and upload (S3) origin. */
-  function csp(): string {
-    const origin = new URL(stack.url);
-    return [
-      "default-src 'self'",
-      "script-src 'self'",
-      "style-src 'self' 'unsafe-inline'",
-      `img-src 'self' data: blob: ${origin.origin}`,
-      "font-src 'self'",
-      `connect-src 'self' ${origin.origin} ws://${origin.host}`,
-      "object-src 'none'",
-      "base-uri 'self'",
-      "form-action 'self'",
-      "frame-ancestors 'none'",
-    ].join('; ');
-  }
 
   /** Signed in through the sign-in page, the page served with the CSP; its requests and CSP violations recorded. */
   async function person(userId: string): Promise<{ user: ParleyUser; requests: string[] }> {
@@ -48,18 +33,10 @@ describe('images and emoji', () => {
     page.setDefaultTimeout(15_000);
     const requests: string[] = [];
     page.on('request', (r: Request) => requests.push(r.url()));
-    await page.route(
-      (url) => url.pathname === '/',
-      async (route) => {
-        const res = await route.fetch();
-        await route.fulfill({ response: res, headers: { ...res.headers(), 'content-security-policy': csp() } });
-      },
-    );
+    await serveWithCsp(page, localProductionCsp(stack.url));
     await page.addInitScript(() => {
-      const w = window as unknown as { cspViolations: string[]; sawProgress: boolean };
-      w.cspViolations = [];
+      const w = window as unknown as { sawProgress: boolean };
       w.sawProgress = false;
-      document.addEventListener('securitypolicyviolation', (e) => w.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
       new MutationObserver(() => {
         if (document.querySelector('[data-testid="upload-progress"]')) w.sawProgress = true;
       }).observe(document, { subtree: true, childList: true });
