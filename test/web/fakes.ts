@@ -95,6 +95,8 @@ export class FakeRest {
   friendList: Friend[] = [];
   counts: UnreadCounts = { chat: 0, system: 0, total: 0 };
   convs: ConversationSummary[] = [];
+  /** Whether the conversation list has pages beyond `convs` (conversations this fake does not list). */
+  convsHasMore = false;
   systemMessages: Message[] = [];
   calls: { route: string; args: unknown }[] = [];
   failNext: Error | undefined;
@@ -135,7 +137,7 @@ export class FakeRest {
 
   async conversations(q: { limit?: number; before?: string } = {}): Promise<Page<ConversationSummary>> {
     this.record('conversations', q);
-    return { items: this.convs.map((c) => ({ ...c })), hasMore: false };
+    return { items: this.convs.map((c) => ({ ...c })), hasMore: this.convsHasMore };
   }
 
   async unreadCount(): Promise<UnreadCounts> {

@@ -214,6 +214,7 @@ describe('counts fetched while pushes arrive', () => {
 
   test('without changes meanwhile one request is enough', async () => {
     const { unread, rest } = setup();
+    rest.convsHasMore = true; // the 2 unread are in conversations past the list's first page
     rest.counts = { chat: 2, system: 0, total: 2 };
     await unread.refreshCounts();
     expect(rest.callsTo('unreadCount')).toHaveLength(1);
@@ -306,11 +307,28 @@ describe('one count behind every badge', () => {
     const last = chat('bob', ME, 'b2');
     rest.friendList = [friend('bob', true, 2)];
     rest.convs = [{ peerId: 'bob', lastMessage: last, unreadCount: 2, updatedAt: last.createdAt }];
+    rest.convsHasMore = true;
     rest.counts = { chat: 5, system: 0, total: 5 }; // 3 more in an older conversation, past the list's first page
     await unread.refreshCounts();
     expect(unread.total).toBe(5);
     store.handleFrame({ type: 'conversationRead', peerId: 'bob' });
     expect(unread.of('bob')).toBe(0);
     expect(unread.total).toBe(3);
+  });
+
+  test('a total answered a moment later than the lists makes no phantom unread when every conversation is listed', async () => {
+    const { store, unread, rest } = setup();
+    // Three requests, three moments: the lists were read before bob's third message was stored, the total after.
+    const last = chat('bob', ME, 'b2');
+    rest.friendList = [friend('bob', true, 2)];
+    rest.convs = [{ peerId: 'bob', lastMessage: last, unreadCount: 2, updatedAt: last.createdAt }];
+    rest.counts = { chat: 3, system: 0, total: 3 };
+    await unread.refreshCounts();
+    store.handleFrame({ type: 'message', message: chat('bob', ME, 'b3') });
+    expect(unread.of('bob')).toBe(3);
+    expect(unread.total).toBe(3);
+    // Reading bob's chat leaves nothing unread anywhere: there is no conversation the lists did not show.
+    store.handleFrame({ type: 'conversationRead', peerId: 'bob' });
+    expect(unread.total).toBe(0);
   });
 });

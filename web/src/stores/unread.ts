@@ -36,7 +36,7 @@ export const useUnreadStore = defineStore('unread', () => {
   const byPeer = reactive(dict<number>());
   /**
    * What the server's total holds beyond the peers listed here (conversations past the first page of the list), as
-   * of the last count: the total is the per-peer sum plus this.
+   * of the last count: the total is the per-peer sum plus this. 0 when the list has no further page.
    */
   const elsewhere = ref(0);
   /** Moves whenever a count changes here; see refreshCounts. */
@@ -68,7 +68,10 @@ export const useUnreadStore = defineStore('unread', () => {
     const perPeer = dict<number>();
     for (const c of Object.values(conversations.byPeer)) perPeer[c.peerId] = c.unreadCount;
     for (const f of Object.values(friends.friends)) perPeer[f.userId] = f.unreadCount;
-    elsewhere.value = counts.chat - Object.values(perPeer).reduce((a, b) => a + b, 0);
+    // The total and the two lists are three requests, answered at three moments: their difference is unread in
+    // conversations the list did not show — and only that. With every conversation listed there is none, whatever
+    // the total says (a message stored between the answers would otherwise stay counted after it is read).
+    elsewhere.value = conversations.hasMore ? Math.max(0, counts.chat - Object.values(perPeer).reduce((a, b) => a + b, 0)) : 0;
     // A read the server has not handled yet may still be counted in the answer: this tab's count for that peer stands.
     for (const peer of readsInFlight) perPeer[peer] = of(peer);
     clear(byPeer);
