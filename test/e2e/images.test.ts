@@ -8,13 +8,15 @@
  */
 import type { Browser, Page, Request } from 'playwright-core';
 import sharp from 'sharp';
-import { newBrowserUser } from '../support/browser';
+import { newBrowserUser, type UserOptions } from '../support/browser';
 import { sendEvent, uid } from '../support/clients';
 import type { TestStack } from '../support/stack';
 import { attrOf, eventually, ParleyUser, textsOf, useBrowserStack } from './parley';
 import { localProductionCsp, serveWithCsp } from './csp';
 
 jest.setTimeout(120_000);
+
+const PHONE: UserOptions = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
 
 const png = (width: number, height: number, r: number) => sharp({ create: { width, height, channels: 3, background: { r, g: 120, b: 200 } } }).png().toBuffer();
 
@@ -26,8 +28,8 @@ describe('images and emoji', () => {
 
 
   /** Signed in through the sign-in page, the page served with the CSP; its requests and CSP violations recorded. */
-  async function person(userId: string): Promise<{ user: ParleyUser; requests: string[] }> {
-    const user = new ParleyUser(await newBrowserUser(browser, userId), userId);
+  async function person(userId: string, opts: UserOptions = {}): Promise<{ user: ParleyUser; requests: string[] }> {
+    const user = new ParleyUser(await newBrowserUser(browser, userId, opts), userId);
     open.push(user);
     const page = user.page;
     page.setDefaultTimeout(15_000);
@@ -181,5 +183,44 @@ describe('images and emoji', () => {
     expect(aliceRequests.some((u) => /\/assets\/data-[\w-]+\.json$/.test(u))).toBe(true);
     expect(await violations(alice.page)).toEqual([]);
     expect(await violations(bob.page)).toEqual([]);
+  });
+  test('on phones: alice pastes a photo and picks an emoji, bob sees the thumbnail live and opens the lightbox', async () => {
+    const [a, b] = [uid('alice'), uid('bob')];
+    await sendEvent(stack, 'FriendshipCreated', { userIds: [a, b], names: { [a]: 'Alice', [b]: 'Bob' } });
+    await stack.drainEvents();
+    const { user: alice } = await person(a, PHONE);
+    const { user: bob } = await person(b, PHONE);
+    const bwin = await bob.openChat(a); // bob looks at the chat: the photo must arrive live
+
+    const win = await alice.openChat(b);
+    await win.getByTestId('composer').evaluate((el, b64) => {
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const dt = new DataTransfer();
+      dt.items.add(new File([bytes], 'camera.png', { type: 'image/png' }));
+      el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+    }, (await png(300, 400, 90)).toString('base64'));
+    await eventually(async () => expect(await attrOf(win.getByTestId('upload-chip'), 'data-status')).toBe('ready'));
+    await win.getByTestId('emoji-button').click();
+    const emoji = win.getByTestId('emoji-picker').locator('.tabpanel button.emoji');
+    await eventually(async () => expect(await emoji.count()).toBeGreaterThan(10));
+    await emoji.nth(0).click();
+    const composer = win.getByTestId('composer');
+    await eventually(async () => expect([...new Intl.Segmenter().segment(await composer.inputValue())]).toHaveLength(1));
+    await alice.page.keyboard.press('Escape');
+    await alice.screenshot('images-phone-composer');
+    await win.getByTestId('send').click();
+
+    const image = bwin.getByTestId('message-image');
+    await eventually(async () => expect(await image.count()).toBe(1));
+    const box = await image.first().boundingBox();
+    expect(box!.width).toBeLessThanOrEqual(390);
+    expect(Math.round(box!.height / box!.width * 3)).toBe(4); // the photo's 3:4 box, reserved
+    await bob.screenshot('images-phone-bob');
+    await image.first().click();
+    await bob.tid('lightbox').waitFor();
+    await eventually(async () => expect(await bob.tid('lightbox-image').evaluate((i) => (i as HTMLImageElement).naturalWidth)).toBe(300));
+    await bob.screenshot('images-phone-lightbox');
+    await bob.page.keyboard.press('Escape');
+    await eventually(async () => expect(await bob.tid('lightbox').count()).toBe(0));
   });
 });

@@ -15,13 +15,19 @@ const PROCESS_MS = 20000;
 const solid = (width: number, height: number) => sharp({ create: { width, height, channels: 3, background: { r: 30, g: 120, b: 200 } } });
 
 /** A JPEG carrying EXIF with GPS coordinates, as a phone camera writes it. */
-const jpegWithGps = () =>
-  solid(640, 480)
-    .jpeg()
-    .withExif({
-      IFD0: { Make: 'PhoneCo', ImageDescription: 'secret-place' },
-      IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '48/1 51/1 2406/100', GPSLongitudeRef: 'E', GPSLongitude: '2/1 17/1 4000/100' },
-    })
+/** A phone photo: stored 640×480 landscape with EXIF orientation 6 ("rotate 90° clockwise to display"), GPS and a description. */
+const jpegWithGps = async () =>
+  sharp(
+    await solid(640, 480)
+      .jpeg()
+      .withExif({
+        IFD0: { Make: 'PhoneCo', ImageDescription: 'secret-place' },
+        IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '48/1 51/1 2406/100', GPSLongitudeRef: 'E', GPSLongitude: '2/1 17/1 4000/100' },
+      })
+      .toBuffer(),
+  )
+    .keepMetadata()
+    .withMetadata({ orientation: 6 })
     .toBuffer();
 
 /** A tiny real PNG whose header claims width x height (a decompression bomb by its header). */
@@ -62,11 +68,11 @@ async function uploadAndWait(ws: WsClient, user: string, file: Buffer, type: str
 }
 
 describe('uploading an image', () => {
-  it('a JPEG with EXIF GPS: ticket, browser upload, `attachment` ready, state with size; the stored image has no metadata', async () => {
+  it('a phone JPEG with EXIF GPS and orientation 6: ticket, browser upload, `attachment` ready; the stored image is upright, its thumbnail too, with no metadata', async () => {
     const alice = uid('alice');
     const ws = await session.connect(alice);
     const jpeg = await jpegWithGps();
-    expect((await sharp(jpeg).metadata()).exif).toBeDefined();
+    expect(await sharp(jpeg).metadata()).toMatchObject({ orientation: 6, width: 640, height: 480, exif: expect.anything() });
 
     const ticket = await ticketFor(alice, 'image/jpeg', jpeg.length);
     expect(ticket.attachmentId).toMatch(/^att_[0-9A-HJKMNP-TV-Z]{26}$/);
@@ -87,7 +93,8 @@ describe('uploading an image', () => {
     expect(state.body).toMatchObject({
       attachmentId: ticket.attachmentId,
       status: 'ready',
-      attachment: { id: ticket.attachmentId, contentType: 'image/jpeg', width: 640, height: 480, url: expect.any(String), thumbnailUrl: expect.any(String) },
+      // Upright: the orientation applied, so the portrait photo is 480 wide and 640 high.
+      attachment: { id: ticket.attachmentId, contentType: 'image/jpeg', width: 480, height: 640, url: expect.any(String), thumbnailUrl: expect.any(String) },
     });
     // The signed URL is on the page's origin; what it serves is the cleaned JPEG, without EXIF.
     const url = state.body.attachment.url as string;
@@ -98,11 +105,13 @@ describe('uploading an image', () => {
     const bytes = Buffer.from(await got.arrayBuffer());
     expect(bytes.length).toBe(state.body.attachment.size);
     const meta = await sharp(bytes).metadata();
-    expect(meta).toMatchObject({ format: 'jpeg', width: 640, height: 480 });
+    expect(meta).toMatchObject({ format: 'jpeg', width: 480, height: 640 });
     expect(meta.exif).toBeUndefined();
+    expect(meta.orientation).toBeUndefined();
     expect(bytes.toString('latin1')).not.toContain('secret-place');
     const thumb = await sharp(Buffer.from(await (await fetch(state.body.attachment.thumbnailUrl)).arrayBuffer())).metadata();
-    expect(Math.max(thumb.width ?? 0, thumb.height ?? 0)).toBe(320);
+    expect(thumb).toMatchObject({ width: 240, height: 320 }); // longest side 320, upright too
+    expect(thumb.exif).toBeUndefined();
 
     // The raw upload is gone; the files carry the unsent tag.
     const store = session.stack.local.s3.store;
