@@ -7,8 +7,8 @@
  * A full session touches every function, including the rare paths (a push that meets 410 Gone deletes the stale
  * connection row) and an image's whole life (ticket, upload, check, send, read, delete). S3 calls made through the
  * adapters' S3 client are recorded the same way, as `uploads s3:<Action> <key prefix>`, against the wiring's
- * `uploads` grants; the requests signed for later use (the presigned POST, presigned GETs, the hand-signed
- * PutObjectTagging) are recorded by the adapters' signers' callers below. Then:
+ * `uploads` grants; the requests signed for later use (the presigned POST, presigned GETs) and the hand-signed
+ * ones (DeleteObjectTagging, PutObjectTagging) are recorded below. Then:
  *  - every recorded action is granted to that function on that table (no AccessDenied outage in the cloud, which
  *    an offline synth cannot show);
  *  - every grant is used: a function with read (write) access to a table was seen reading (writing) it.
@@ -196,7 +196,9 @@ it("every DynamoDB and S3 action a handler performs is granted to its function, 
   await wa.next('attachment', (f) => f.attachmentId === again.attachmentId, 20000);
   wa.send({ action: 'sendMessage', to: b, content: '', attachments: [again.attachmentId], clientMessageId: withImage });
   expect((await wa.next('error', (f) => f.clientMessageId === withImage)).code).toBe('BAD_REQUEST');
-  // Requests signed with a function's role for later use need the role's permission when used.
+  // Requests signed with a function's role for later use need the role's permission when used; so do the requests
+  // the adapters sign by hand (no SDK command, so the middleware above does not see them): sendMessage's
+  // DeleteObjectTagging and PutObjectTagging — integration/attachments.test.ts checks the tags really change.
   for (const [fn, entry] of [
     ['httpCreateAttachment', 'uploads s3:PutObject uploads/'],
     ['httpGetAttachment', 'uploads s3:GetObject files/'],
@@ -204,6 +206,7 @@ it("every DynamoDB and S3 action a handler performs is granted to its function, 
     ['httpConversations', 'uploads s3:GetObject files/'],
     ['wsSendMessage', 'uploads s3:GetObject files/'],
     ['wsSendMessage', 'uploads s3:PutObjectTagging files/'],
+    ['wsSendMessage', 'uploads s3:DeleteObjectTagging files/'],
   ] as const) {
     if (!seen.has(fn)) seen.set(fn, new Set());
     seen.get(fn)!.add(entry);
