@@ -3,25 +3,17 @@
  * meanwhile the friendship ends, so when it goes out it fails (NOT_FRIENDS). Friends again, newer messages (ben's
  * and hers) appear BELOW the failed one, not above it; retrying it sends it as new, so it moves to the end.
  */
-import type { Browser } from 'playwright-core';
 import { sendEvent, uid } from '../support/clients';
 import type { TestStack } from '../support/stack';
-import { attrOf, eventually, type ParleyUser, signIn, useBrowserStack } from './parley';
+import { attrOf, eventually, type ParleyUser, useBrowserStack } from './parley';
 
 jest.setTimeout(120_000);
 
 describe('a failed message among newer ones', () => {
   let stack: TestStack;
-  let browser: Browser;
   const open: ParleyUser[] = [];
 
-  useBrowserStack(open, (s, b) => ([stack, browser] = [s, b]));
-
-  async function person(userId: string): Promise<ParleyUser> {
-    const user = await signIn(browser, stack, userId);
-    open.push(user);
-    return user;
-  }
+  const person = useBrowserStack(open, (s) => (stack = s));
 
   /** A chat window's bubbles, top to bottom: text and status (stored ones, sent or seen, as "ok"). */
   async function bubbles(user: ParleyUser, peer: string): Promise<string[]> {

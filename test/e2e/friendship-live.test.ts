@@ -4,26 +4,18 @@
  * friends list and its online count follow; the notification centre's *Chat* button on the new-friend notice goes
  * and comes back with the friendship; befriended again, the same window is writable. Same harness as chat.test.ts.
  */
-import type { Browser } from 'playwright-core';
 import { sendEvent, uid } from '../support/clients';
 import type { TestStack } from '../support/stack';
 import { axeViolations } from './axe-scope';
-import { eventually, type ParleyUser, signIn, textsOf, useBrowserStack } from './parley';
+import { eventually, type ParleyUser, textsOf, useBrowserStack } from './parley';
 
 jest.setTimeout(120_000);
 
 describe('unfriending and befriending, live', () => {
   let stack: TestStack;
-  let browser: Browser;
   const open: ParleyUser[] = [];
 
-  useBrowserStack(open, (s, b) => ([stack, browser] = [s, b]));
-
-  async function person(userId: string): Promise<ParleyUser> {
-    const user = await signIn(browser, stack, userId);
-    open.push(user);
-    return user;
-  }
+  const person = useBrowserStack(open, (s) => (stack = s));
 
   async function publish(type: 'FriendshipCreated' | 'FriendshipRemoved', a: string, b: string): Promise<void> {
     await sendEvent(stack, type, type === 'FriendshipCreated' ? { userIds: [a, b], names: { [a]: 'Ann', [b]: 'Ben' } } : { userIds: [a, b] });

@@ -201,9 +201,14 @@ export interface SignInOptions extends UserOptions {
 /**
  * The usual e2e file: one stack serving the built client (rebuilt first when stale) and one Chromium, started
  * together; after each test the pages in `open` are checked for errors and closed; both stop at the end.
- * `started` receives them (the file keeps its own variables).
+ * `started` receives them (the file keeps its own variables). Returns `person(userId)`: sign someone in, tracked in
+ * `open`.
  */
-export function useBrowserStack(open: ParleyUser[], started: (stack: TestStack, browser: Browser) => void, options: TestStackOptions = {}): void {
+export function useBrowserStack(
+  open: ParleyUser[],
+  started: (stack: TestStack, browser: Browser) => void,
+  options: TestStackOptions = {},
+): (userId: string, opts?: SignInOptions) => Promise<ParleyUser> {
   let stack: TestStack | undefined;
   let browser: Browser | undefined;
   beforeAll(async () => {
@@ -217,6 +222,12 @@ export function useBrowserStack(open: ParleyUser[], started: (stack: TestStack, 
     await browser?.close();
     await stack?.stop();
   });
+  /** Someone signed in through the sign-in page, checked and closed after the test like the rest of `open`. */
+  return async (userId, opts = {}) => {
+    const user = await signIn(browser!, stack!, userId, opts);
+    open.push(user);
+    return user;
+  };
 }
 
 /** After each test: every page opened must have logged no errors; all are closed whatever happens. */

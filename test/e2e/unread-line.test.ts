@@ -3,26 +3,18 @@
  * history, and where a chat with many unread messages opens. Same harness as chat.test.ts: the built client in
  * headless Chromium against the real local stack, elements found only by data-testid.
  */
-import type { Browser } from 'playwright-core';
 import { api, sendEvent, uid, WsClient } from '../support/clients';
 import type { TestStack } from '../support/stack';
-import { eventually, type ParleyUser, signIn, useBrowserStack } from './parley';
+import { eventually, type ParleyUser, useBrowserStack } from './parley';
 
 jest.setTimeout(90_000);
 
 describe('the "New messages" line', () => {
   let stack: TestStack;
-  let browser: Browser;
   const open: ParleyUser[] = [];
 
   // 75 messages are sent in a row below: lift the per-user send limit (30 per 10 s by default).
-  useBrowserStack(open, (s, b) => ([stack, browser] = [s, b]), { env: { RATE_LIMIT_SEND: '1000/10' } });
-
-  async function person(userId: string): Promise<ParleyUser> {
-    const user = await signIn(browser, stack, userId);
-    open.push(user);
-    return user;
-  }
+  const person = useBrowserStack(open, (s) => (stack = s), { env: { RATE_LIMIT_SEND: '1000/10' } });
 
   async function friends(a: string, b: string): Promise<void> {
     await sendEvent(stack, 'FriendshipCreated', { userIds: [a, b], names: { [a]: 'Alice', [b]: 'Bob' } });
