@@ -30,6 +30,11 @@ jest.setTimeout(60000);
 const current = new AsyncLocalStorage<FunctionKey>();
 const seen = new Map<FunctionKey, Set<string>>(); // "table action", e.g. "main dynamodb:Query"
 const unattributed: string[] = [];
+/** An action seen during an invocation of `fn` (or outside any invocation). */
+function record(fn: FunctionKey | undefined, entry: string): void {
+  if (!fn) unattributed.push(entry);
+  else seen.set(fn, (seen.get(fn) ?? new Set()).add(entry));
+}
 
 // Each real handler, run inside its function's context.
 const functions = Object.fromEntries(
@@ -84,12 +89,7 @@ beforeAll(() => {
         const entries = [`uploads s3:${action} ${prefixOf(key)}`];
         // PutObject with tags needs s3:PutObjectTagging too.
         if (action === 'PutObject' && input.Tagging) entries.push(`uploads s3:PutObjectTagging ${prefixOf(key)}`);
-        for (const entry of entries) {
-          if (fn) {
-            if (!seen.has(fn)) seen.set(fn, new Set());
-            seen.get(fn)!.add(entry);
-          } else unattributed.push(entry);
-        }
+        for (const entry of entries) record(fn, entry);
       }
       return next(args);
     },
@@ -100,11 +100,7 @@ beforeAll(() => {
     (next, context) => async (args) => {
       const fn = current.getStore();
       for (const [table, action] of actionsOf(String(context.commandName), args.input as Record<string, any>)) {
-        const entry = `${tableKeyOf(table) ?? table} ${action}`;
-        if (fn) {
-          if (!seen.has(fn)) seen.set(fn, new Set());
-          seen.get(fn)!.add(entry);
-        } else unattributed.push(entry);
+        record(fn, `${tableKeyOf(table) ?? table} ${action}`);
       }
       return next(args);
     },
@@ -194,6 +190,7 @@ it("every DynamoDB and S3 action a handler performs is granted to its function, 
   form2.append('file', new Blob([new Uint8Array(png)], { type: 'image/png' }));
   expect((await fetch(again.upload.url, { method: 'POST', body: form2 })).status).toBe(204);
   await wa.next('attachment', (f) => f.attachmentId === again.attachmentId, 20000);
+  await session.stack.local.drainUploads(); // the processor's invocation is over (as for the first image)
   wa.send({ action: 'sendMessage', to: b, content: '', attachments: [again.attachmentId], clientMessageId: withImage });
   expect((await wa.next('error', (f) => f.clientMessageId === withImage)).code).toBe('BAD_REQUEST');
   // Requests signed with a function's role for later use need the role's permission when used; so do the requests
@@ -208,8 +205,7 @@ it("every DynamoDB and S3 action a handler performs is granted to its function, 
     ['wsSendMessage', 'uploads s3:PutObjectTagging files/'],
     ['wsSendMessage', 'uploads s3:DeleteObjectTagging files/'],
   ] as const) {
-    if (!seen.has(fn)) seen.set(fn, new Set());
-    seen.get(fn)!.add(entry);
+    record(fn, entry);
   }
 
   await plantStale(b);
