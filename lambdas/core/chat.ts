@@ -129,7 +129,7 @@ export async function sendChat(
   const attached = ids.length ? await checkAttachments(deps, input.from, ids) : { list: [], fresh: false };
   const now = deps.clock.now();
   const draft: Message = {
-    id: deps.ids.next(now),
+    id: deps.ids.next(now, [input.from, input.to]),
     fromUserId: input.from,
     toUserId: input.to,
     messageType: 'CHAT',
@@ -248,7 +248,7 @@ export async function deleteMessage(
   me: string,
   messageId: string,
 ): Promise<void> {
-  const message = await deps.messages.findById(messageId);
+  const message = await deps.messages.findById(me, messageId);
   const mine =
     message !== null &&
     message.deletedAt === null &&

@@ -37,8 +37,8 @@ export interface MessageStore {
   unreadByPeer(me: string, peers: string[]): Promise<Map<string, number>>;
   systemList(me: string, q: { limit: number; before?: string; unreadOnly: boolean }): Promise<Page<Message>>;
   markSystemRead(me: string, ids: string[] | 'all'): Promise<number>;
-  /** A message by id, deleted or not; null when there is none. */
-  findById(id: string): Promise<StoredMessage | null>;
+  /** A message by id that `me` is a party of (sender or recipient), deleted or not; null when there is none. */
+  findById(me: string, id: string): Promise<StoredMessage | null>;
   /** Soft-deletes; keeps counters and the conversation rows right. false if it was already deleted. */
   softDelete(message: StoredMessage): Promise<boolean>;
   /**
@@ -92,8 +92,11 @@ export interface Clock {
 }
 
 export interface IdSource {
-  /** A new id sorting by creation time. */
-  next(at: number): string;
+  /**
+   * A new id sorting by creation time. With `pair` (a chat message's two users) the id also names their
+   * conversation, so the store can find the message by id alone (lambdas/adapters/ids.ts).
+   */
+  next(at: number, pair?: readonly [string, string]): string;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

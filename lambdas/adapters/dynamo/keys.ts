@@ -34,7 +34,25 @@ export const ratePk = (u: string) => `RATE#${part(u)}`;
 export const attPk = (attachmentId: string) => `ATT#${part(attachmentId)}`;
 export const ATT_SK = 'ATT';
 
-export const INDEX = { unread: 'unread', recent: 'recent', byId: 'byId' } as const;
+/**
+ * The pair item of two users (issue #15): one item per conversation, both sides' state in it — friendship flag,
+ * last message, each side's unread count and read watermark, and each side's place in its owner's conversation
+ * list (the `sideLo` / `sideHi` indexes). `lo` is the smaller user id, `hi` the other.
+ */
+export const pairPk = (a: string, b: string) => (a < b ? `PAIR#${part(a)}#${part(b)}` : `PAIR#${part(b)}#${part(a)}`);
+export const PAIR_SK = 'PAIR';
+export const pairKey = (a: string, b: string): Key => ({ pk: pairPk(a, b), sk: PAIR_SK });
+export type Side = 'Lo' | 'Hi';
+/** Which side of the pair (me, peer) is mine. */
+export const sideOf = (me: string, peer: string): Side => (me < peer ? 'Lo' : 'Hi');
+export const otherSide = (s: Side): Side => (s === 'Lo' ? 'Hi' : 'Lo');
+/** The list-index key of a side: `U#<lastId>` while that side has unread messages, else `R#<lastId>`. */
+export const listSk = (unread: boolean, lastId: string) => `${unread ? 'U' : 'R'}#${part(lastId)}`;
+
+export const INDEX = { unread: 'unread', sideLo: 'sideLo', sideHi: 'sideHi', byTag: 'byTag' } as const;
+/** The list index of a side, and the names of that side's attributes on the pair item. */
+export const sideIndex = (s: Side) => (s === 'Lo' ? INDEX.sideLo : INDEX.sideHi);
+export const sideAttrs = (s: Side) => ({ pk: `g${s}Pk`, sk: `g${s}Sk`, unread: `unread${s}`, read: `read${s}`, user: s === 'Lo' ? 'lo' : 'hi' });
 
 export interface Key {
   pk: string;
