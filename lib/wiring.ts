@@ -43,14 +43,15 @@ const S = (name: string): KeyDef => ({ name, type: 'S' });
 /**
  * Main table (PITR on). Item shapes — see docs/DATA.md for the full list:
  *  - message        pk CONV#<a>#<b> (sorted pair) | SYS#<user>   sk MSG#<ulid>
- *                   gsi1pk UNREAD#<to>#CHAT#<from> | UNREAD#<to>#SYSTEM (only while unread), gsi1sk <ulid>; id <ulid>
- *  - conversation   pk USER#<u>  sk CONV#<peer>   friend (bool), gsi2pk USER#<u>, gsi2sk <lastMessageId> (once a message)
- *  - counters       pk USER#<u>  sk COUNTS        chat, system
- *  - profile        pk USER#<u>  sk PROFILE       name
+ *                   system only: gsi1pk UNREAD#<to>#SYSTEM (only while unread), gsi1sk <ulid>
+ *  - pair           pk PAIR#<lo>#<hi>  sk PAIR    friend, tag, lastMessage, unreadLo/Hi, readLo/Hi, gLoPk/gLoSk, gHiPk/gHiSk
+ *                   (alias of an id made before tags: sk ALIAS#<id>, tag)
+ *  - counters       pk USER#<u>  sk COUNTS        system
+ *  - profile        pk USER#<u>  sk PROFILE       name, sendTat
  *  - friendship     pk USER#<u>  sk FRIEND#<v>    name
  *  - idempotency    pk CMID#<sender>  sk <clientMessageId>  message (TTL)
  *                   pk EVT#<eventId>  sk <recipient>        messageId (TTL)
- *  - rate window    pk RATE#<u>  sk <kind>#<windowStart>    n (TTL)
+ *  - rate state     pk RATE#<u>  sk <kind>   tat (TTL); the send rate is the profile's sendTat
  */
 export const MAIN_TABLE: TableDef = {
   id: 'Main',
@@ -60,12 +61,13 @@ export const MAIN_TABLE: TableDef = {
   ttlAttribute: 'expiresAt',
   pointInTimeRecovery: true,
   globalSecondaryIndexes: [
-    // Sparse read-state index: a message has gsi1pk only while it is unread.
+    // Sparse read-state index of system messages: one has gsi1pk only while it is unread.
     { indexName: 'unread', partitionKey: S('gsi1pk'), sortKey: S('gsi1sk'), projection: 'ALL' },
-    // Conversation recency: one row per (user, peer), sorted by its last message id.
-    { indexName: 'recent', partitionKey: S('gsi2pk'), sortKey: S('gsi2sk'), projection: 'ALL' },
-    // Message id -> item key, for delete-by-id.
-    { indexName: 'byId', partitionKey: S('id'), projection: 'KEYS_ONLY' },
+    // Each side's conversation list (pair items): USER#<owner>, U#<lastId> while unread else R#<lastId>.
+    { indexName: 'sideLo', partitionKey: S('gLoPk'), sortKey: S('gLoSk'), projection: 'ALL' },
+    { indexName: 'sideHi', partitionKey: S('gHiPk'), sortKey: S('gHiSk'), projection: 'ALL' },
+    // A chat message id's conversation tag -> its pair (written once per conversation), for delete-by-id.
+    { indexName: 'byTag', partitionKey: S('tag'), projection: 'KEYS_ONLY' },
   ],
 };
 

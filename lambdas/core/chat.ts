@@ -7,6 +7,7 @@ import { LIMITS } from '../contract/limits';
 import type { ConversationSummary, Friend, Message, Metadata, Page, UnreadCounts } from '../contract/messages';
 import { signMessage, storedAttachment } from './attachments';
 import { logger } from '../shared/logger';
+import { sameMessage } from './same-message';
 
 export interface SendInput {
   from: string;
@@ -66,25 +67,6 @@ function checkMetadata(metadata: Metadata | null | undefined): Metadata | null {
     throw new AppError('TOO_LARGE', `"metadata" must be at most ${LIMITS.metadataBytes} bytes of JSON`);
   }
   return metadata;
-}
-
-/** JSON with object keys sorted, so equal metadata compares equal whatever its key order. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as object).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
-  );
-}
-
-const attachmentIds = (m: Message) => (m.attachments ?? []).map((a) => a.id).join(',');
-
-/** A resend is the same message: same recipient, content, metadata and attachments (ids, in order). */
-function sameMessage(original: Message, resend: Message): boolean {
-  return (
-    original.toUserId === resend.toUserId &&
-    original.content === resend.content &&
-    canonical(original.metadata) === canonical(resend.metadata) &&
-    attachmentIds(original) === attachmentIds(resend)
-  );
 }
 
 /** What sending attachments needs: their records, and the bucket (tags; signed URLs for the ack and pushes). */

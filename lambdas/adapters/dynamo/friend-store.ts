@@ -1,13 +1,15 @@
 /**
  * Friend graph and profile names on the main table: USER#<u> / FRIEND#<v> both ways, USER#<u> / PROFILE. The
- * conversation rows USER#<u> / CONV#<v> carry the same fact as `friend` (true / false), written in the same
- * transaction: a chat message's friendship check is the condition on the sender's row it writes anyway (issue #15).
+ * pair item of the two (messages/pair.ts) carries the same fact as `friend` (true / false), written in the same
+ * transaction: a chat message's friendship check is the condition on the pair item it writes anyway (issue #15).
+ * Befriending creates the pair item (its users, its tag for delete-by-id, zero counts) if it is new.
  */
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { batchGetAll } from './batch';
 import type { FriendStore } from '../../core/ports';
 import { documentClient } from './client';
-import { PROFILE_SK, convSk, friendSk, userPk } from './keys';
+import { PROFILE_SK, friendSk, pairKey, userPk } from './keys';
+import { pairTag } from '../ids';
 import { transact } from './transact';
 
 type Item = Record<string, unknown>;
@@ -75,7 +77,6 @@ export class DynamoFriendStore implements FriendStore {
       { name: 'friendship', item: row(a, b) },
       { name: 'friendship', item: row(b, a) },
       { name: 'friendship', item: this.friendFlag(a, b, true) },
-      { name: 'friendship', item: this.friendFlag(b, a, true) },
       ...[a, b].filter((u) => names.has(u)).map((u) => ({ name: 'profile', item: profile(u) })),
     ]);
     if (!result.ok) throw new Error('friendship write was refused');
@@ -87,26 +88,37 @@ export class DynamoFriendStore implements FriendStore {
       { name: 'friendship', item: del(a, b) },
       { name: 'friendship', item: del(b, a) },
       { name: 'friendship', item: this.friendFlag(a, b, false) },
-      { name: 'friendship', item: this.friendFlag(b, a, false) },
     ]);
     if (!result.ok) throw new Error('friendship removal was refused');
   }
 
-  /** `owner`'s conversation row with `peer` says whether they are friends (the row keeps its history either way). */
-  private friendFlag(owner: string, peer: string, friend: boolean) {
+  /** The pair item of a and b says whether they are friends (it keeps the conversation either way). */
+  private friendFlag(a: string, b: string, friend: boolean) {
+    const [lo, hi] = a < b ? [a, b] : [b, a];
     return {
       Update: {
         TableName: this.table,
-        Key: { pk: userPk(owner), sk: convSk(peer) },
-        UpdateExpression: 'SET friend = :f, peerId = :p',
-        ExpressionAttributeValues: { ':f': friend, ':p': peer },
+        Key: pairKey(a, b),
+        UpdateExpression:
+          'SET friend = :f, lo = :lo, hi = :hi, tag = :tag, unreadLo = if_not_exists(unreadLo, :zero), unreadHi = if_not_exists(unreadHi, :zero)',
+        ExpressionAttributeValues: { ':f': friend, ':lo': lo, ':hi': hi, ':tag': pairTag(lo, hi), ':zero': 0 },
       },
     };
   }
 
+  /**
+   * The profile: its name (from the newest token) — an update, so the sender's rate state kept on the same item
+   * (`sendTat`, messages/claim.ts) survives, and starts at 0 so the first message's PartiQL UPDATE finds it.
+   */
   async saveProfile(userId: string, name: string): Promise<void> {
     await documentClient().send(
-      new PutCommand({ TableName: this.table, Item: { pk: userPk(userId), sk: PROFILE_SK, name, updatedAt: new Date().toISOString() } }),
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: userPk(userId), sk: PROFILE_SK },
+        UpdateExpression: 'SET #n = :n, updatedAt = :at, sendTat = if_not_exists(sendTat, :zero)',
+        ExpressionAttributeNames: { '#n': 'name' },
+        ExpressionAttributeValues: { ':n': name, ':at': new Date().toISOString(), ':zero': 0 },
+      }),
     );
   }
 

@@ -19,10 +19,10 @@ import type { TxItem } from './transact';
 
 export type RateBranch = 'idle' | 'busy';
 
-const interval = (rule: RateRule) => (rule.windowSeconds * 1000) / rule.limit;
+export const interval = (rule: RateRule) => (rule.windowSeconds * 1000) / rule.limit;
 // Plus 1 ms: interval and tolerance are fractions of a millisecond (10 s / 30), and the last hit of a full burst must
 // not be lost to rounding (29 × 333.33… against 10,000 − 333.33…). It can't admit an extra hit: that needs 333 ms.
-const tolerance = (rule: RateRule) => rule.windowSeconds * 1000 - interval(rule) + 1;
+export const tolerance = (rule: RateRule) => rule.windowSeconds * 1000 - interval(rule) + 1;
 
 /** Last `tat` this container wrote per user and kind: only a hint for which branch to try first. */
 const hints = new Map<string, number>();
@@ -72,10 +72,10 @@ export function rateUpdate(table: string, userId: string, rule: RateRule, branch
  * After `tried`'s condition failed with this stored item: the branch to try next, or 'limited'. (A branch can't fail
  * into itself; if the answer says so anyway, it is read as a refusal rather than tried for ever.)
  */
-export function nextBranch(tried: RateBranch, stored: Record<string, unknown> | undefined, rule: RateRule, now: number): RateBranch | 'limited' {
-  const tat = storedTat(stored);
+export function nextBranch(tried: RateBranch, stored: Record<string, unknown> | undefined, rule: RateRule, now: number, attr = 'tat'): RateBranch | 'limited' {
+  const tat = storedTat(stored, attr);
   const next: RateBranch | 'limited' = tat === undefined || tat <= now ? 'idle' : tat - now <= tolerance(rule) ? 'busy' : 'limited';
   return next === tried ? 'limited' : next;
 }
 
-export const storedTat = (stored: Record<string, unknown> | undefined) => (typeof stored?.tat === 'number' ? stored.tat : undefined);
+export const storedTat = (stored: Record<string, unknown> | undefined, attr = 'tat') => (typeof stored?.[attr] === 'number' ? (stored[attr] as number) : undefined);

@@ -148,9 +148,9 @@ export class MemoryMessageStore implements MessageStore {
     return marked.length;
   }
 
-  async findById(id: string): Promise<StoredMessage | null> {
+  async findById(me: string, id: string): Promise<StoredMessage | null> {
     const m = this.messages.get(id);
-    return m ? { ...publicMessage(m), deletedAt: m.deletedAt } : null;
+    return m && (m.fromUserId === me || m.toUserId === me) ? { ...publicMessage(m), deletedAt: m.deletedAt } : null;
   }
 
   async softDelete(message: StoredMessage): Promise<boolean> {

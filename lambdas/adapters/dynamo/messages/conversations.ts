@@ -1,30 +1,45 @@
-/** The conversation list: my conversation rows on the `recent` index, most recent first, paged by last message id. */
-import type { ConversationSummary, Message, Page } from '../../../contract/messages';
-import { INDEX, userPk } from '../keys';
+/**
+ * The conversation list: my side's entries of the pair items, most recent first, paged by last message id. A user
+ * is the `lo` side of some pairs and the `hi` side of others (`sideLo` / `sideHi` indexes), and each side's key is
+ * `U#<lastId>` (unread) or `R#<lastId>` (read): four sorted ranges, each read up to a page and merged — 4 Queries.
+ */
+import type { ConversationSummary, Page } from '../../../contract/messages';
+import { sideAttrs, sideIndex, userPk, type Side } from '../keys';
 import type { Item } from './items';
+import { viewOf } from './pair';
 import { query } from './query';
 
-export async function conversations(table: string, me: string, q: { limit: number; before?: string }): Promise<Page<ConversationSummary>> {
-  const values: Item = { ':me': userPk(me) };
-  let condition = 'gsi2pk = :me';
-  if (q.before) {
-    condition += ' AND gsi2sk < :b';
-    values[':b'] = q.before;
-  }
+/** Up to `want` of my entries in one range (prefix 'U' or 'R') of one side's index, newest first, below `before`. */
+async function range(table: string, me: string, side: Side, prefix: 'U' | 'R', want: number, before?: string): Promise<Item[]> {
+  const a = sideAttrs(side);
   const { items } = await query(table, {
-    IndexName: INDEX.recent,
-    KeyConditionExpression: condition,
-    ExpressionAttributeValues: values,
+    IndexName: sideIndex(side),
+    KeyConditionExpression: before ? '#pk = :me AND #sk BETWEEN :lo AND :hi' : '#pk = :me AND begins_with(#sk, :lo)',
+    ExpressionAttributeNames: { '#pk': a.pk, '#sk': a.sk },
+    ExpressionAttributeValues: { ':me': userPk(me), ':lo': `${prefix}#`, ...(before ? { ':hi': `${prefix}#${before}` } : {}) },
     ScanIndexForward: false,
-    Limit: q.limit + 1,
+    // One more than the page, and one more again for the item AT `before` that BETWEEN includes.
+    Limit: want + (before ? 1 : 0),
   });
-  const page = items.slice(0, q.limit).map((row) => {
-    const last = JSON.parse(row.lastMessage as string) as Message;
-    const unreadCount = Math.max(0, Number(row.unread ?? 0));
-    // Read state of the snapshot: mine is read once the peer has read up to it; theirs once I have none unread.
-    const isRead =
-      last.fromUserId === me ? typeof row.peerReadUpTo === 'string' && row.peerReadUpTo >= last.id : unreadCount === 0;
-    return { peerId: row.peerId as string, lastMessage: { ...last, isRead }, unreadCount, updatedAt: row.updatedAt as string };
+  return before ? items.filter((i) => i.lastId !== before) : items;
+}
+
+export async function conversations(table: string, me: string, q: { limit: number; before?: string }): Promise<Page<ConversationSummary>> {
+  const want = q.limit + 1;
+  const ranges = await Promise.all(
+    (['Lo', 'Hi'] as const).flatMap((side) => (['U', 'R'] as const).map((prefix) => range(table, me, side, prefix, want, q.before))),
+  );
+  const merged = ranges
+    .flat()
+    .sort((x, y) => (String(x.lastId) < String(y.lastId) ? 1 : String(x.lastId) > String(y.lastId) ? -1 : 0))
+    .slice(0, want);
+  const page = merged.slice(0, q.limit).map((item) => {
+    const peer = item.lo === me ? String(item.hi) : String(item.lo);
+    const v = viewOf(item, me, peer);
+    const last = v.lastMessage!;
+    // Read state of the snapshot: mine is read once the peer's watermark has reached it; theirs once mine has.
+    const isRead = last.fromUserId === me ? v.peerRead !== null && v.peerRead >= last.id : v.unread === 0;
+    return { peerId: peer, lastMessage: { ...last, isRead }, unreadCount: v.unread, updatedAt: v.updatedAt as string };
   });
-  return { items: page, hasMore: items.length > q.limit };
+  return { items: page, hasMore: merged.length > q.limit };
 }

@@ -11,12 +11,17 @@
  */
 import type { Attachment, Message, MessageType, StoredAttachment } from '../../../contract/messages';
 import type { StoredMessage } from '../../../core/ports';
-import { COUNTS_SK, convSk, friendSk, msgSk, unreadPk, userPk } from '../keys';
+import { COUNTS_SK, msgSk, pairKey, unreadSystemPk, userPk } from '../keys';
 import type { TxItem } from '../transact';
 
 export type Item = Record<string, unknown>;
 
-export function toMessage(item: Item): StoredMessage {
+/**
+ * A stored message. A system message is unread while it has its `unread` index key; a chat message is read once
+ * its recipient's watermark on the pair item has reached it (`recipientRead`: that watermark, from pair.ts).
+ */
+export function toMessage(item: Item, recipientRead?: string | null): StoredMessage {
+  const chat = String(item.pk).startsWith('CONV#');
   return {
     id: item.id as string,
     fromUserId: (item.fromUserId as string | null | undefined) ?? null,
@@ -24,7 +29,7 @@ export function toMessage(item: Item): StoredMessage {
     messageType: item.messageType as MessageType,
     content: item.content as string,
     metadata: typeof item.metadata === 'string' ? (JSON.parse(item.metadata) as Record<string, unknown>) : null,
-    isRead: item.gsi1pk === undefined,
+    isRead: chat ? typeof recipientRead === 'string' && String(item.id) <= recipientRead : item.gsi1pk === undefined,
     createdAt: item.createdAt as string,
     clientMessageId: (item.clientMessageId as string | null | undefined) ?? null,
     attachments: unsignedAttachments(item.attachments),
@@ -62,7 +67,11 @@ export function publicMessage(m: StoredMessage | Message): Message {
   };
 }
 
-/** The stored item of a message under `pk` (its conversation or its recipient's system list); unread keys while unread. */
+/**
+ * The stored item of a message under `pk` (its conversation or its recipient's system list). A system message
+ * carries its unread index key while unread; a chat message carries no index key at all (its read state is the
+ * pair item's watermark — issue #15: no index write per message).
+ */
 export function messageItem(m: Message, pk: string): Item {
   return {
     pk,
@@ -76,7 +85,7 @@ export function messageItem(m: Message, pk: string): Item {
     createdAt: m.createdAt,
     clientMessageId: m.clientMessageId,
     ...(m.attachments?.length ? { attachments: storedAttachments(m.attachments) } : {}),
-    ...(m.isRead ? {} : { gsi1pk: unreadPk(m.toUserId, m.fromUserId), gsi1sk: m.id }),
+    ...(m.isRead || m.fromUserId !== null ? {} : { gsi1pk: unreadSystemPk(m.toUserId), gsi1sk: m.id }),
   };
 }
 
@@ -97,18 +106,6 @@ export function counter(table: string, userId: string, field: 'chat' | 'system',
   };
 }
 
-/** The unread counter of `owner`'s conversation row with `peer` moved by `delta`. */
-export function conversationUnread(table: string, owner: string, peer: string, delta: number): TxItem {
-  return {
-    Update: {
-      TableName: table,
-      Key: { pk: userPk(owner), sk: convSk(peer) },
-      UpdateExpression: 'ADD unread :d',
-      ExpressionAttributeValues: { ':d': delta },
-    },
-  };
-}
-
 /** A message (by its key) read: its unread keys removed — only if it is unread and not deleted. */
 export function markItemRead(table: string, i: Item): TxItem {
   return {
@@ -121,13 +118,14 @@ export function markItemRead(table: string, i: Item): TxItem {
   };
 }
 
-/** Condition: `from` has `to` as a friend. */
+/** Condition: `from` and `to` are friends (the pair item's flag, written with the friend rows). */
 export function friendCheck(table: string, from: string, to: string): TxItem {
   return {
     ConditionCheck: {
       TableName: table,
-      Key: { pk: userPk(from), sk: friendSk(to) },
-      ConditionExpression: 'attribute_exists(pk)',
+      Key: pairKey(from, to),
+      ConditionExpression: 'friend = :yes',
+      ExpressionAttributeValues: { ':yes': true },
     },
   };
 }

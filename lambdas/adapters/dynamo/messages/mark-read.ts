@@ -1,49 +1,44 @@
 /**
- * Read state: a conversation's unread messages from one peer, or my system messages (some or all), marked read —
- * each batch in one transaction with the counters it changes (and, for a conversation, the peer's read receipt).
+ * Read state: a conversation (my watermark on the pair item), or my system messages (some or all) — each batch of
+ * those in one transaction with the counter it changes.
  */
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { chunk } from '../../../core/concurrency';
-import { INDEX, convSk, msgSk, sysPk, unreadChatPk, unreadSystemPk, userPk, type Key } from '../keys';
+import { AppError } from '../../../core/errors';
+import { documentClient } from '../client';
+import { INDEX, listSk, msgSk, pairKey, sideAttrs, sideOf, sysPk, unreadSystemPk, type Key } from '../keys';
 import { SHARED, commitEntries } from '../transact';
-import { conversationUnread, counter, markItemRead, type Item } from './items';
+import { counter, markItemRead, type Item } from './items';
+import { readPair } from './pair';
 import { query } from './query';
 
-/** Marks every unread message peer -> me read; returns how many and the newest id marked. */
+/**
+ * Marks every message peer -> me read: my watermark on the pair item moves to its newest message, my unread count
+ * to 0 and my list entry from `U#` to `R#` — one conditional UpdateItem, on the state just read (retried if a
+ * message arrived in between). Returns how many were unread and the id read up to.
+ */
 export async function markConversationRead(table: string, me: string, peer: string): Promise<{ updated: number; upTo: string | null }> {
-  let updated = 0;
-  let upTo: string | null = null;
-  for (;;) {
-    const { items, last } = await query(table, {
-      IndexName: INDEX.unread,
-      KeyConditionExpression: 'gsi1pk = :u',
-      ExpressionAttributeValues: { ':u': unreadChatPk(me, peer) },
-      Limit: 96,
-    });
-    if (items.length === 0) break;
-    const done = await commitEntries(items, (live) => {
-      const newest = live.reduce((a, i) => (String(i.id) > a ? String(i.id) : a), '');
-      return [
-        ...live.map((i, n) => ({ name: n, item: markItemRead(table, i) })),
-        { name: SHARED, item: conversationUnread(table, me, peer, -live.length) },
-        { name: SHARED, item: counter(table, me, 'chat', -live.length) },
-        {
-          name: SHARED,
-          item: {
-            Update: {
-              TableName: table,
-              Key: { pk: userPk(peer), sk: convSk(me) },
-              UpdateExpression: 'SET peerReadUpTo = :up',
-              ExpressionAttributeValues: { ':up': newest },
-            },
-          },
-        },
-      ];
-    });
-    updated += done.length;
-    for (const i of done) if (upTo === null || String(i.id) > upTo) upTo = String(i.id);
-    if (!last) break;
+  const mine = sideAttrs(sideOf(me, peer));
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const { item, view } = await readPair(table, me, peer);
+    if (!item || view.unread === 0 || view.lastId === null) return { updated: 0, upTo: null };
+    try {
+      await documentClient().send(
+        new UpdateCommand({
+          TableName: table,
+          Key: pairKey(me, peer),
+          UpdateExpression: 'SET #read = :last, #unread = :zero, #sk = :sk',
+          ConditionExpression: 'lastId = :last AND #unread = :n',
+          ExpressionAttributeNames: { '#read': mine.read, '#unread': mine.unread, '#sk': mine.sk },
+          ExpressionAttributeValues: { ':last': view.lastId, ':zero': 0, ':n': item[mine.unread], ':sk': listSk(false, view.lastId) },
+        }),
+      );
+      return { updated: view.unread, upTo: view.lastId };
+    } catch (err) {
+      if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
+    }
   }
-  return { updated, upTo };
+  throw new AppError('INTERNAL', 'could not mark the conversation read; please retry');
 }
 
 /** Marks these system messages of mine (or all unread ones) read; returns how many were unread. */
