@@ -14,17 +14,12 @@
  * which callers treat as unknown (the accounting then under-counts index writes; the IAM test reports the statement).
  */
 
-export type PartiQLVerb = 'INSERT' | 'UPDATE' | 'DELETE' | 'SELECT';
+import { PARTIQL_ACTIONS, type PartiQLVerb } from '../../lib/wiring';
 
-export const PARTIQL_VERBS: readonly PartiQLVerb[] = ['INSERT', 'UPDATE', 'DELETE', 'SELECT'];
+export type { PartiQLVerb };
 
-/** The IAM action that authorises a statement of this verb (on the table ARN, or the index ARN for a SELECT from one). */
-export const PARTIQL_ACTION: Record<PartiQLVerb, string> = {
-  INSERT: 'dynamodb:PartiQLInsert',
-  UPDATE: 'dynamodb:PartiQLUpdate',
-  DELETE: 'dynamodb:PartiQLDelete',
-  SELECT: 'dynamodb:PartiQLSelect',
-};
+/** The IAM action that authorises a statement of this verb (wiring's PARTIQL_ACTIONS, which lib/functions.ts grants). */
+export const PARTIQL_ACTION = PARTIQL_ACTIONS;
 
 export interface ParsedStatement {
   verb?: PartiQLVerb;
