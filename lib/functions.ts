@@ -13,7 +13,17 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { MAIN_FIELDS, aliasEsbuildArgs } from './bundling';
-import { DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS, FUNCTIONS, type FunctionDef, type FunctionKey, type TableAccess, type TableKey } from './wiring';
+import {
+  DEFAULT_MEMORY_MB,
+  DEFAULT_TIMEOUT_SECONDS,
+  FUNCTIONS,
+  PARTIQL_ACTIONS,
+  type FunctionDef,
+  type FunctionKey,
+  type PartiQLVerb,
+  type TableAccess,
+  type TableKey,
+} from './wiring';
 
 export const RUNTIME = lambda.Runtime.NODEJS_22_X;
 export const ARCHITECTURE = lambda.Architecture.ARM_64;
@@ -56,6 +66,9 @@ export const TABLE_ACTIONS: Record<TableAccess, readonly string[]> = {
 };
 
 export const tableActions = (access: TableAccess): string[] => [...TABLE_ACTIONS[access]];
+
+/** The PartiQL actions of wiring's `partiql` verbs for one table (dynamodb:PartiQLInsert, ...), in wiring's order. */
+export const partiqlActions = (verbs: readonly PartiQLVerb[]): string[] => [...new Set(verbs.map((v) => PARTIQL_ACTIONS[v]))];
 
 /**
  * npm's platform settings for the install of a function's `nodeModules` (NodejsFunction runs `npm ci` in the asset
@@ -166,6 +179,12 @@ export class Functions extends Construct {
       // its indexes; CDK's grantReadData/grantReadWriteData would also allow Scan and BatchWriteItem.
       for (const [tableKey, access] of Object.entries(def.tables) as [TableKey, TableAccess][]) {
         props.tables[tableKey].grant(fn, ...tableActions(access));
+      }
+      // PartiQL (wiring `partiql`): one statement per table, exactly the verbs' actions, on the table ARN only — the
+      // statements address items by key, never an index.
+      for (const [tableKey, verbs] of Object.entries(def.partiql ?? {}) as [TableKey, readonly PartiQLVerb[]][]) {
+        if (!verbs.length) continue;
+        role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: partiqlActions(verbs), resources: [props.tables[tableKey].tableArn] }));
       }
       // execute-api:ManageConnections on <api>/<stage>/*/@connections/* only.
       if (def.manageConnections) props.webSocketStage.grantManagementApiAccess(fn);

@@ -92,6 +92,20 @@ export type TableKey = keyof typeof TABLES;
 /** What a function may do to a table (least privilege in CDK). */
 export type TableAccess = 'read' | 'write' | 'readWrite';
 
+/** PartiQL statement verbs; IAM authorises each statement by its verb, as `PARTIQL_ACTIONS` names. */
+export type PartiQLVerb = 'INSERT' | 'UPDATE' | 'DELETE' | 'SELECT';
+
+/**
+ * The IAM action a PartiQL statement needs, by verb (ExecuteStatement / BatchExecuteStatement): CDK's table grants
+ * (grantReadWriteData) include none of them.
+ */
+export const PARTIQL_ACTIONS: Readonly<Record<PartiQLVerb, string>> = {
+  INSERT: 'dynamodb:PartiQLInsert',
+  UPDATE: 'dynamodb:PartiQLUpdate',
+  DELETE: 'dynamodb:PartiQLDelete',
+  SELECT: 'dynamodb:PartiQLSelect',
+};
+
 /**
  * What a function gets when its FunctionDef names no timeout or memory: read by the CDK functions (lib/functions.ts)
  * and by the local stack's function runner (local/functions.ts), so a handler times out locally exactly when it would
@@ -105,6 +119,12 @@ export interface FunctionDef {
   entry: string;
   description: string;
   tables: Partial<Record<TableKey, TableAccess>>;
+  /**
+   * PartiQL statements the function sends (BatchExecuteStatement), by table and verb: lib/functions.ts grants
+   * `PARTIQL_ACTIONS[verb]` of each on that table's ARN only (not its indexes). Separate from `tables`, whose item
+   * actions don't cover PartiQL.
+   */
+  partiql?: Partial<Record<TableKey, readonly PartiQLVerb[]>>;
   /** Needs execute-api:ManageConnections on the WebSocket stage (PostToConnection). */
   manageConnections: boolean;
   /** Verifies JWTs itself (needs the issuer settings): the WebSocket authorizer. REST routes don't: the HTTP API's
@@ -189,6 +209,9 @@ export const FUNCTIONS = {
   }),
   wsSendMessage: fn('lambdas/ws/send-message.ts', 'WebSocket sendMessage', {
     tables: chatRW,
+    // The clientMessageId claim (INSERT) and the sender's rate state (UPDATE) go in one BatchExecuteStatement
+    // (lambdas/adapters/dynamo/messages/append-chat.ts).
+    partiql: { main: ['INSERT', 'UPDATE'] },
     manageConnections: true,
     // Signs its messages' file URLs; takes the unsent tag off the files it sends (puts it back if the send fails).
     uploads: [readFiles, { actions: ['DeleteObjectTagging', 'PutObjectTagging'], prefixes: ['files/'] }],

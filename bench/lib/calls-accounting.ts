@@ -4,6 +4,7 @@
  */
 import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
 import { TABLES } from '../../lib/wiring';
+import { statementsOf } from './partiql';
 
 interface Meter {
   rcu: number;
@@ -17,9 +18,32 @@ let meter: Meter | undefined;
 
 type Input = Record<string, unknown>;
 
-/** Billable base-table write request units of one write request by AWS's rules (items <= 1 KB). */
+/**
+ * Whether a request writes: PutItem, UpdateItem, DeleteItem, BatchWriteItem, TransactWriteItems, and a
+ * BatchExecuteStatement / ExecuteStatement of INSERT, UPDATE or DELETE statements (AWS refuses a batch that mixes
+ * reads and writes; a SELECT-only batch is a read).
+ */
+export function isWriteRequest(commandName: string, input: Input): boolean {
+  if (/^(Batch)?ExecuteStatement/.test(commandName)) return statementsOf(input).some((s) => s.parsed.verb !== undefined && s.parsed.verb !== 'SELECT');
+  return /Put|Update|Delete|BatchWrite|TransactWrite/.test(commandName);
+}
+
+/**
+ * The least read units AWS bills a read request, whatever DynamoDB Local reports: 1 strongly consistent or 0.5
+ * eventually consistent (even when nothing is found); for a batch of PartiQL SELECTs, that per statement.
+ */
+export function billedReadFloor(commandName: string, input: Input): number {
+  if (/^(Batch)?ExecuteStatement/.test(commandName)) return statementsOf(input).reduce((n, s) => n + (s.consistentRead ? 1 : 0.5), 0);
+  return input.ConsistentRead ? 1 : 0.5;
+}
+
+/**
+ * Billable base-table write request units of one write request by AWS's rules (items <= 1 KB). A PartiQL
+ * BatchExecuteStatement is billed as the single writes it holds: 1 per INSERT, UPDATE or DELETE statement.
+ */
 export function billedTableWrites(commandName: string, input: Input): number {
   if (/^TransactWrite/.test(commandName)) return 2 * ((input.TransactItems as unknown[] | undefined)?.length ?? 0);
+  if (/^(Batch)?ExecuteStatement/.test(commandName)) return statementsOf(input).filter((s) => s.parsed.verb !== undefined && s.parsed.verb !== 'SELECT').length;
   if (/^BatchWrite/.test(commandName)) {
     return Object.values((input.RequestItems as Record<string, unknown[]> | undefined) ?? {}).reduce((n, reqs) => n + reqs.length, 0);
   }
@@ -35,13 +59,18 @@ function indexKeysOf(tableName: string): string[][] {
 /**
  * Global secondary index writes of one write item, estimated from the request: a Put of an item carrying an
  * index's keys writes 1 index entry; an Update that SETs an index key rewrites the entry (2: delete + put); one that
- * REMOVEs it deletes the entry (1). Deletes are not counted (Parley deletes only connection rows, which no index
+ * REMOVEs it deletes the entry (1). PartiQL statements the same way: an INSERT as a Put of its VALUE's keys, an UPDATE
+ * by the names it SETs / REMOVEs (bench/lib/partiql.ts). Deletes are not counted (Parley deletes only connection rows, which no index
  * holds; a deleted message is an Update). Updates that change
  * only projected attributes of an indexed item (e.g. a conversation row's unread counter) are not seen: a slight
  * under-estimate, stated in docs/PERFORMANCE.md.
  */
 function indexWritesOfItem(kind: string, body: Input): number {
   const keys = indexKeysOf(String(body.TableName ?? ''));
+  if (kind === 'PartiQL') {
+    const { set = [], removed = [] } = body as { set?: string[]; removed?: string[] };
+    return keys.reduce((n, k) => n + (k.some((a) => set.includes(a)) ? 2 : k.some((a) => removed.includes(a)) ? 1 : 0), 0);
+  }
   if (kind === 'Put') {
     const item = (body.Item ?? {}) as Input;
     return keys.filter((k) => k[0] in item).length;
@@ -70,6 +99,13 @@ export function billedIndexWrites(commandName: string, input: Input): number {
       for (const r of reqs) if (r.PutRequest) n += indexWritesOfItem('Put', { TableName: table, ...(r.PutRequest as Input) });
     }
     return n;
+  }
+  if (/^(Batch)?ExecuteStatement/.test(commandName)) {
+    return statementsOf(input).reduce((n, { parsed: st }) => {
+      if (st.verb === 'INSERT') return n + indexWritesOfItem('Put', { TableName: st.table, Item: Object.fromEntries(st.inserted.map((k) => [k, true])) });
+      if (st.verb === 'UPDATE') return n + indexWritesOfItem('PartiQL', { TableName: st.table, set: st.set, removed: st.removed });
+      return n;
+    }, 0);
   }
   const kind = /^(Put|Update|Delete)/.exec(commandName)?.[1];
   return kind ? indexWritesOfItem(kind, input) : 0;
@@ -101,7 +137,8 @@ export async function capacityMeter(): Promise<Meter> {
       const out = await next(args);
       const raw = (out.output as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] }).ConsumedCapacity;
       const name = context.commandName ?? '';
-      const isWrite = /Put|Update|Delete|BatchWrite|TransactWrite/.test(name);
+      const op = name.replace(/Command$/, '');
+      const isWrite = isWriteRequest(op, input);
       let indexUnits = 0;
       let units = 0;
       for (const c of [raw ?? []].flat()) {
@@ -111,10 +148,9 @@ export async function capacityMeter(): Promise<Meter> {
       if (isWrite) {
         m.wcu += units;
         m.wcuIndexes += indexUnits;
-        const op = name.replace(/Command$/, '');
         m.wruBilled += billedTableWrites(op, input) + Math.max(indexUnits, billedIndexWrites(op, input));
       } else {
-        m.rcu += Math.max(units, input.ConsistentRead ? 1 : 0.5);
+        m.rcu += Math.max(units, billedReadFloor(op, input));
       }
       return out;
     },

@@ -35,7 +35,7 @@ export interface Figures {
   /**
    * Read request units: what DynamoDB Local reports (ReturnConsumedCapacity=INDEXES), with one correction toward AWS
    * billing: a read request costs at least 0.5 (eventually consistent) or 1 (strongly consistent) unit even when it
-   * finds nothing (DynamoDB Local reports 0).
+   * finds nothing (DynamoDB Local reports 0); per statement for a BatchExecuteStatement of SELECTs.
    */
   rcu: number;
   /** Write units DynamoDB Local reports, base tables and global secondary indexes together. */
@@ -44,8 +44,8 @@ export interface Figures {
   wcuIndexes: number;
   /**
    * Write request units by AWS's billing rules, from the requests themselves (every item here is under 1 KB):
-   * 1 per PutItem/UpdateItem/DeleteItem or BatchWriteItem item, 2 per TransactWriteItems item (condition checks
-   * included), plus index writes (the larger of what DynamoDB Local reports and `billedIndexWrites`). DynamoDB Local
+   * 1 per PutItem/UpdateItem/DeleteItem, BatchWriteItem item or PartiQL write statement (INSERT, UPDATE, DELETE) of a
+   * BatchExecuteStatement, 2 per TransactWriteItems item (condition checks included), plus index writes (the larger of what DynamoDB Local reports and `billedIndexWrites`). DynamoDB Local
    * under-reports transactions (about 2 units per transaction, whatever its size), so the cost model (bench/cost.ts)
    * bills this figure, not `wcu`.
    */

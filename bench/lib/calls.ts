@@ -23,7 +23,7 @@ import { ACTIONS, type Accounting, type Action, type Timings } from './calls-typ
 import { s3Meter } from './s3-meter';
 
 export { ACTIONS, BENCH_IMAGE, IMAGE_ACTIONS, NO_S3, type Accounting, type Action, type Figures, type Timings } from './calls-types';
-export { billedIndexWrites, billedTableWrites, capacityMeter } from './calls-accounting';
+export { billedIndexWrites, billedReadFloor, billedTableWrites, capacityMeter, isWriteRequest } from './calls-accounting';
 export { Population } from './calls-seed';
 export { benchImage } from './calls-image';
 

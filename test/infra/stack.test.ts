@@ -6,7 +6,7 @@
  */
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
-import { TABLE_ACTIONS, constructIdOf } from '../../lib/functions';
+import { TABLE_ACTIONS, constructIdOf, partiqlActions } from '../../lib/functions';
 import { RestApi } from '../../lib/http-api';
 import { httpRouteProblems, RouteTableError } from '../../lib/route-rules';
 import {
@@ -16,11 +16,13 @@ import {
   EVENT_RULES,
   FUNCTIONS,
   HTTP_ROUTES,
+  PARTIQL_ACTIONS,
   TABLES,
   WS_AUTHORIZER,
   WS_ROUTES,
   WS_ROUTE_SELECTION_EXPRESSION,
   type FunctionKey,
+  type PartiQLVerb,
   type TableKey,
 } from '../../lib/wiring';
 import { actionsOf, cfn, EXTRA_ORIGIN, logicalIdOf, resourcesOfType, statementsOfRole, useDefaultDeployment, type Synthesized } from './support';
@@ -341,7 +343,8 @@ describe('functions: runtime, configuration, least privilege, logs', () => {
         expect(onTable).toEqual([]);
         continue;
       }
-      expect(onTable.flatMap(actionsOf).sort()).toEqual([...TABLE_ACTIONS[access]].sort());
+      const partiql = partiqlActions((def as { partiql?: Partial<Record<TableKey, readonly PartiQLVerb[]>> }).partiql?.[tableKey] ?? []);
+      expect(onTable.flatMap(actionsOf).sort()).toEqual([...TABLE_ACTIONS[access], ...partiql].sort());
     }
     const all = statements.flatMap(actionsOf);
     for (const forbidden of ['dynamodb:Scan', 'dynamodb:DeleteTable', 'dynamodb:BatchWriteItem', 'dynamodb:*', '*']) {
@@ -357,6 +360,21 @@ describe('functions: runtime, configuration, least privilege, logs', () => {
     // Read-only REST functions cannot write.
     const history = statementsOfRole(s, roleId('httpHistory')).flatMap(actionsOf);
     expect(history.filter((a) => /PutItem|UpdateItem|DeleteItem/.test(a))).toEqual([]);
+  });
+
+  test('PartiQL: sendMessage alone may INSERT and UPDATE, on the main table itself (not its indexes); nothing else', () => {
+    const partiqlStatements = (key: FunctionKey) => statementsOfRole(s, roleId(key)).filter((st) => actionsOf(st).some((a) => a.startsWith('dynamodb:PartiQL')));
+    const send = partiqlStatements('wsSendMessage');
+    expect(send).toHaveLength(1);
+    expect(actionsOf(send[0]).sort()).toEqual(['dynamodb:PartiQLInsert', 'dynamodb:PartiQLUpdate']);
+    // Exactly the table's ARN: no /index/*, no other table.
+    expect(send[0].Resource).toEqual({ 'Fn::GetAtt': [tableId('main'), 'Arn'] });
+    for (const key of fnKeys.filter((k) => k !== 'wsSendMessage')) expect([key, partiqlStatements(key)]).toEqual([key, []]);
+    const history = statementsOfRole(s, roleId('httpHistory')).flatMap(actionsOf);
+    expect(history.filter((a) => a.startsWith('dynamodb:PartiQL'))).toEqual([]);
+    // No PartiQL action outside wiring's four, and no wildcard.
+    const all = fnKeys.flatMap((k) => statementsOfRole(s, roleId(k)).flatMap(actionsOf)).filter((a) => /PartiQL/.test(a));
+    expect(all.every((a) => Object.values(PARTIQL_ACTIONS).includes(a))).toBe(true);
   });
 
   test('ManageConnections is granted only to functions that push, scoped to this API stage\'s @connections', () => {

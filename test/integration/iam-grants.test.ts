@@ -2,7 +2,9 @@
  * The IAM grants of the CDK stack against what the handlers really do. Every DynamoDB request a handler makes on
  * the local stack is recorded (an SDK middleware on the adapters' one document client, attributed to the function
  * through AsyncLocalStorage around each invocation) and mapped to the IAM action it needs — for a transaction, the
- * per-item actions (PutItem, UpdateItem, DeleteItem, ConditionCheckItem), as IAM authorises them.
+ * per-item actions (PutItem, UpdateItem, DeleteItem, ConditionCheckItem), as IAM authorises them; for a PartiQL
+ * (Batch)ExecuteStatement, each statement's action by its verb (dynamodb:PartiQLInsert/Update/Delete/Select) on the
+ * table it names (bench/lib/partiql.ts reads the statements, as the bench's write accounting does).
  *
  * A full session touches every function, including the rare paths (a push that meets 410 Gone deletes the stale
  * connection row) and an image's whole life (ticket, upload, check, send, read, delete). S3 calls made through the
@@ -17,7 +19,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import path from 'node:path';
 import { REPO_ROOT, type HandlerFn } from '../../local/functions';
 import { TABLE_ACTIONS } from '../../lib/functions';
-import { FUNCTIONS, type FunctionKey, type TableKey } from '../../lib/wiring';
+import { FUNCTIONS, PARTIQL_ACTIONS, type FunctionKey, type PartiQLVerb, type TableKey } from '../../lib/wiring';
+import { statementsOf } from '../../bench/lib/partiql';
 import sharp from 'sharp';
 import { documentClient } from '../../lambdas/adapters/dynamo/client';
 import { s3Client } from '../../lambdas/adapters/s3/client';
@@ -63,6 +66,12 @@ function actionsOf(commandName: string, input: Record<string, any>): Array<[stri
   }
   if (op === 'TransactGetItems') return (input.TransactItems as { Get: { TableName: string } }[]).map((i) => [i.Get.TableName, 'dynamodb:GetItem']);
   if (op === 'BatchGetItem' || op === 'BatchWriteItem') return Object.keys(input.RequestItems).map((t) => [t, `dynamodb:${op}`]);
+  if (op === 'BatchExecuteStatement' || op === 'ExecuteStatement') {
+    // A statement this reader cannot place shows up as denied, with its text.
+    return statementsOf(input).map(({ statement, parsed }): [string, string] =>
+      parsed.verb && parsed.table ? [parsed.table, PARTIQL_ACTIONS[parsed.verb]] : ['?', `unreadable PartiQL: ${statement}`],
+    );
+  }
   return [[input.TableName, `dynamodb:${op}`]];
 }
 
@@ -214,19 +223,25 @@ it("every DynamoDB and S3 action a handler performs is granted to its function, 
   await session.stack.drainEvents();
   await wb.close();
 
+  const partiqlOf = (fn: FunctionKey) =>
+    Object.entries((FUNCTIONS[fn] as { partiql?: Partial<Record<TableKey, readonly PartiQLVerb[]>> }).partiql ?? {}).flatMap(([table, verbs]) =>
+      (verbs ?? []).map((verb) => `${table} ${PARTIQL_ACTIONS[verb]}`),
+    );
   const granted = (fn: FunctionKey) =>
-    new Set(
-      Object.entries(FUNCTIONS[fn].tables as Partial<Record<TableKey, keyof typeof TABLE_ACTIONS>>).flatMap(([table, access]) =>
+    new Set([
+      ...Object.entries(FUNCTIONS[fn].tables as Partial<Record<TableKey, keyof typeof TABLE_ACTIONS>>).flatMap(([table, access]) =>
         TABLE_ACTIONS[access!].map((action) => `${table} ${action}`),
       ),
-    );
+      ...partiqlOf(fn),
+    ]);
   const denied = [...seen].flatMap(([fn, actions]) =>
     [...actions].filter((x) => !x.startsWith('uploads ') && !granted(fn).has(x)).map((x) => `${fn}: ${x}`),
   );
   expect(denied).toEqual([]);
   expect(unattributed).toEqual([]);
 
-  const isWrite = (action: string) => TABLE_ACTIONS.write.includes(action);
+  const isWrite = (action: string) =>
+    TABLE_ACTIONS.write.includes(action) || [PARTIQL_ACTIONS.INSERT, PARTIQL_ACTIONS.UPDATE, PARTIQL_ACTIONS.DELETE].includes(action);
   const unused: string[] = [];
   for (const fn of Object.keys(FUNCTIONS) as FunctionKey[]) {
     for (const [table, access] of Object.entries(FUNCTIONS[fn].tables) as [TableKey, keyof typeof TABLE_ACTIONS][]) {
@@ -234,6 +249,10 @@ it("every DynamoDB and S3 action a handler performs is granted to its function, 
       if (access !== 'write' && !used.some((x) => !isWrite(x))) unused.push(`${fn}: reads of ${table} granted, none made`);
       if (access !== 'read' && !used.some(isWrite)) unused.push(`${fn}: writes to ${table} granted, none made`);
     }
+  }
+  // Every PartiQL grant is used: each verb wiring grants was seen in a statement on that table.
+  for (const fn of Object.keys(FUNCTIONS) as FunctionKey[]) {
+    for (const entry of partiqlOf(fn)) if (!seen.get(fn)?.has(entry)) unused.push(`${fn}: ${entry} granted, not used`);
   }
   expect(unused).toEqual([]);
 
