@@ -10,7 +10,8 @@
  * generator, and only they carry the code that creates messages (`perf-bundle.test.ts` checks both).
  */
 import type { Deps } from '../core/deps';
-import { config, once } from '../shared/config';
+import * as config from '../shared/config';
+import { once } from '../shared/config';
 import { DynamoConnectionStore } from './dynamo/connection-store';
 import { DynamoFriendStore } from './dynamo/friend-store';
 import { appendChat } from './dynamo/messages/append-chat';

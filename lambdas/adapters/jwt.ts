@@ -10,7 +10,8 @@ import { SimpleJwksCache, SimplePenaltyBox } from 'aws-jwt-verify/jwk';
 import { JwtVerifier } from 'aws-jwt-verify/jwt-verifier';
 import { identityFromClaims } from '../contract/identity';
 import type { TokenVerifier } from '../edge/ws-authorizer';
-import { config, once } from '../shared/config';
+import * as config from '../shared/config';
+import { once } from '../shared/config';
 import { discover, fetchJson, type FetchJson } from './oidc-discovery';
 
 export interface TokenSettings {

@@ -38,33 +38,35 @@ export function once<T>(factory: () => T): () => T {
   };
 }
 
-export const config = {
-  tableName: () => requireEnv(ENV.tableName),
-  connectionsTable: () => requireEnv(ENV.connectionsTable),
-  wsManagementEndpoint: () => requireEnv(ENV.wsManagementEndpoint),
-  jwt: () => ({
-    issuer: requireEnv(ENV.jwtIssuer),
-    audience: optionalEnv(ENV.jwtAudience, '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
-    // Unset: the issuer's discovery document says where its keys are.
-    jwksUri: process.env[ENV.jwksUri] || undefined,
-  }),
-  allowedOrigins: () =>
-    optionalEnv(ENV.allowedOrigins, '')
-      .split(',')
-      .map((s) => s.trim().replace(/\/+$/, ''))
-      .filter(Boolean),
-  rateSendMessage: () => parseRate(optionalEnv(ENV.rateSendMessage, DEFAULT_RATES.sendMessage)),
-  rateTyping: () => parseRate(optionalEnv(ENV.rateTyping, DEFAULT_RATES.typing)),
-  rateMarkRead: () => parseRate(optionalEnv(ENV.rateMarkRead, DEFAULT_RATES.markRead)),
-  rateUpload: () => parseRate(optionalEnv(ENV.rateUpload, DEFAULT_RATES.upload)),
-  uploadsBucket: () => requireEnv(ENV.uploadsBucket),
-  connectionTtlSeconds: () => Math.round(Number(optionalEnv(ENV.connectionTtlHours, DEFAULT_CONNECTION_TTL_HOURS)) * 3600),
-  maxConnectionsPerUser: () => {
-    const n = Number(optionalEnv(ENV.maxConnectionsPerUser, DEFAULT_MAX_CONNECTIONS_PER_USER));
-    if (!Number.isInteger(n) || n < 1) throw new Error(`bad ${ENV.maxConnectionsPerUser} (expected a whole number >= 1)`);
-    return n;
-  },
+/*
+ * Each setting is its own export (callers `import * as config`), so a bundle keeps only the settings its handler
+ * reads — an object of them all would ride along whole in every handler.
+ */
+export const tableName = () => requireEnv(ENV.tableName);
+export const connectionsTable = () => requireEnv(ENV.connectionsTable);
+export const wsManagementEndpoint = () => requireEnv(ENV.wsManagementEndpoint);
+export const jwt = () => ({
+  issuer: requireEnv(ENV.jwtIssuer),
+  audience: optionalEnv(ENV.jwtAudience, '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+  // Unset: the issuer's discovery document says where its keys are.
+  jwksUri: process.env[ENV.jwksUri] || undefined,
+});
+export const allowedOrigins = () =>
+  optionalEnv(ENV.allowedOrigins, '')
+    .split(',')
+    .map((s) => s.trim().replace(/\/+$/, ''))
+    .filter(Boolean);
+export const rateSendMessage = () => parseRate(optionalEnv(ENV.rateSendMessage, DEFAULT_RATES.sendMessage));
+export const rateTyping = () => parseRate(optionalEnv(ENV.rateTyping, DEFAULT_RATES.typing));
+export const rateMarkRead = () => parseRate(optionalEnv(ENV.rateMarkRead, DEFAULT_RATES.markRead));
+export const rateUpload = () => parseRate(optionalEnv(ENV.rateUpload, DEFAULT_RATES.upload));
+export const uploadsBucket = () => requireEnv(ENV.uploadsBucket);
+export const connectionTtlSeconds = () => Math.round(Number(optionalEnv(ENV.connectionTtlHours, DEFAULT_CONNECTION_TTL_HOURS)) * 3600);
+export const maxConnectionsPerUser = () => {
+  const n = Number(optionalEnv(ENV.maxConnectionsPerUser, DEFAULT_MAX_CONNECTIONS_PER_USER));
+  if (!Number.isInteger(n) || n < 1) throw new Error(`bad ${ENV.maxConnectionsPerUser} (expected a whole number >= 1)`);
+  return n;
 };

@@ -4,7 +4,8 @@
  */
 import { tokenVerifier } from '../adapters/jwt';
 import { wsAuthorizer } from '../edge/ws-authorizer';
-import { config, once } from '../shared/config';
+import * as config from '../shared/config';
+import { once } from '../shared/config';
 
 export const handler = wsAuthorizer(
   tokenVerifier,

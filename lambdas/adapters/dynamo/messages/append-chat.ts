@@ -6,8 +6,9 @@
  *     side's `U#`/`R#` key moves: 2 + 2 index writes) — plus one claim per attachment.
  * Durable before the ack (the transaction), exactly once per clientMessageId (the claim: a resend finds it and gets
  * the stored original; a claim whose message is not stored — a first attempt cut short — is completed by the
- * resend with the ORIGINAL id, the message's own condition keeping it single), friends only, rate limited, and
- * every count and list position changes with the message in the same transaction.
+ * resend with the ORIGINAL id, the message's own condition keeping it single), friends only, rate limited (a
+ * refused frame or a resend of a stored message gives its hit back), and every count and list position changes
+ * with the message in the same transaction.
  */
 import type { Message } from '../../../contract/messages';
 import type { AppendChatResult, RateRule } from '../../../core/ports';
@@ -15,7 +16,7 @@ import { AppError, badRequest, notFriends, rateLimited } from '../../../core/err
 import { sameMessage } from '../../../core/same-message';
 import { ATT_SK, attPk, cmidPk, convPk, listSk, msgSk, otherSide, pairKey, sideAttrs, sideOf, userPk, type Key } from '../keys';
 import { transact, type Named, type TxItem } from '../transact';
-import { claimAndCount, refund, unclaim } from './claim';
+import { claimAndCount, release } from './claim';
 import { messageItem, publicMessage, toMessage, type Item } from './items';
 import { recipientRead, viewOf } from './pair';
 import { getItem } from './query';
@@ -43,31 +44,27 @@ function attachmentClaim(table: string, attachmentId: string, from: string, mess
 export const ATTACHMENT_REFUSED = () => badRequest('an attachment is not yours, not ready or already sent');
 
 /**
- * How the pair item takes the message. `newest`: it becomes the last message (the usual case), and the sender's
- * list key keeps the sender's own unread state, guessed (`senderUnread`) and checked by the condition. `older`: a
- * newer message got there first (clocks of two functions differ by a little): only the recipient's count, unless
- * its watermark is already past this id (then it counts as read), given the pair item as it was (`seen`).
+ * How the pair item takes the message. `newest` (the usual case): it becomes the last message; both list keys move
+ * to its id — the recipient's as unread, the sender's keeping the sender's own unread state, guessed and checked by
+ * the condition. `older`: a newer message got there first (clocks of two functions differ a little), given the pair
+ * item as it was (`seen`): only the recipient's count and list key change — unless the recipient's watermark is
+ * already past this id (then the message is read from the start and the count stays).
  */
-type Plan = { kind: 'newest'; senderUnread: boolean } | { kind: 'older'; seen: Item };
+type Plan = { newest: true; senderUnread: boolean } | { newest: false; seen: Item };
 
 function pairUpdate(table: string, m: Message, plan: Plan): TxItem {
   const from = m.fromUserId as string;
   const to = m.toUserId;
   const s = sideAttrs(sideOf(from, to));
   const r = sideAttrs(otherSide(sideOf(from, to)));
-  const names = { '#su': s.unread, '#ru': r.unread, '#rr': r.read, '#spk': s.pk, '#ssk': s.sk, '#rpk': r.pk, '#rsk': r.sk };
-  const Key = pairKey(from, to);
-  if (plan.kind === 'newest') {
+  const common = { TableName: table, Key: pairKey(from, to), ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const };
+  if (plan.newest) {
     return {
       Update: {
-        TableName: table,
-        Key,
-        UpdateExpression:
-          'SET lastMessage = :last, updatedAt = :at, lastId = :id, #spk = :spk, #ssk = :ssk, #rpk = :rpk, #rsk = :rsk ADD #ru :one',
-        ConditionExpression: `friend = :yes AND (attribute_not_exists(lastId) OR lastId < :id) AND ${
-          plan.senderUnread ? '#su > :zero' : '(attribute_not_exists(#su) OR #su = :zero)'
-        }`,
-        ExpressionAttributeNames: { '#su': names['#su'], '#ru': names['#ru'], '#spk': names['#spk'], '#ssk': names['#ssk'], '#rpk': names['#rpk'], '#rsk': names['#rsk'] },
+        ...common,
+        UpdateExpression: 'SET lastMessage = :last, updatedAt = :at, lastId = :id, #spk = :spk, #ssk = :ssk, #rpk = :rpk, #rsk = :rsk ADD #ru :one',
+        ConditionExpression: `friend = :yes AND (attribute_not_exists(lastId) OR lastId < :id) AND ${plan.senderUnread ? '#su > :zero' : '(attribute_not_exists(#su) OR #su = :zero)'}`,
+        ExpressionAttributeNames: { '#su': s.unread, '#ru': r.unread, '#spk': s.pk, '#ssk': s.sk, '#rpk': r.pk, '#rsk': r.sk },
         ExpressionAttributeValues: {
           ':last': JSON.stringify(publicMessage(m)),
           ':at': m.createdAt,
@@ -80,28 +77,20 @@ function pairUpdate(table: string, m: Message, plan: Plan): TxItem {
           ':yes': true,
           ':zero': 0,
         },
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       },
     };
   }
-  const seen = plan.seen;
-  const lastId = String(seen.lastId);
-  const readTo = typeof seen[r.read] === 'string' ? (seen[r.read] as string) : undefined;
-  const unchanged = `friend = :yes AND lastId = :last AND ${readTo === undefined ? 'attribute_not_exists(#rr)' : '#rr = :read'}`;
-  const values: Item = { ':yes': true, ':last': lastId, ...(readTo === undefined ? {} : { ':read': readTo }) };
-  if (readTo !== undefined && m.id <= readTo) {
-    // Already behind the recipient's watermark: stored as read; the pair item only vouches for the friendship.
-    return { ConditionCheck: { TableName: table, Key, ConditionExpression: unchanged, ExpressionAttributeNames: { '#rr': r.read }, ExpressionAttributeValues: values, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } };
-  }
+  const lastId = String(plan.seen.lastId);
+  const read = plan.seen[r.read];
+  const counts = typeof read !== 'string' || m.id > read;
+  const unread = Number(plan.seen[r.unread] ?? 0) + (counts ? 1 : 0);
   return {
     Update: {
-      TableName: table,
-      Key,
-      UpdateExpression: 'SET #rsk = :rsk ADD #ru :one',
-      ConditionExpression: unchanged,
+      ...common,
+      UpdateExpression: 'SET #rsk = :rsk ADD #ru :d',
+      ConditionExpression: `friend = :yes AND lastId = :last AND ${typeof read === 'string' ? '#rr = :read' : 'attribute_not_exists(#rr)'}`,
       ExpressionAttributeNames: { '#rr': r.read, '#rsk': r.sk, '#ru': r.unread },
-      ExpressionAttributeValues: { ...values, ':rsk': listSk(true, lastId), ':one': 1 },
-      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      ExpressionAttributeValues: { ':yes': true, ':last': lastId, ':rsk': listSk(unread > 0, lastId), ':d': counts ? 1 : 0, ...(typeof read === 'string' ? { ':read': read } : {}) },
     },
   };
 }
@@ -111,7 +100,7 @@ async function commit(table: string, m: Message): Promise<'stored' | 'exists'> {
   const from = m.fromUserId as string;
   const to = m.toUserId;
   const mySide = sideAttrs(sideOf(from, to));
-  let plan: Plan = { kind: 'newest', senderUnread: false };
+  let plan: Plan = { newest: true, senderUnread: false };
   for (let attempt = 0; attempt < 5; attempt++) {
     const items: Array<Named<ChatItem>> = [
       { name: 'message', item: { Put: { TableName: table, Item: messageItem(m, convPk(from, to)), ConditionExpression: 'attribute_not_exists(pk)' } } },
@@ -126,74 +115,47 @@ async function commit(table: string, m: Message): Promise<'stored' | 'exists'> {
     const pair = failed.get('pair')?.item;
     if (!pair || pair.friend !== true) throw notFriends();
     // The pair item was not as planned: plan again from what it is.
-    plan =
-      typeof pair.lastId === 'string' && pair.lastId >= m.id
-        ? { kind: 'older', seen: pair }
-        : { kind: 'newest', senderUnread: Number(pair[mySide.unread] ?? 0) > 0 };
+    plan = typeof pair.lastId === 'string' && pair.lastId >= m.id ? { newest: false, seen: pair } : { newest: true, senderUnread: Number(pair[mySide.unread] ?? 0) > 0 };
   }
   throw new AppError('INTERNAL', 'could not store the message; please retry');
 }
 
 export async function appendChat(table: string, m: Message, rate: RateRule): Promise<AppendChatResult> {
   const from = m.fromUserId as string;
-  const claimKey = { pk: cmidPk(from), sk: m.clientMessageId as string };
+  const key = { pk: cmidPk(from), sk: m.clientMessageId as string };
   const json = JSON.stringify(m);
-  const { claimed, rate: hit } = await claimAndCount(table, from, claimKey, json, rate);
+  const { claimed, rate: hit } = await claimAndCount(table, from, key, json, rate);
   const counted = hit === 'counted';
-  if (!claimed) return resume(table, claimKey, m, rate, counted);
-  // From here this frame owns the claim: a refusal releases it and gives the rate hit back.
-  const release = () => Promise.allSettled([unclaim(table, claimKey, json), counted ? refund(table, from, rate) : undefined]);
-  if (!counted) {
-    await release();
-    throw rateLimited();
+  // A claim this frame made is released if its message is refused; a hit given back if nothing new is stored.
+  let original = m;
+  let claimJson = claimed ? json : '';
+  if (!claimed) {
+    const claim = await getItem(table, key, true);
+    // Released between our INSERT and this read (that attempt was refused): nothing is stored under the key.
+    if (typeof claim?.message !== 'string') return done(table, from, rate, key, '', counted, new AppError('INTERNAL', 'could not store the message; please retry'));
+    original = JSON.parse(claim.message) as Message;
+    const stored = await storedCopy(table, original);
+    // Stored: the original. A different message under the key: the original too, which the domain refuses.
+    if (stored || !sameMessage(original, m)) return done(table, from, rate, key, '', counted, { status: 'duplicate', message: stored ?? original });
+    // Claimed but not stored (a first attempt cut short, or still running): this one stores it, with its id.
+    claimJson = claim.message;
   }
-  try {
-    await commit(table, m);
-  } catch (err) {
-    await release();
-    throw err;
-  }
-  return { status: 'stored', message: m };
-}
-
-/**
- * The clientMessageId was claimed before. Its message stored: the original (with its read state now). Not stored
- * (the first attempt was cut short, or is still running): the same message is stored now with the original's id —
- * whichever attempt commits first wins, the other finds it stored. A different message under the same key gets the
- * original back, which the domain refuses (BAD_REQUEST). A resend counts against the rate only if it stores.
- */
-async function resume(table: string, claimKey: Key, m: Message, rate: RateRule, counted: boolean): Promise<AppendChatResult> {
-  const from = m.fromUserId as string;
-  const giveBack = async () => {
-    if (counted) await refund(table, from, rate).catch(() => undefined);
-  };
-  const claim = await getItem(table, claimKey, true);
-  if (!claim || typeof claim.message !== 'string') {
-    // Released between our INSERT and this read (its attempt was refused): nothing is stored under the key.
-    await giveBack();
-    throw new AppError('INTERNAL', 'could not store the message; please retry');
-  }
-  const original = JSON.parse(claim.message) as Message;
-  const stored = await storedCopy(table, original);
-  if (stored) {
-    await giveBack();
-    return { status: 'duplicate', message: stored };
-  }
-  if (!sameMessage(original, m)) {
-    await giveBack();
-    return { status: 'duplicate', message: original };
-  }
-  if (!counted) throw rateLimited();
+  if (!counted) return done(table, from, rate, key, claimJson, false, rateLimited());
   try {
     if ((await commit(table, original)) === 'stored') return { status: 'stored', message: original };
   } catch (err) {
-    await Promise.allSettled([unclaim(table, claimKey, claim.message), giveBack()]);
-    throw err;
+    return done(table, from, rate, key, claimJson, true, err as Error);
   }
-  await giveBack();
-  const now = await storedCopy(table, original);
-  if (!now) throw new AppError('INTERNAL', 'could not read the original message; please retry');
-  return { status: 'duplicate', message: now };
+  // The other attempt stored it first.
+  const stored = await storedCopy(table, original);
+  return done(table, from, rate, key, '', true, stored ? { status: 'duplicate', message: stored } : new AppError('INTERNAL', 'could not read the original message; please retry'));
+}
+
+/** Releases what this frame holds (claims.ts `release`), then answers or throws. */
+async function done(table: string, from: string, rate: RateRule, key: Key, claimJson: string, counted: boolean, outcome: AppendChatResult | Error): Promise<AppendChatResult> {
+  await release(table, from, rate, key, claimJson, counted);
+  if (outcome instanceof Error) throw outcome;
+  return outcome;
 }
 
 /** The stored message `original` names (with its read state now), or null. */

@@ -3,19 +3,18 @@
  * PartiQL BatchExecuteStatement of two conditional single writes — 1 write unit each, where inside the message's
  * transaction they were 2 each. Neither needs the transaction: the claim is the idempotency key (an INSERT that
  * fails on an existing key), and the rate state is the sender's own (a conditional UPDATE); what one of them
- * decides is undone if the message is then refused (`unclaim`, `refund`), so a refused frame stores nothing and
- * counts nothing, as before.
+ * decides is undone if the message is then refused (`release`), so a refused frame stores nothing and counts
+ * nothing, as before.
  *
  * The send rate lives on the sender's profile item (`sendTat`, the GCRA state of ../rate.ts), which `$connect`
  * writes before any frame: a PartiQL UPDATE needs an existing item (it never creates one). A profile without
- * `sendTat` (written before this version) takes the UpdateItem path once, which creates the attribute.
+ * `sendTat` (written before this version) counts as idle.
  */
-import { BatchExecuteStatementCommand, DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchExecuteStatementCommand, type BatchExecuteStatementCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { RateRule } from '../../../core/ports';
 import { documentClient } from '../client';
 import { PROFILE_SK, userPk, type Key } from '../keys';
-import { firstBranch, interval, nextBranch, remember, storedTat, tolerance, type RateBranch } from '../rate';
-import type { Item } from './items';
+import { firstBranch, interval, nextBranch, remember, tolerance, type RateBranch } from '../rate';
 
 /** Idempotency rows for clientMessageId live this long (a client retry comes within minutes). */
 const CMID_TTL_SECONDS = 7 * 24 * 3600;
@@ -30,93 +29,62 @@ export interface ClaimOutcome {
 
 const profileKey = (userId: string): Key => ({ pk: userPk(userId), sk: PROFILE_SK });
 
+/** One branch of the GCRA hit (../rate.ts) as a PartiQL UPDATE of the profile's `sendTat`. */
 function rateStatement(table: string, userId: string, rule: RateRule, branch: RateBranch, now: number) {
   const { pk, sk } = profileKey(userId);
-  return branch === 'idle'
-    ? { Statement: `UPDATE "${table}" SET ${TAT} = ? WHERE pk = ? AND sk = ? AND ${TAT} <= ?`, Parameters: [now + interval(rule), pk, sk, now] }
-    : {
-        Statement: `UPDATE "${table}" SET ${TAT} = ${TAT} + ? WHERE pk = ? AND sk = ? AND ${TAT} > ? AND ${TAT} <= ?`,
-        Parameters: [interval(rule), pk, sk, now, now + tolerance(rule)],
-      };
-}
-
-/** Claims `key` for `messageJson` and counts one hit of `rule` for `userId`, in one request. */
-export async function claimAndCount(table: string, userId: string, key: Key, messageJson: string, rule: RateRule): Promise<ClaimOutcome> {
-  const now = Date.now();
-  const branch = firstBranch(userId, rule, now);
-  const out = await documentClient().send(
-    new BatchExecuteStatementCommand({
-      Statements: [
-        {
-          Statement: `INSERT INTO "${table}" VALUE {'pk': ?, 'sk': ?, 'message': ?, 'expiresAt': ?}`,
-          Parameters: [key.pk, key.sk, messageJson, Math.floor(now / 1000) + CMID_TTL_SECONDS],
-        },
-        { ...rateStatement(table, userId, rule, branch, now), ReturnValuesOnConditionCheckFailure: 'ALL_OLD' },
-      ],
-    }),
-  );
-  const [claim, hit] = out.Responses ?? [];
-  const claimCode = claim?.Error?.Code;
-  if (claimCode !== undefined && claimCode !== 'DuplicateItem') throw new Error(`clientMessageId claim failed: ${claimCode}`);
-  let rate: ClaimOutcome['rate'] = 'counted';
-  if (hit?.Error) {
-    if (hit.Error.Code !== 'ConditionalCheckFailed') throw new Error(`rate update failed: ${hit.Error.Code}`);
-    rate = await countAgain(table, userId, rule, branch, hit.Error.Item as Item | undefined, now);
-  } else {
-    remember(userId, rule, now, branch);
-  }
-  return { claimed: claimCode === undefined, rate };
+  return {
+    ...(branch === 'idle'
+      ? { Statement: `UPDATE "${table}" SET ${TAT} = ? WHERE pk = ? AND sk = ? AND (${TAT} IS MISSING OR ${TAT} <= ?)`, Parameters: [now + interval(rule), pk, sk, now] }
+      : { Statement: `UPDATE "${table}" SET ${TAT} = ${TAT} + ? WHERE pk = ? AND sk = ? AND ${TAT} > ? AND ${TAT} <= ?`, Parameters: [interval(rule), pk, sk, now, now + tolerance(rule)] }),
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+  };
 }
 
 /**
- * The batch's guess of the rate state was wrong (or the profile has no rate state yet): the other branch as a
- * conditional UpdateItem (which may create the attribute), until counted or refused.
+ * Claims `key` for `messageJson` and counts one hit of `rule` for `userId`: one request, and one more only when the
+ * guess of the rate state (idle or busy, ../rate.ts) was wrong — the failed UPDATE returns the stored state.
  */
-async function countAgain(table: string, userId: string, rule: RateRule, tried: RateBranch, stored: Item | undefined, now: number): Promise<ClaimOutcome['rate']> {
-  let branch: RateBranch | 'limited' = storedTat(stored, TAT) === undefined ? 'idle' : nextBranch(tried, stored, rule, now, TAT);
-  for (let attempt = 0; attempt < 3 && branch !== 'limited'; attempt++) {
-    const step = interval(rule);
-    const idle = branch === 'idle';
-    try {
-      await documentClient().send(
-        new UpdateCommand({
-          TableName: table,
-          Key: profileKey(userId),
-          UpdateExpression: idle ? `SET ${TAT} = :next` : `SET ${TAT} = ${TAT} + :step`,
-          ConditionExpression: idle ? `attribute_not_exists(${TAT}) OR ${TAT} <= :now` : `${TAT} > :now AND ${TAT} <= :limit`,
-          ExpressionAttributeValues: idle ? { ':next': now + step, ':now': now } : { ':step': step, ':now': now, ':limit': now + tolerance(rule) },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      remember(userId, rule, now, branch, storedTat(stored, TAT));
-      return 'counted';
-    } catch (err) {
-      if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
-      // The exception carries the old item in DynamoDB's wire shape.
-      const old = (err as { Item?: Record<string, { N?: string }> }).Item?.[TAT];
-      stored = old?.N !== undefined ? { [TAT]: Number(old.N) } : undefined;
-      branch = nextBranch(branch, stored, rule, now, TAT);
+export async function claimAndCount(table: string, userId: string, key: Key, messageJson: string, rule: RateRule): Promise<ClaimOutcome> {
+  const now = Date.now();
+  let branch: RateBranch | 'limited' = firstBranch(userId, rule, now);
+  let statements: BatchExecuteStatementCommandInput['Statements'] = [
+    {
+      Statement: `INSERT INTO "${table}" VALUE {'pk': ?, 'sk': ?, 'message': ?, 'expiresAt': ?}`,
+      Parameters: [key.pk, key.sk, messageJson, Math.floor(now / 1000) + CMID_TTL_SECONDS],
+    },
+  ];
+  let claimed: boolean | undefined;
+  while (branch !== 'limited') {
+    const out = await documentClient().send(new BatchExecuteStatementCommand({ Statements: [...statements, rateStatement(table, userId, rule, branch, now)] }));
+    const responses = [...(out.Responses ?? [])];
+    if (claimed === undefined) {
+      const code = responses.shift()?.Error?.Code;
+      if (code !== undefined && code !== 'DuplicateItem') throw new Error(`clientMessageId claim failed: ${code}`);
+      claimed = code === undefined;
+      statements = [];
     }
+    const error = responses[0]?.Error;
+    if (!error) {
+      remember(userId, rule, now, branch);
+      return { claimed, rate: 'counted' };
+    }
+    // No old item: the sender has no profile (written by every $connect) — not a state to guess around.
+    if (error.Code !== 'ConditionalCheckFailed' || !error.Item) throw new Error(`rate update failed: ${error.Code}`);
+    branch = nextBranch(branch, error.Item, rule, now, TAT);
   }
-  return 'limited';
+  return { claimed: claimed as boolean, rate: 'limited' };
 }
 
-/** Gives back a hit that ended in a refusal or a resend (best effort: a lost refund only makes the limit stricter). */
-export async function refund(table: string, userId: string, rule: RateRule): Promise<void> {
-  await documentClient().send(
-    new UpdateCommand({
-      TableName: table,
-      Key: profileKey(userId),
-      UpdateExpression: `SET ${TAT} = ${TAT} - :step`,
-      ConditionExpression: `attribute_exists(${TAT})`,
-      ExpressionAttributeValues: { ':step': interval(rule) },
-    }),
-  );
-}
-
-/** Releases a claim this frame made for a message that was not stored (only if it still holds that message). */
-export async function unclaim(table: string, key: Key, messageJson: string): Promise<void> {
-  await documentClient().send(
-    new DeleteCommand({ TableName: table, Key: key, ConditionExpression: 'message = :m', ExpressionAttributeValues: { ':m': messageJson } }),
-  );
+/**
+ * Undoes what `claimAndCount` did for a frame whose message was not stored, in one batch: releases the claim (only
+ * if it still holds that message) and, if `counted`, gives the rate hit back. Best effort: a claim left behind is
+ * completed or refused by a resend (append-chat.ts), a hit not given back only makes the limit stricter for 10 s.
+ */
+export async function release(table: string, userId: string, rule: RateRule, key: Key, messageJson: string, counted: boolean): Promise<void> {
+  const { pk, sk } = profileKey(userId);
+  const Statements = [
+    ...(messageJson ? [{ Statement: `DELETE FROM "${table}" WHERE pk = ? AND sk = ? AND message = ?`, Parameters: [key.pk, key.sk, messageJson] }] : []),
+    ...(counted ? [{ Statement: `UPDATE "${table}" SET ${TAT} = ${TAT} - ? WHERE pk = ? AND sk = ?`, Parameters: [interval(rule), pk, sk] }] : []),
+  ];
+  if (Statements.length) await documentClient().send(new BatchExecuteStatementCommand({ Statements })).catch(() => undefined);
 }
