@@ -76,3 +76,28 @@ export function getFrom(rows: Record<string, Row>) {
     return item ? { Item: item } : {};
   };
 }
+
+/**
+ * What an Update item writes, by attribute name (placeholders resolved): `set` and `add` values, `remove` names.
+ * Enough for Parley's update expressions (`SET a = :x, #b = :y ADD #c :z REMOVE d`), whose values are all placeholders.
+ */
+export function writesOf(u: { UpdateExpression?: string; ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Row } | undefined) {
+  const names = u?.ExpressionAttributeNames ?? {};
+  const values = u?.ExpressionAttributeValues ?? {};
+  const name = (n: string) => names[n] ?? n;
+  const value = (v: string) => (v.startsWith(':') ? values[v] : v);
+  const clauses: Record<string, string> = {};
+  for (const m of String(u?.UpdateExpression ?? '').matchAll(/\b(SET|ADD|REMOVE|DELETE)\s+(.*?)(?=\s+(?:SET|ADD|REMOVE|DELETE)\s|$)/gs)) clauses[m[1]] = m[2];
+  const set: Row = {};
+  const add: Row = {};
+  for (const part of (clauses.SET ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+    const [attr, expr] = part.split(/\s*=\s*/);
+    set[name(attr)] = value(expr.trim());
+  }
+  for (const part of (clauses.ADD ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+    const [attr, v] = part.split(/\s+/);
+    add[name(attr)] = value(v);
+  }
+  const remove = (clauses.REMOVE ?? '').split(',').map((p) => name(p.trim())).filter(Boolean);
+  return { set, add, remove };
+}
