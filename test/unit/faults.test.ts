@@ -10,6 +10,7 @@
 import { ApiGatewayManagementApiClient, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { ProvisionedThroughputExceededException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchExecuteStatementCommand,
   BatchGetCommand,
   DynamoDBDocumentClient,
   GetCommand,
@@ -162,7 +163,9 @@ describe('throttling that outlasts the SDK retries', () => {
   const publicError = (text: string) => expect(text).not.toMatch(/throughput|Provisioned|Exception|stack|parley-|\.ts:|at \w+ \(/i);
 
   it('on a markRead frame: INTERNAL error frame, nothing pushed', async () => {
+    // The conversation's pair item is read (GetItem) before the watermark moves; any read throttled.
     ddb.on(QueryCommand).rejects(throttled());
+    ddb.on(GetCommand).rejects(throttled());
     const res = (await markRead(wsFrame('alice', 'a1', { action: 'markRead', peerId: 'bob' }, 'markRead'))) as { body?: string };
     const reply = JSON.parse(String(res.body));
     expect(reply).toEqual({ type: 'error', code: 'INTERNAL', message: expect.any(String) });
@@ -220,6 +223,8 @@ describe('a lost $disconnect cleans itself up', () => {
 
   it('every read of live connections skips entries past their expiresAt (TTL deletion may lag by hours) and removes them', async () => {
     const now = Math.floor(Date.now() / 1000);
+    // The clientMessageId claim and the rate hit (one PartiQL batch, both accepted), then the message's transaction.
+    ddb.on(BatchExecuteStatementCommand).resolves({ Responses: [{}, {}] });
     ddb.on(TransactWriteCommand).resolves({});
     ddb.on(UpdateCommand).resolves({});
     ddb.on(BatchGetCommand).callsFake(
@@ -251,6 +256,8 @@ describe('logging policy', () => {
     const err = jest.spyOn(process.stderr, 'write').mockImplementation(capture as never);
     logger.setLogLevel('DEBUG');
     try {
+      // The first send is stored (claim + rate accepted, transaction committed) and its push fails; the second is throttled.
+      ddb.on(BatchExecuteStatementCommand).resolves({ Responses: [{}, {}] });
       ddb.on(TransactWriteCommand).resolvesOnce({}).rejects(throttled());
       ddb.on(BatchGetCommand).callsFake(connectionItems((user) => (user === 'bob' ? [{ id: 'b1', connectedAt: 1, expiresAt: FAR }] : [])));
       api.on(PostToConnectionCommand).rejects(Object.assign(new Error(`failed to post ${secretBody}`), { name: 'InternalServerErrorException' }));

@@ -17,19 +17,48 @@ it('a batch write is billed 1 unit per item across tables, a single write 1', ()
   expect(billedTableWrites('PutItem', {})).toBe(1);
 });
 
-it('a new message carrying the unread and id index keys writes two index entries', () => {
-  const put = { TableName: 't1-Main', Item: { pk: S('CONV#a#b'), sk: S('MSG#1'), id: S('1'), gsi1pk: S('UNREAD#b#a'), gsi1sk: S('1') } };
-  expect(billedIndexWrites('PutItem', put)).toBe(2);
-  // The same message already read: no unread key, so only the id index.
-  const { gsi1pk: _pk, gsi1sk: _sk, ...read } = put.Item;
-  expect(billedIndexWrites('PutItem', { ...put, Item: read })).toBe(1);
+/** The key attributes of a MAIN_TABLE index, by name (lib/wiring.ts). */
+const indexKeys = (name: string) => {
+  const gsi = MAIN_TABLE.globalSecondaryIndexes.find((g) => g.indexName === name);
+  if (!gsi) throw new Error(`no index ${name}`);
+  return { pk: gsi.partitionKey.name, sk: gsi.sortKey?.name };
+};
+const unread = indexKeys('unread');
+const sideLo = indexKeys('sideLo');
+const sideHi = indexKeys('sideHi');
+const byTag = indexKeys('byTag');
+
+it('a new chat message item carries no index key (0 index writes); an unread system message writes its unread entry (1)', () => {
+  // The chat message item as stored (lambdas/adapters/dynamo/messages/items.ts): its read state is the pair item's
+  // watermark, and it is found by id through its pair's tag, so no index holds it.
+  const chatItem = { pk: S('CONV#a#b'), sk: S('MSG#1'), id: S('1'), fromUserId: S('a'), toUserId: S('b'), content: S('hi'), createdAt: S('t') };
+  expect(billedIndexWrites('PutItem', { TableName: 't1-Main', Item: chatItem })).toBe(0);
+  const system = { pk: S('SYS#b'), sk: S('MSG#2'), id: S('2'), [unread.pk]: S('UNREAD#b#SYSTEM'), [String(unread.sk)]: S('2') };
+  expect(billedIndexWrites('PutItem', { TableName: 't1-Main', Item: system })).toBe(1);
+  // The pair item written with the friendship: found by its tag (keys-only), no list entry before a message.
+  expect(billedIndexWrites('PutItem', { TableName: 't1-Main', Item: { pk: S('PAIR#a#b'), sk: S('PAIR'), friend: { BOOL: true }, [byTag.pk]: S('TAG') } })).toBe(1);
 });
 
-it('an update that moves an index key rewrites the entry; one that removes it deletes it', () => {
-  const moved = { TableName: 't1-Main', UpdateExpression: 'SET peerId = :peer, lastMessage = :last, gsi2pk = :gpk, gsi2sk = :id ADD unread :d' };
-  const removed = { TableName: 't1-Main', UpdateExpression: 'REMOVE gsi1pk, gsi1sk' };
-  const counter = { TableName: 't1-Main', UpdateExpression: 'ADD #f :d', ExpressionAttributeNames: { '#f': 'chat' } };
-  expect(billedIndexWrites('TransactWriteItems', { TransactItems: [{ Update: moved }, { Update: removed }, { Update: counter }] })).toBe(3);
+it('an update that moves an index key rewrites the entry; one that removes it deletes it; a counter writes none', () => {
+  // A chat message's pair update: lastMessage, and both sides' list keys (named by placeholders) move: 2 + 2.
+  const pair = {
+    TableName: 't1-Main',
+    UpdateExpression: 'SET lastMessage = :last, updatedAt = :at, lastId = :id, #spk = :spk, #ssk = :ssk, #rpk = :rpk, #rsk = :rsk ADD #ru :one',
+    ExpressionAttributeNames: { '#spk': sideLo.pk, '#ssk': String(sideLo.sk), '#rpk': sideHi.pk, '#rsk': String(sideHi.sk), '#ru': 'unreadHi' },
+  };
+  // The recipient's side only (an older message, or mark-read): its sort key moves, 2.
+  const oneSide = { TableName: 't1-Main', UpdateExpression: 'SET #rsk = :rsk ADD #ru :one', ExpressionAttributeNames: { '#rsk': String(sideHi.sk), '#ru': 'unreadHi' } };
+  // A system message read: its unread entry deleted, 1.
+  const removed = { TableName: 't1-Main', UpdateExpression: `REMOVE ${unread.pk}, ${unread.sk}` };
+  const counter = { TableName: 't1-Main', UpdateExpression: 'ADD #f :d', ExpressionAttributeNames: { '#f': 'system' } };
+  expect(billedIndexWrites('TransactWriteItems', { TransactItems: [{ Update: pair }] })).toBe(4);
+  expect(billedIndexWrites('TransactWriteItems', { TransactItems: [{ Update: oneSide }] })).toBe(2);
+  expect(billedIndexWrites('TransactWriteItems', { TransactItems: [{ Update: pair }, { Update: oneSide }, { Update: removed }, { Update: counter }] })).toBe(7);
+  // A chat message's transaction (issue #15): 2 items (4) + the pair's index writes (4); with the claim+rate batch
+  // (2, below) the 10 units of a message.
+  const message = { TableName: 't1-Main', Item: { pk: S('CONV#a#b'), sk: S('MSG#1') }, ConditionExpression: 'attribute_not_exists(pk)' };
+  const tx = { TransactItems: [{ Put: message }, { Update: pair }] };
+  expect(billedTableWrites('TransactWriteItems', tx) + billedIndexWrites('TransactWriteItems', tx)).toBe(8);
 });
 
 it('tables without indexes never bill index writes', () => {

@@ -4,7 +4,7 @@
  * key here lets us mint tokens that are correctly signed but carry bad claims (expired, not yet valid, wrong
  * issuer / audience); the attacker's tokens use keys the JWKS does not contain.
  */
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createTokenVerifier } from '../../lambdas/adapters/jwt';
@@ -50,8 +50,33 @@ afterAll(async () => {
 });
 beforeEach(() => {
   ddb.reset();
-  ddb.on(GetCommand).resolves({ Item: { pk: 'x', sk: 'COUNTS', chat: 2, system: 1 } });
+  // System unread: the COUNTS item. Chat unread: my `U#` entries in the two side indexes of the pair items (one
+  // conversation where I am the lo side with 2 unread; none on the hi side).
+  ddb.on(GetCommand).resolves({ Item: { pk: 'x', sk: 'COUNTS', system: 1 } });
+  ddb.on(QueryCommand).callsFake((input: QueryCommandInput) => ({ Items: input.IndexName === 'sideLo' ? [{ unreadLo: 2 }] : [] }));
 });
+
+/** The user every read of the unread-count route asked about: the COUNTS GetItem and both side-index Queries. */
+function readsOf(): { counts: unknown[]; sides: Array<[string | undefined, unknown]> } {
+  return {
+    counts: ddb.commandCalls(GetCommand).map((c) => c.args[0].input.Key),
+    sides: ddb
+      .commandCalls(QueryCommand)
+      .map((c): [string | undefined, unknown] => [c.args[0].input.IndexName, c.args[0].input.ExpressionAttributeValues?.[':me']])
+      .sort(([a], [b]) => String(a).localeCompare(String(b))),
+  };
+}
+const readsFor = (user: string) => ({
+  counts: [{ pk: `USER#${user}`, sk: 'COUNTS' }],
+  sides: [
+    ['sideHi', `USER#${user}`],
+    ['sideLo', `USER#${user}`],
+  ],
+});
+const nothingRead = () => {
+  expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
+  expect(ddb.commandCalls(QueryCommand)).toHaveLength(0);
+};
 
 const good = (sub = 'alice', more = {}) => signJwt(idp, claims(ISS, AUD, sub, { name: 'Alice', ...more }));
 
@@ -158,12 +183,12 @@ describe('REST: the HTTP API JWT authorizer, then the handler', () => {
   it('answers 200 for a valid token and reads only the token user’s counters', async () => {
     const res = await rest(`Bearer ${good('carol')}`);
     expect(res).toEqual({ status: 200, body: { chat: 2, system: 1, total: 3 } });
-    expect(ddb.commandCalls(GetCommand)[0].args[0].input.Key).toEqual({ pk: 'USER#carol', sk: 'COUNTS' });
+    expect(readsOf()).toEqual(readsFor('carol'));
   });
 
   it('takes the token with or without "Bearer ", as API Gateway does', async () => {
     expect((await rest(good('dave'))).status).toBe(200);
-    expect(ddb.commandCalls(GetCommand)[0].args[0].input.Key).toEqual({ pk: 'USER#dave', sk: 'COUNTS' });
+    expect(readsOf()).toEqual(readsFor('dave'));
   });
 
   it('hands every claim over as a string, as API Gateway does (numbers, booleans, arrays)', async () => {
@@ -197,7 +222,7 @@ describe('REST: the HTTP API JWT authorizer, then the handler', () => {
   ])('answers 401 {"message":"Unauthorized"} for %s, without running the handler', async (_name, header) => {
     const res = await rest(header);
     expect(res).toEqual({ status: 401, body: { message: 'Unauthorized' } });
-    expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
+    nothingRead();
   });
 
   it.each(badTokens())('answers 401 for %s, and reads nothing', async (name, token) => {
@@ -206,14 +231,14 @@ describe('REST: the HTTP API JWT authorizer, then the handler', () => {
     // A valid signature over an unusable sub passes API Gateway (it does not look at sub); the handler refuses it.
     expect(res.body).toEqual(/^(a sub with|no sub)/.test(name) ? { error: { code: 'UNAUTHORIZED', message: expect.any(String) } } : { message: 'Unauthorized' });
     expect(JSON.stringify(res.body)).not.toMatch(/kid|jwks|signature|stack|Error:/i);
-    expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
+    nothingRead();
   });
 
   it('a handler reached without authorizer claims (a route left unprotected) refuses with 401 and reads nothing', async () => {
     const res = (await unreadCount(httpEvent())) as APIGatewayProxyStructuredResultV2;
     expect(res.statusCode).toBe(401);
     expect(JSON.parse(String(res.body)).error.code).toBe('UNAUTHORIZED');
-    expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
+    nothingRead();
   });
 });
 

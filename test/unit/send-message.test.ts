@@ -1,55 +1,76 @@
 import { ApiGatewayManagementApiClient, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
-import { ProvisionedThroughputExceededException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchExecuteStatementCommand,
+  BatchGetCommand,
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { connectionItems, liveIds } from '../support/connection-items';
-import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../lambdas/ws/send-message';
 import { handler as defaultHandler } from '../../lambdas/ws/default';
 import { wsFrame } from '../fixtures/events';
+import { at, cancelWhere, claimBatch, getFrom, keyOf, only, startingWith, statementsOf } from '../support/main-table-mock';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const api = mockClient(ApiGatewayManagementApiClient);
 const CONNECTIONS = process.env.CONNECTIONS_TABLE;
+const MAIN = process.env.TABLE_NAME;
 
 /** Live connections per user, answered to the connections-table BatchGetItem. */
 function connections(map: Record<string, string[]>) {
   ddb.on(BatchGetCommand).callsFake(connectionItems(CONNECTIONS, (user) => liveIds(map[user] ?? [])));
 }
 
-type TxItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
-
-/** An item's kind and key, e.g. `Put CMID#alice|c-1`: how a transaction's items are found (never by position). */
-function keyOf(i: TxItem): string {
-  const [kind, body] = Object.entries(i)[0] as [string, { Key?: Record<string, unknown>; Item?: Record<string, unknown> }];
-  const key = body.Key ?? body.Item ?? {};
-  return `${kind} ${String(key.pk)}|${String(key.sk)}`;
-}
-
-/**
- * The main table refusing a transaction: the items whose key starts with `prefix` fail with `code` (the old item
- * returned where given), the others 'None' — one reason per item in the request's order, as DynamoDB answers.
- */
-function cancelAt(prefix: string, code = 'ConditionalCheckFailed', item?: Record<string, unknown>) {
-  return (input: TransactWriteCommandInput) => {
-    throw new TransactionCanceledException({
-      message: 'Transaction cancelled',
-      $metadata: {},
-      CancellationReasons: (input.TransactItems ?? []).map((i) =>
-        keyOf(i).startsWith(prefix) ? { Code: code, ...(item ? { Item: marshall(item, { removeUndefinedValues: true }) as never } : {}) } : { Code: 'None' },
-      ),
-    });
-  };
-}
-
 const frame = (over: Record<string, unknown> = {}) => ({ action: 'sendMessage', to: 'bob', content: 'hi bob', clientMessageId: 'c-1', ...over });
 const send = async (body: unknown, connectionId = 'a1') => JSON.parse(String((await handler(wsFrame('alice', connectionId, body)) as { body?: string }).body));
 const posted = () => api.commandCalls(PostToConnectionCommand).map((c) => c.args[0].input.ConnectionId);
+const transactions = () => ddb.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.TransactItems ?? []);
+const mainWrites = (cmd: typeof DeleteCommand | typeof UpdateCommand) =>
+  ddb.commandCalls(cmd as typeof UpdateCommand).map((c) => c.args[0].input).filter((i) => i.TableName === MAIN);
+
+/** The claim of alice's c-1, and its release after a refusal (only if it still holds this frame's message). */
+const CLAIM = { pk: 'CMID#alice', sk: 'c-1' };
+const expectClaimReleased = () => {
+  const deletes = mainWrites(DeleteCommand);
+  expect(deletes).toHaveLength(1);
+  expect(deletes[0]).toMatchObject({ Key: CLAIM, ConditionExpression: 'message = :m' });
+  expect(JSON.parse(String(deletes[0].ExpressionAttributeValues?.[':m']))).toMatchObject({ fromUserId: 'alice', toUserId: 'bob', clientMessageId: 'c-1' });
+};
+/** The rate hit given back: the sender's profile `sendTat` down by one interval. */
+const refunds = () => mainWrites(UpdateCommand).filter((u) => u.UpdateExpression === 'SET sendTat = sendTat - :step');
+const expectRateRefunded = () => {
+  expect(refunds()).toHaveLength(1);
+  expect(refunds()[0].Key).toEqual({ pk: 'USER#alice', sk: 'PROFILE' });
+};
+
+/** A stored original of c-1 (a resend finds its claim). */
+const original = {
+  id: '01JAAAAAAAAAAAAAAAAAAAAAAA',
+  fromUserId: 'alice',
+  toUserId: 'bob',
+  messageType: 'CHAT',
+  content: 'hi bob',
+  metadata: null,
+  isRead: false,
+  createdAt: '2026-11-24T10:00:00.000Z',
+  clientMessageId: 'c-1',
+  attachments: [],
+};
+const claimRow = { ...CLAIM, message: JSON.stringify(original) };
+const storedOriginal = { pk: 'CONV#alice#bob', sk: `MSG#${original.id}`, ...original };
 
 beforeEach(() => {
   ddb.reset();
   api.reset();
   api.on(PostToConnectionCommand).resolves({});
+  ddb.on(BatchExecuteStatementCommand).callsFake(claimBatch());
+  ddb.on(DeleteCommand).resolves({});
+  ddb.on(UpdateCommand).resolves({});
 });
 
 describe('sendMessage', () => {
@@ -62,25 +83,32 @@ describe('sendMessage', () => {
     expect(reply).toMatchObject({ type: 'ack', clientMessageId: 'c-1', message: { fromUserId: 'alice', toUserId: 'bob', content: 'hi bob' } });
     expect(posted().sort()).toEqual(['a2', 'b1', 'b2']);
     const write = ddb.commandCalls(TransactWriteCommand)[0];
+    expect(ddb.commandCalls(BatchExecuteStatementCommand)[0].calledBefore(write)).toBe(true);
     expect(write.calledBefore(api.commandCalls(PostToConnectionCommand)[0])).toBe(true);
     const pushed = JSON.parse(Buffer.from(api.commandCalls(PostToConnectionCommand)[0].args[0].input.Data as Uint8Array).toString());
     expect(pushed).toEqual({ type: 'message', message: reply.message });
   });
 
-  it('stores the message in ONE transaction (what it holds: dynamo-messages.test.ts)', async () => {
+  it('stores the message with ONE claim+rate batch and ONE transaction of the message and the pair item (what they hold: dynamo-messages-send.test.ts)', async () => {
     ddb.on(TransactWriteCommand).resolves({});
     connections({});
 
     const reply = await send(frame());
 
-    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
-    const items = ddb.commandCalls(TransactWriteCommand)[0].args[0].input.TransactItems ?? [];
-    expect(items.map(keyOf)).toContain(`Put CONV#alice#bob|MSG#${reply.message.id}`);
+    const batches = ddb.commandCalls(BatchExecuteStatementCommand).map((c) => statementsOf(c.args[0].input));
+    expect(batches).toHaveLength(1);
+    expect(batches[0].count).toBe(2);
+    expect(batches[0].inserts[0].Parameters?.slice(0, 2)).toEqual(['CMID#alice', 'c-1']);
+    expect(batches[0].updates[0].Parameters).toEqual(expect.arrayContaining(['USER#alice', 'PROFILE']));
+    expect(transactions()).toHaveLength(1);
+    expect(transactions()[0].map(keyOf).sort()).toEqual([`Put CONV#alice#bob|MSG#${reply.message.id}`, 'Update PAIR#alice#bob|PAIR'].sort());
+    // Nothing to undo: no claim released, no rate given back.
+    expect(mainWrites(DeleteCommand)).toEqual([]);
+    expect(refunds()).toEqual([]);
   });
 
   it('a gone connection among several is deleted and the others still receive the push', async () => {
     ddb.on(TransactWriteCommand).resolves({});
-    ddb.on(UpdateCommand).resolves({});
     connections({ bob: ['b1', 'b2', 'b3'] });
     api.on(PostToConnectionCommand, { ConnectionId: 'b2' }).rejects(new GoneException({ message: 'gone', $metadata: {} }));
 
@@ -103,53 +131,78 @@ describe('sendMessage', () => {
   });
 
   it('a repeat clientMessageId gets the ORIGINAL message and stores nothing new', async () => {
-    const original = { ...frame(), id: '01JAAAAAAAAAAAAAAAAAAAAAAA', fromUserId: 'alice', toUserId: 'bob', messageType: 'CHAT', content: 'hi bob', metadata: null, isRead: false, createdAt: '2026-11-24T10:00:00.000Z', clientMessageId: 'c-1' };
-    ddb.on(TransactWriteCommand).callsFake(cancelAt('Put CMID#alice|c-1', 'ConditionalCheckFailed', { pk: 'CMID#alice', sk: 'c-1', message: JSON.stringify(original) }));
-    ddb.on(GetCommand).resolves({});
+    ddb.on(BatchExecuteStatementCommand).callsFake(claimBatch({ claim: 'taken' }));
+    ddb.on(GetCommand).callsFake(getFrom({ 'CMID#alice|c-1': claimRow, [`CONV#alice#bob|MSG#${original.id}`]: storedOriginal, 'PAIR#alice#bob|PAIR': { lo: 'alice', hi: 'bob', friend: true } }));
+    ddb.on(TransactWriteCommand).resolves({});
     connections({ bob: ['b1'] });
 
     const reply = await send(frame({ content: 'hi bob' }));
 
     expect(reply).toMatchObject({ type: 'ack', clientMessageId: 'c-1', message: { id: original.id, content: 'hi bob' } });
     expect(posted()).toEqual([]);
+    expect(transactions()).toEqual([]);
+    // A resend that stores nothing does not count against the rate.
+    expectRateRefunded();
+  });
+
+  it('a repeat clientMessageId whose first attempt was cut short (claim, no message) stores the ORIGINAL, once', async () => {
+    ddb.on(BatchExecuteStatementCommand).callsFake(claimBatch({ claim: 'taken' }));
+    ddb.on(GetCommand).callsFake(getFrom({ 'CMID#alice|c-1': claimRow, 'PAIR#alice#bob|PAIR': { lo: 'alice', hi: 'bob', friend: true } }));
+    ddb.on(TransactWriteCommand).resolves({});
+    connections({ bob: ['b1'] });
+
+    const reply = await send(frame({ content: 'hi bob' }));
+
+    expect(reply).toMatchObject({ type: 'ack', clientMessageId: 'c-1', message: { id: original.id, content: 'hi bob', createdAt: original.createdAt } });
+    expect(transactions()).toHaveLength(1);
+    expect(transactions()[0].map(keyOf)).toContain(`Put CONV#alice#bob|MSG#${original.id}`);
+    expect(posted()).toEqual(['b1']);
+    expect(refunds()).toEqual([]);
   });
 
   it('a repeat clientMessageId with other content is BAD_REQUEST (contract v1.1), not the old ack', async () => {
-    const original = { ...frame(), id: '01JAAAAAAAAAAAAAAAAAAAAAAA', fromUserId: 'alice', toUserId: 'bob', messageType: 'CHAT', content: 'hi bob', metadata: null, isRead: false, createdAt: '2026-11-24T10:00:00.000Z', clientMessageId: 'c-1' };
-    ddb.on(TransactWriteCommand).callsFake(cancelAt('Put CMID#alice|c-1', 'ConditionalCheckFailed', { pk: 'CMID#alice', sk: 'c-1', message: JSON.stringify(original) }));
-    ddb.on(GetCommand).resolves({});
+    ddb.on(BatchExecuteStatementCommand).callsFake(claimBatch({ claim: 'taken' }));
+    ddb.on(GetCommand).callsFake(getFrom({ 'CMID#alice|c-1': claimRow, [`CONV#alice#bob|MSG#${original.id}`]: storedOriginal, 'PAIR#alice#bob|PAIR': { lo: 'alice', hi: 'bob', friend: true } }));
     connections({ bob: ['b1'] });
 
     const reply = await send(frame({ content: 'a different text this time' }));
 
     expect(reply).toMatchObject({ type: 'error', code: 'BAD_REQUEST', clientMessageId: 'c-1' });
     expect(posted()).toEqual([]);
+    expect(transactions()).toEqual([]);
   });
 
-  it('refuses a non-friend with NOT_FRIENDS and pushes nothing', async () => {
-    ddb.on(TransactWriteCommand).callsFake(cancelAt('Update USER#alice|CONV#bob')); // its friend flag: no old row, so not friends
-    ddb.on(GetCommand).resolves({});
+  it('refuses a non-friend with NOT_FRIENDS, pushes nothing, releases the claim and gives the rate hit back', async () => {
+    // The pair item's condition fails; its old item says they are not friends.
+    ddb.on(TransactWriteCommand).callsFake(cancelWhere(at('Update PAIR#alice#bob|PAIR'), { pk: 'PAIR#alice#bob', sk: 'PAIR', lo: 'alice', hi: 'bob', friend: false }));
     connections({ bob: ['b1'] });
 
     const reply = await send(frame());
 
     expect(reply).toEqual({ type: 'error', code: 'NOT_FRIENDS', message: expect.any(String), clientMessageId: 'c-1' });
     expect(posted()).toEqual([]);
+    expect(transactions()).toHaveLength(1);
+    expectClaimReleased();
+    expectRateRefunded();
   });
 
-  it('answers RATE_LIMITED when the stored window is full', async () => {
-    ddb.on(TransactWriteCommand).callsFake(cancelAt('Update RATE#alice|send'));
-    ddb.on(GetCommand).resolves({});
+  it('answers RATE_LIMITED when the stored rate state is over the limit, stores nothing and releases the claim', async () => {
+    ddb.on(BatchExecuteStatementCommand).callsFake(claimBatch({ rate: { sendTat: Date.now() + 60_000 } }));
+    ddb.on(TransactWriteCommand).resolves({});
 
     const reply = await send(frame());
 
     expect(reply).toMatchObject({ type: 'error', code: 'RATE_LIMITED', clientMessageId: 'c-1' });
+    expect(transactions()).toEqual([]);
+    expectClaimReleased();
+    // Not counted, so nothing to give back.
+    expect(refunds()).toEqual([]);
   });
 
   it('retries a transaction conflict and then succeeds', async () => {
     ddb
       .on(TransactWriteCommand)
-      .callsFakeOnce(cancelAt('Put CONV#alice#bob|MSG#', 'TransactionConflict'))
+      .callsFakeOnce(cancelWhere(startingWith('Put CONV#alice#bob|MSG#'), undefined, 'TransactionConflict'))
       .resolves({});
     connections({});
 
@@ -157,6 +210,8 @@ describe('sendMessage', () => {
 
     expect(reply.type).toBe('ack');
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(2);
+    expect(ddb.commandCalls(BatchExecuteStatementCommand)).toHaveLength(1);
+    expect(mainWrites(DeleteCommand)).toEqual([]);
   });
 
   it('throttling that outlasts the SDK retries becomes INTERNAL, with no internals in the text', async () => {
@@ -169,20 +224,26 @@ describe('sendMessage', () => {
   });
 
   it('keeps the last-message of a conversation that a newer message already reached, still counting this one', async () => {
+    // The pair item's old state (returned on failure): friends, a newer last message, bob's watermark not set.
+    const newer = '01ZZZZZZZZZZZZZZZZZZZZZZZZ';
     ddb
       .on(TransactWriteCommand)
-      .callsFakeOnce(cancelAt('Update USER#bob|CONV#alice'))
+      .callsFakeOnce(cancelWhere(at('Update PAIR#alice#bob|PAIR'), { pk: 'PAIR#alice#bob', sk: 'PAIR', lo: 'alice', hi: 'bob', friend: true, lastId: newer, unreadHi: 1 }))
       .resolves({});
     connections({});
 
     const reply = await send(frame());
 
     expect(reply.type).toBe('ack');
-    const retry = ddb.commandCalls(TransactWriteCommand)[1].args[0].input.TransactItems ?? [];
-    const row = (key: string) => retry.find((i) => keyOf(i) === key)?.Update?.UpdateExpression;
-    expect(row('Update USER#alice|CONV#bob')).toContain('lastMessage');
-    expect(row('Update USER#bob|CONV#alice')).not.toContain('lastMessage');
-    expect(row('Update USER#bob|CONV#alice')).toContain('ADD unread');
+    const retry = transactions()[1];
+    expect(retry.map(keyOf)).toContain(`Put CONV#alice#bob|MSG#${reply.message.id}`);
+    const pair = only(retry, 'Update PAIR#alice#bob|PAIR').Update;
+    expect(pair?.UpdateExpression).not.toContain('lastMessage');
+    // Only bob's side (hi): one more unread, his list entry unread at the newer last message.
+    expect(pair?.UpdateExpression).toBe('SET #rsk = :rsk ADD #ru :one');
+    expect(pair?.ExpressionAttributeNames).toMatchObject({ '#rsk': 'gHiSk', '#ru': 'unreadHi' });
+    expect(pair?.ExpressionAttributeValues).toMatchObject({ ':rsk': `U#${newer}`, ':last': newer, ':one': 1 });
+    expect(pair?.ConditionExpression).toContain('lastId = :last');
   });
 
   describe('bad frames get a clear error and store nothing', () => {
@@ -209,6 +270,7 @@ describe('sendMessage', () => {
       expect(reply.type).toBe('error');
       expect(reply.code).toBe(code);
       expect(reply.message.length).toBeGreaterThan(5);
+      expect(ddb.commandCalls(BatchExecuteStatementCommand)).toHaveLength(0);
       expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
     });
   });

@@ -1,0 +1,103 @@
+/**
+ * For adapter and handler tests with a mocked DynamoDB document client (aws-sdk-client-mock): how a chat message's
+ * requests are read back — transaction items by kind and key (never by position), the claim+rate PartiQL batch by
+ * statement text — and DynamoDB's answers to them (cancellation reasons in request order, batch statement errors).
+ */
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import type { BatchExecuteStatementCommandInput, GetCommandInput, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+
+export type TxItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+export type Row = Record<string, unknown>;
+
+/** An item's kind and key, e.g. `Put CONV#alice#bob|MSG#01…` or `Update PAIR#alice#bob|PAIR`. */
+export function keyOf(i: TxItem): string {
+  const [kind, body] = Object.entries(i)[0] as [string, { Key?: Row; Item?: Row }];
+  const key = body.Key ?? body.Item ?? {};
+  return `${kind} ${String(key.pk)}|${String(key.sk)}`;
+}
+export const at = (key: string) => (i: TxItem) => keyOf(i) === key;
+export const startingWith = (prefix: string) => (i: TxItem) => keyOf(i).startsWith(prefix);
+
+/** The one item of `items` with this kind and key. */
+export function only(items: TxItem[], key: string): TxItem {
+  const found = items.filter((i) => keyOf(i) === key);
+  if (found.length !== 1) throw new Error(`expected one ${key} in [${items.map(keyOf).join(', ')}], found ${found.length}`);
+  return found[0];
+}
+
+/**
+ * DynamoDB's answer when the items matching `fails` fail with `code`: one reason per item of the request, in its
+ * order (as DynamoDB answers), the old item (wire shape) where given.
+ */
+export function cancelWhere(fails: (i: TxItem) => boolean, old?: Row, code = 'ConditionalCheckFailed') {
+  return (input: TransactWriteCommandInput) => {
+    throw new TransactionCanceledException({
+      message: 'Transaction cancelled',
+      $metadata: {},
+      CancellationReasons: (input.TransactItems ?? []).map((i) =>
+        fails(i) ? { Code: code, ...(old ? { Item: marshall(old, { removeUndefinedValues: true }) as never } : {}) } : { Code: 'None' },
+      ),
+    });
+  };
+}
+
+/**
+ * The answer to sendMessage's first request (claim INSERT, rate UPDATE): `claim: 'taken'` — the key exists
+ * (DuplicateItem); `rate: { sendTat }` — the UPDATE's condition failed, the stored rate state returned (none: the
+ * profile has no `sendTat` yet).
+ */
+export function claimBatch(o: { claim?: 'new' | 'taken'; rate?: 'counted' | { sendTat?: number } } = {}) {
+  return () => ({
+    Responses: [
+      o.claim === 'taken' ? { Error: { Code: 'DuplicateItem', Message: 'Duplicate primary key exists in table' } } : {},
+      o.rate === undefined || o.rate === 'counted'
+        ? {}
+        : { Error: { Code: 'ConditionalCheckFailed', Message: 'The conditional request failed', ...(o.rate.sendTat !== undefined ? { Item: { sendTat: o.rate.sendTat } } : {}) } },
+    ],
+  });
+}
+
+/** A batch's statements by verb (by their text, never their position). */
+export function statementsOf(input: BatchExecuteStatementCommandInput) {
+  const all = input.Statements ?? [];
+  return {
+    inserts: all.filter((s) => /^INSERT INTO /.test(s.Statement ?? '')),
+    updates: all.filter((s) => /^UPDATE /.test(s.Statement ?? '')),
+    count: all.length,
+  };
+}
+
+/** GetItem answered from `rows` by `pk|sk` (absent: no item). */
+export function getFrom(rows: Record<string, Row>) {
+  return (input: GetCommandInput) => {
+    const k = input.Key as { pk: string; sk: string };
+    const item = rows[`${k.pk}|${k.sk}`];
+    return item ? { Item: item } : {};
+  };
+}
+
+/**
+ * What an Update item writes, by attribute name (placeholders resolved): `set` and `add` values, `remove` names.
+ * Enough for Parley's update expressions (`SET a = :x, #b = :y ADD #c :z REMOVE d`), whose values are all placeholders.
+ */
+export function writesOf(u: { UpdateExpression?: string; ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Row } | undefined) {
+  const names = u?.ExpressionAttributeNames ?? {};
+  const values = u?.ExpressionAttributeValues ?? {};
+  const name = (n: string) => names[n] ?? n;
+  const value = (v: string) => (v.startsWith(':') ? values[v] : v);
+  const clauses: Record<string, string> = {};
+  for (const m of String(u?.UpdateExpression ?? '').matchAll(/\b(SET|ADD|REMOVE|DELETE)\s+(.*?)(?=\s+(?:SET|ADD|REMOVE|DELETE)\s|$)/gs)) clauses[m[1]] = m[2];
+  const set: Row = {};
+  const add: Row = {};
+  for (const part of (clauses.SET ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+    const [attr, expr] = part.split(/\s*=\s*/);
+    set[name(attr)] = value(expr.trim());
+  }
+  for (const part of (clauses.ADD ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+    const [attr, v] = part.split(/\s+/);
+    add[name(attr)] = value(v);
+  }
+  const remove = (clauses.REMOVE ?? '').split(',').map((p) => name(p.trim())).filter(Boolean);
+  return { set, add, remove };
+}
