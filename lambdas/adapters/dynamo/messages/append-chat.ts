@@ -144,7 +144,10 @@ export async function appendChat(table: string, m: Message, rate: RateRule): Pro
   try {
     if ((await commit(table, original)) === 'stored') return { status: 'stored', message: original };
   } catch (err) {
-    return done(table, from, rate, key, claimJson, true, err as Error);
+    // Refused (not friends, an attachment): nothing was stored — release. Anything else (a timeout, throttling)
+    // may have committed after all: keep the claim, so a resend finds the message or stores it, never twice.
+    if (err instanceof AppError && err.code !== 'INTERNAL') return done(table, from, rate, key, claimJson, true, err);
+    throw err;
   }
   // The other attempt stored it first.
   const stored = await storedCopy(table, original);
