@@ -209,9 +209,10 @@ export const FUNCTIONS = {
   }),
   wsSendMessage: fn('lambdas/ws/send-message.ts', 'WebSocket sendMessage', {
     tables: chatRW,
-    // The clientMessageId claim (INSERT) and the sender's rate state (UPDATE) go in one BatchExecuteStatement
-    // (lambdas/adapters/dynamo/messages/append-chat.ts).
-    partiql: { main: ['INSERT', 'UPDATE'] },
+    // The clientMessageId claim (INSERT) and the sender's rate state (UPDATE) go in one BatchExecuteStatement; a
+    // refused message releases the claim (DELETE) and gives the hit back (UPDATE) in another
+    // (lambdas/adapters/dynamo/messages/claim.ts).
+    partiql: { main: ['INSERT', 'UPDATE', 'DELETE'] },
     manageConnections: true,
     // Signs its messages' file URLs; takes the unsent tag off the files it sends (puts it back if the send fails).
     uploads: [readFiles, { actions: ['DeleteObjectTagging', 'PutObjectTagging'], prefixes: ['files/'] }],

@@ -362,11 +362,11 @@ describe('functions: runtime, configuration, least privilege, logs', () => {
     expect(history.filter((a) => /PutItem|UpdateItem|DeleteItem/.test(a))).toEqual([]);
   });
 
-  test('PartiQL: sendMessage alone may INSERT and UPDATE, on the main table itself (not its indexes); nothing else', () => {
+  test('PartiQL: sendMessage alone may INSERT, UPDATE and DELETE, on the main table itself (not its indexes); nothing else', () => {
     const partiqlStatements = (key: FunctionKey) => statementsOfRole(s, roleId(key)).filter((st) => actionsOf(st).some((a) => a.startsWith('dynamodb:PartiQL')));
     const send = partiqlStatements('wsSendMessage');
     expect(send).toHaveLength(1);
-    expect(actionsOf(send[0]).sort()).toEqual(['dynamodb:PartiQLInsert', 'dynamodb:PartiQLUpdate']);
+    expect(actionsOf(send[0]).sort()).toEqual(['dynamodb:PartiQLDelete', 'dynamodb:PartiQLInsert', 'dynamodb:PartiQLUpdate']);
     // Exactly the table's ARN: no /index/*, no other table.
     expect(send[0].Resource).toEqual({ 'Fn::GetAtt': [tableId('main'), 'Arn'] });
     for (const key of fnKeys.filter((k) => k !== 'wsSendMessage')) expect([key, partiqlStatements(key)]).toEqual([key, []]);
