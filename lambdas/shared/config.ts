@@ -1,6 +1,6 @@
 /** Configuration from the environment: read once, fail fast on anything missing. */
 import { DEFAULT_CONNECTION_TTL_HOURS, DEFAULT_MAX_CONNECTIONS_PER_USER, DEFAULT_RATES } from '../contract/limits';
-import { ENV } from './env';
+import { ENV_ALLOWED_ORIGINS, ENV_CONNECTIONS_TABLE, ENV_CONNECTION_TTL_HOURS, ENV_JWKS_URI, ENV_JWT_AUDIENCE, ENV_JWT_ISSUER, ENV_MAX_CONNECTIONS_PER_USER, ENV_RATE_MARK_READ, ENV_RATE_SEND_MESSAGE, ENV_RATE_TYPING, ENV_RATE_UPLOAD, ENV_TABLE_NAME, ENV_UPLOADS_BUCKET, ENV_WS_MANAGEMENT_ENDPOINT } from './env';
 
 export function requireEnv(name: string): string {
   const value = process.env[name];
@@ -42,31 +42,31 @@ export function once<T>(factory: () => T): () => T {
  * Each setting is its own export (callers `import * as config`), so a bundle keeps only the settings its handler
  * reads — an object of them all would ride along whole in every handler.
  */
-export const tableName = () => requireEnv(ENV.tableName);
-export const connectionsTable = () => requireEnv(ENV.connectionsTable);
-export const wsManagementEndpoint = () => requireEnv(ENV.wsManagementEndpoint);
+export const tableName = () => requireEnv(ENV_TABLE_NAME);
+export const connectionsTable = () => requireEnv(ENV_CONNECTIONS_TABLE);
+export const wsManagementEndpoint = () => requireEnv(ENV_WS_MANAGEMENT_ENDPOINT);
 export const jwt = () => ({
-  issuer: requireEnv(ENV.jwtIssuer),
-  audience: optionalEnv(ENV.jwtAudience, '')
+  issuer: requireEnv(ENV_JWT_ISSUER),
+  audience: optionalEnv(ENV_JWT_AUDIENCE, '')
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean),
   // Unset: the issuer's discovery document says where its keys are.
-  jwksUri: process.env[ENV.jwksUri] || undefined,
+  jwksUri: process.env[ENV_JWKS_URI] || undefined,
 });
 export const allowedOrigins = () =>
-  optionalEnv(ENV.allowedOrigins, '')
+  optionalEnv(ENV_ALLOWED_ORIGINS, '')
     .split(',')
     .map((s) => s.trim().replace(/\/+$/, ''))
     .filter(Boolean);
-export const rateSendMessage = () => parseRate(optionalEnv(ENV.rateSendMessage, DEFAULT_RATES.sendMessage));
-export const rateTyping = () => parseRate(optionalEnv(ENV.rateTyping, DEFAULT_RATES.typing));
-export const rateMarkRead = () => parseRate(optionalEnv(ENV.rateMarkRead, DEFAULT_RATES.markRead));
-export const rateUpload = () => parseRate(optionalEnv(ENV.rateUpload, DEFAULT_RATES.upload));
-export const uploadsBucket = () => requireEnv(ENV.uploadsBucket);
-export const connectionTtlSeconds = () => Math.round(Number(optionalEnv(ENV.connectionTtlHours, DEFAULT_CONNECTION_TTL_HOURS)) * 3600);
+export const rateSendMessage = () => parseRate(optionalEnv(ENV_RATE_SEND_MESSAGE, DEFAULT_RATES.sendMessage));
+export const rateTyping = () => parseRate(optionalEnv(ENV_RATE_TYPING, DEFAULT_RATES.typing));
+export const rateMarkRead = () => parseRate(optionalEnv(ENV_RATE_MARK_READ, DEFAULT_RATES.markRead));
+export const rateUpload = () => parseRate(optionalEnv(ENV_RATE_UPLOAD, DEFAULT_RATES.upload));
+export const uploadsBucket = () => requireEnv(ENV_UPLOADS_BUCKET);
+export const connectionTtlSeconds = () => Math.round(Number(optionalEnv(ENV_CONNECTION_TTL_HOURS, DEFAULT_CONNECTION_TTL_HOURS)) * 3600);
 export const maxConnectionsPerUser = () => {
-  const n = Number(optionalEnv(ENV.maxConnectionsPerUser, DEFAULT_MAX_CONNECTIONS_PER_USER));
-  if (!Number.isInteger(n) || n < 1) throw new Error(`bad ${ENV.maxConnectionsPerUser} (expected a whole number >= 1)`);
+  const n = Number(optionalEnv(ENV_MAX_CONNECTIONS_PER_USER, DEFAULT_MAX_CONNECTIONS_PER_USER));
+  if (!Number.isInteger(n) || n < 1) throw new Error(`bad ${ENV_MAX_CONNECTIONS_PER_USER} (expected a whole number >= 1)`);
   return n;
 };

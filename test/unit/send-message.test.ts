@@ -223,7 +223,7 @@ describe('sendMessage', () => {
     expect(reply.message).not.toMatch(/throughput|Provisioned|stack|at /i);
     // The transaction may have committed after all: the claim stays, so a resend finds the message (or stores it)
     // instead of storing a second copy under a new id. Only the claim batch went out — no release.
-    const batches = ddb.commandCalls(BatchExecuteStatementCommand).map((c) => c.args[0].input.Statements?.map((st) => st.Statement.split(' ')[0]));
+    const batches = ddb.commandCalls(BatchExecuteStatementCommand).map((c) => c.args[0].input.Statements?.map((st) => (st.Statement ?? '').split(' ')[0]));
     expect(batches).toEqual([['INSERT', 'UPDATE']]);
   });
 

@@ -18,7 +18,6 @@ import { ATT_SK, attPk, cmidPk, convPk, listSk, msgSk, otherSide, pairKey, sideA
 import { transact, type Named, type TxItem } from '../transact';
 import { claimAndCount, release } from './claim';
 import { messageItem, publicMessage, toMessage, type Item } from './items';
-import { recipientRead, viewOf } from './pair';
 import { getItem } from './query';
 
 type ChatItem = 'message' | 'pair' | `attachment:${number}`;
@@ -161,10 +160,10 @@ async function done(table: string, from: string, rate: RateRule, key: Key, claim
   return outcome;
 }
 
-/** The stored message `original` names (with its read state now), or null. */
+/** The stored message `original` names (with its read state now: the recipient's watermark), or null. */
 async function storedCopy(table: string, original: Message): Promise<Message | null> {
   const a = original.fromUserId as string;
   const b = original.toUserId;
   const [item, pair] = await Promise.all([getItem(table, { pk: convPk(a, b), sk: msgSk(original.id) }, true), getItem(table, pairKey(a, b), true)]);
-  return item ? publicMessage(toMessage(item, recipientRead(viewOf(pair, a, b), original))) : null;
+  return item ? publicMessage(toMessage(item, pair?.[sideAttrs(sideOf(b, a)).read] as string | undefined)) : null;
 }
