@@ -43,18 +43,27 @@ export function cancelWhere(fails: (i: TxItem) => boolean, old?: Row, code = 'Co
 }
 
 /**
- * The answer to sendMessage's first request (claim INSERT, rate UPDATE): `claim: 'taken'` — the key exists
- * (DuplicateItem); `rate: { sendTat }` — the UPDATE's condition failed, the stored rate state returned (none: the
- * profile has no `sendTat` yet).
+ * The answer to sendMessage's PartiQL batches (claim.ts), statement by statement as DynamoDB answers them — async,
+ * like the SDK. The claim INSERT: `claim: 'taken'` — the key exists (DuplicateItem). The rate UPDATE (either branch,
+ * idle or busy, its condition evaluated from its parameters): `rate: 'counted'` (default) — it succeeds;
+ * `rate: { sendTat }` — the sender's profile holds this rate state (none: no `sendTat` yet, which the idle branch
+ * takes), a failed condition returning the old item; `rate: 'no profile'` — it fails with no old item. The release's
+ * DELETE and give-back UPDATE succeed.
  */
-export function claimBatch(o: { claim?: 'new' | 'taken'; rate?: 'counted' | { sendTat?: number } } = {}) {
-  return () => ({
-    Responses: [
-      o.claim === 'taken' ? { Error: { Code: 'DuplicateItem', Message: 'Duplicate primary key exists in table' } } : {},
-      o.rate === undefined || o.rate === 'counted'
-        ? {}
-        : { Error: { Code: 'ConditionalCheckFailed', Message: 'The conditional request failed', ...(o.rate.sendTat !== undefined ? { Item: { sendTat: o.rate.sendTat } } : {}) } },
-    ],
+export function claimBatch(o: { claim?: 'new' | 'taken'; rate?: 'counted' | 'no profile' | { sendTat?: number } } = {}) {
+  const failed = (item?: Row) => ({ Error: { Code: 'ConditionalCheckFailed', Message: 'The conditional request failed', ...(item ? { Item: item } : {}) } });
+  return async (input: BatchExecuteStatementCommandInput) => ({
+    Responses: (input.Statements ?? []).map((s) => {
+      const text = s.Statement ?? '';
+      if (/^INSERT INTO /.test(text)) return o.claim === 'taken' ? { Error: { Code: 'DuplicateItem', Message: 'Duplicate primary key exists in table' } } : {};
+      if (!/^UPDATE .* SET sendTat = (\?|sendTat \+ \?) /.test(text) || o.rate === undefined || o.rate === 'counted') return {};
+      if (o.rate === 'no profile') return failed();
+      const tat = o.rate.sendTat;
+      const p = (s.Parameters ?? []) as number[];
+      // idle: [next, pk, sk, now] — sendTat IS MISSING OR sendTat <= now; busy: [step, pk, sk, now, limit] — now < sendTat <= limit.
+      const ok = / IS MISSING /.test(text) ? tat === undefined || tat <= p[3] : tat !== undefined && tat > p[3] && tat <= p[4];
+      return ok ? {} : failed({ pk: p[1], sk: p[2], ...(tat !== undefined ? { sendTat: tat } : {}) });
+    }),
   });
 }
 
@@ -64,9 +73,24 @@ export function statementsOf(input: BatchExecuteStatementCommandInput) {
   return {
     inserts: all.filter((s) => /^INSERT INTO /.test(s.Statement ?? '')),
     updates: all.filter((s) => /^UPDATE /.test(s.Statement ?? '')),
+    deletes: all.filter((s) => /^DELETE FROM /.test(s.Statement ?? '')),
     count: all.length,
   };
 }
+
+/**
+ * What a release batch (claim.ts `release`, after a refusal or a resend) holds: the claim's DELETE, only while it
+ * holds `message` (this frame's claim), and the rate hit given back (`sendTat` down one interval of `stepMs`).
+ */
+export function releaseStatements(table: string, o: { claim?: { pk: string; sk: string; message: string }; refund?: { userId: string; stepMs: number } }) {
+  return [
+    ...(o.claim ? [{ Statement: `DELETE FROM "${table}" WHERE pk = ? AND sk = ? AND message = ?`, Parameters: [o.claim.pk, o.claim.sk, o.claim.message] }] : []),
+    ...(o.refund ? [{ Statement: `UPDATE "${table}" SET sendTat = sendTat - ? WHERE pk = ? AND sk = ?`, Parameters: [o.refund.stepMs, `USER#${o.refund.userId}`, 'PROFILE'] }] : []),
+  ];
+}
+/** Whether a batch is a release (its statements the claim DELETE and/or the give-back UPDATE). */
+export const isRelease = (input: BatchExecuteStatementCommandInput) =>
+  (input.Statements ?? []).every((s) => /^DELETE FROM /.test(s.Statement ?? '') || / SET sendTat = sendTat - \? /.test(s.Statement ?? ''));
 
 /** GetItem answered from `rows` by `pk|sk` (absent: no item). */
 export function getFrom(rows: Record<string, Row>) {

@@ -5,7 +5,6 @@
  * (transaction cancellation reasons are read by item name, lambdas/adapters/dynamo/transact.ts). Reading, read state
  * and deletion: dynamo-messages-read.test.ts.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchExecuteStatementCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { appendChat } from '../../lambdas/adapters/dynamo/messages/append-chat';
@@ -15,7 +14,7 @@ import { transact, type TxItem } from '../../lambdas/adapters/dynamo/transact';
 import type { Message } from '../../lambdas/contract/messages';
 import type { RateRule } from '../../lambdas/core/ports';
 import { MAIN_TABLE } from '../../lib/wiring';
-import { at, cancelWhere, claimBatch, getFrom, keyOf, only, statementsOf, writesOf, type Row } from '../support/main-table-mock';
+import { at, cancelWhere, claimBatch, getFrom, isRelease, keyOf, only, releaseStatements, statementsOf, writesOf, type Row } from '../support/main-table-mock';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const TABLE = 'parley-Main-test';
@@ -42,14 +41,29 @@ const chat = (over: Partial<Message> = {}): Message => ({
 });
 const pairRow = (over: Row = {}): Row => ({ pk: 'PAIR#alice#bob', sk: 'PAIR', lo: 'alice', hi: 'bob', friend: true, ...over });
 
-const batches = () => ddb.commandCalls(BatchExecuteStatementCommand).map((c) => statementsOf(c.args[0].input));
-const deletes = () => ddb.commandCalls(DeleteCommand).map((c) => c.args[0].input);
-const refunds = () => ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input).filter((u) => u.UpdateExpression === 'SET sendTat = sendTat - :step');
-/** The claim of `m` released (only while it holds this message) and, if it was counted, the rate hit given back. */
-function expectReleased(m: Message, refunded: boolean) {
-  expect(deletes()).toEqual([{ TableName: TABLE, Key: { pk: 'CMID#alice', sk: m.clientMessageId }, ConditionExpression: 'message = :m', ExpressionAttributeValues: { ':m': JSON.stringify(m) } }]);
-  expect(refunds()).toHaveLength(refunded ? 1 : 0);
-  if (refunded) expect(refunds()[0]).toMatchObject({ Key: { pk: 'USER#alice', sk: 'PROFILE' }, ConditionExpression: 'attribute_exists(sendTat)', ExpressionAttributeValues: { ':step': (SEND.windowSeconds * 1000) / SEND.limit } });
+const STEP = (SEND.windowSeconds * 1000) / SEND.limit;
+const TOLERANCE = SEND.windowSeconds * 1000 - STEP + 1;
+const batchInputs = () => ddb.commandCalls(BatchExecuteStatementCommand).map((c) => c.args[0].input);
+/** The claim+rate batches (and their retries): every batch but a release. */
+const batches = () => batchInputs().filter((b) => !isRelease(b)).map(statementsOf);
+const releases = () => batchInputs().filter(isRelease).map((b) => b.Statements ?? []);
+const IDLE = `UPDATE "${TABLE}" SET sendTat = ? WHERE pk = ? AND sk = ? AND (sendTat IS MISSING OR sendTat <= ?)`;
+const BUSY = `UPDATE "${TABLE}" SET sendTat = sendTat + ? WHERE pk = ? AND sk = ? AND sendTat > ? AND sendTat <= ?`;
+/**
+ * ONE release batch: the claim of `m` deleted (only while it holds this message; null: the claim is not this frame's)
+ * and, if it was counted, the rate hit given back.
+ */
+function expectReleased(m: Message | null, refunded: boolean) {
+  const expected = releaseStatements(TABLE, {
+    ...(m ? { claim: { pk: 'CMID#alice', sk: m.clientMessageId as string, message: JSON.stringify(m) } } : {}),
+    ...(refunded ? { refund: { userId: 'alice', stepMs: STEP } } : {}),
+  });
+  expect(releases()).toHaveLength(1);
+  expect(releases()[0]).toHaveLength(expected.length);
+  expect(releases()[0]).toEqual(expect.arrayContaining(expected));
+  // Nothing of it as single-item writes.
+  expect(ddb.commandCalls(DeleteCommand)).toEqual([]);
+  expect(ddb.commandCalls(UpdateCommand)).toEqual([]);
 }
 
 beforeEach(() => {
@@ -60,6 +74,15 @@ beforeEach(() => {
 });
 
 describe('append chat', () => {
+  // A frozen clock an hour later for each test: the rate hint this container keeps (../rate.ts) has always expired,
+  // so the first rate UPDATE is always the idle branch.
+  let clock = Date.now();
+  beforeEach(() => {
+    clock += 3_600_000;
+    jest.spyOn(Date, 'now').mockImplementation(() => clock);
+  });
+  afterEach(() => jest.restoreAllMocks());
+
   it('claims the clientMessageId and counts the rate in ONE PartiQL batch, then stores the message and the pair item in ONE transaction', async () => {
     ddb.on(TransactWriteCommand).resolves({});
     const m = chat();
@@ -76,8 +99,9 @@ describe('append chat', () => {
     expect([pk, sk]).toEqual(['CMID#alice', 'c-1']);
     expect(JSON.parse(String(json))).toEqual(m);
     expect(expiresAt).toBeGreaterThanOrEqual(before + 7 * 24 * 3600);
-    expect(updates[0].Statement).toMatch(new RegExp(`^UPDATE "${TABLE}" SET sendTat = .* WHERE pk = \\? AND sk = \\? AND sendTat (<=|>) \\?`));
-    expect(updates[0].Parameters).toEqual(expect.arrayContaining(['USER#alice', 'PROFILE']));
+    // The idle branch (the rate state at or before now, or none yet): sendTat moves to now + one interval.
+    expect(updates[0].Statement).toBe(IDLE);
+    expect(updates[0].Parameters).toEqual([clock + STEP, 'USER#alice', 'PROFILE', clock]);
     expect(updates[0].ReturnValuesOnConditionCheckFailure).toBe('ALL_OLD');
 
     // 2. The transaction: exactly the message and the pair item.
@@ -100,8 +124,8 @@ describe('append chat', () => {
     expect(JSON.parse(String(set.lastMessage))).toEqual({ ...m, attachments: [] }); // the public shape
     expect(set).toMatchObject({ lastId: m.id, updatedAt: m.createdAt, gLoPk: 'USER#alice', gLoSk: `R#${m.id}`, gHiPk: 'USER#bob', gHiSk: `U#${m.id}` });
     expect(add).toEqual({ unreadHi: 1 });
-    expect(deletes()).toEqual([]);
-    expect(refunds()).toEqual([]);
+    // Nothing to undo: no release batch.
+    expect(releases()).toEqual([]);
   });
 
   it('attachments: the message item keeps the list (no URLs) and each attachment is claimed by a named item in the same transaction', async () => {
@@ -151,9 +175,12 @@ describe('append chat', () => {
       await expect(appendChat(TABLE, chat(), SEND)).resolves.toEqual({ status: 'duplicate', message: { ...original, attachments: [], isRead: true } });
 
       expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
-      expect(ddb.commandCalls(GetCommand).find((c) => c.args[0].input.Key?.pk === 'CMID#alice')?.args[0].input.ConsistentRead).toBe(true);
-      expect(deletes()).toEqual([]); // the claim is the original's: never released by a resend
-      expect(refunds()).toHaveLength(1);
+      // Read (consistent): the claim, then the stored message and the pair item (its read state).
+      const reads = ddb.commandCalls(GetCommand).map((c) => c.args[0].input);
+      expect(reads.map((r) => `${String(r.Key?.pk)}|${String(r.Key?.sk)}`).sort()).toEqual(['CMID#alice|c-1', `CONV#alice#bob|MSG#${original.id}`, 'PAIR#alice#bob|PAIR'].sort());
+      expect(reads.every((r) => r.ConsistentRead === true)).toBe(true);
+      // The claim is the original's: never deleted by a resend; the hit the batch counted is given back.
+      expectReleased(null, true);
     });
 
     it('resume: the original not stored (its attempt was cut short) and the same content → the ORIGINAL is committed with its id', async () => {
@@ -168,7 +195,7 @@ describe('append chat', () => {
       expect(items.map(keyOf).sort()).toEqual([`Put CONV#alice#bob|MSG#${original.id}`, PAIR].sort());
       expect(find(items, `Put CONV#alice#bob|MSG#${original.id}`).Put?.Item).toMatchObject({ id: original.id, createdAt: original.createdAt });
       expect(writesOf(find(items, PAIR).Update).set.lastId).toBe(original.id);
-      expect(refunds()).toEqual([]); // stored: this frame's hit stands
+      expect(releases()).toEqual([]); // stored: the claim stays and this frame's hit stands
     });
 
     it('the original not stored but other content → the original back (the domain refuses it), nothing stored', async () => {
@@ -177,7 +204,7 @@ describe('append chat', () => {
       await expect(appendChat(TABLE, chat({ content: 'something else' }), SEND)).resolves.toEqual({ status: 'duplicate', message: original });
 
       expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
-      expect(deletes()).toEqual([]);
+      expectReleased(null, true); // not this frame's claim: kept; the hit given back (nothing stored)
     });
   });
 
@@ -202,29 +229,66 @@ describe('append chat', () => {
 
     await expect(appendChat(TABLE, m, SEND)).rejects.toMatchObject({ code: 'RATE_LIMITED' });
 
+    // The stored state the failed UPDATE returned is past both branches: no second try.
+    expect(batches()).toHaveLength(1);
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
     expectReleased(m, false);
   });
 
-  it('a profile without rate state yet: the UPDATE of the batch fails, an UpdateItem creates sendTat, and the message is stored', async () => {
+  it('a profile without rate state yet (no sendTat) counts as idle: the UPDATE of the batch succeeds, no other write, and the message is stored', async () => {
     ddb.on(BatchExecuteStatementCommand).callsFake(claimBatch({ rate: {} }));
     ddb.on(TransactWriteCommand).resolves({});
     const m = chat({ clientMessageId: 'c-3' });
 
     await expect(appendChat(TABLE, m, SEND)).resolves.toMatchObject({ status: 'stored' });
 
-    const counted = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
-    expect(counted).toHaveLength(1);
-    expect(counted[0]).toMatchObject({ Key: { pk: 'USER#alice', sk: 'PROFILE' }, UpdateExpression: 'SET sendTat = :next', ConditionExpression: 'attribute_not_exists(sendTat) OR sendTat <= :now' });
+    expect(batches()).toHaveLength(1);
+    expect(batches()[0].updates.map((u) => u.Statement)).toEqual([IDLE]);
+    expect(ddb.commandCalls(UpdateCommand)).toEqual([]);
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
+    expect(releases()).toEqual([]);
   });
 
-  it('a failed rate UpdateItem answered with the stored state over the limit is RATE_LIMITED', async () => {
-    ddb.on(BatchExecuteStatementCommand).callsFake(claimBatch({ rate: {} }));
-    ddb.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {}, Item: { sendTat: { N: String(Date.now() + 60_000) } } }));
+  it('a busy rate state (the idle UPDATE fails, the old sendTat returned): ONE more batch with only the busy UPDATE, and the message is stored', async () => {
+    const tat = Date.now() + 1_000;
+    ddb.on(BatchExecuteStatementCommand).callsFake(claimBatch({ rate: { sendTat: tat } }));
+    ddb.on(TransactWriteCommand).resolves({});
+    const m = chat({ clientMessageId: 'c-4' });
+
+    await expect(appendChat(TABLE, m, SEND)).resolves.toEqual({ status: 'stored', message: m });
+
+    expect(batches()).toHaveLength(2);
+    expect(batches()[0]).toMatchObject({ count: 2, inserts: [expect.anything()], updates: [{ Statement: IDLE }] });
+    // The retry: the claim is decided (no INSERT), only the other branch — sendTat + one interval, if still busy.
+    expect(batches()[1]).toEqual({ count: 1, inserts: [], deletes: [], updates: [expect.objectContaining({ Statement: BUSY, Parameters: [STEP, 'USER#alice', 'PROFILE', clock, clock + TOLERANCE] })] });
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
+    expect(releases()).toEqual([]);
+  });
+
+  it('…and busy past the limit on the retry is RATE_LIMITED (the claim released, nothing to give back)', async () => {
+    // The idle UPDATE sees a busy state, the busy one (a concurrent frame got there first) one over the limit.
+    ddb
+      .on(BatchExecuteStatementCommand)
+      .callsFakeOnce(claimBatch({ rate: { sendTat: Date.now() + 1_000 } }))
+      .callsFakeOnce(claimBatch({ rate: { sendTat: Date.now() + 60_000 } }))
+      .callsFake(claimBatch());
+    ddb.on(TransactWriteCommand).resolves({});
+    const m = chat({ clientMessageId: 'c-5' });
+
+    await expect(appendChat(TABLE, m, SEND)).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+
+    expect(batches()).toHaveLength(2);
+    expect(batches()[1].updates.map((u) => u.Statement)).toEqual([BUSY]);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    expectReleased(m, false);
+  });
+
+  it('a failed rate UPDATE with no old item (the sender has no profile) is an error, not a guess: nothing stored', async () => {
+    ddb.on(BatchExecuteStatementCommand).callsFake(claimBatch({ rate: 'no profile' }));
     ddb.on(TransactWriteCommand).resolves({});
 
-    await expect(appendChat(TABLE, chat({ clientMessageId: 'c-4' }), SEND)).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+    await expect(appendChat(TABLE, chat({ clientMessageId: 'c-6' }), SEND)).rejects.toThrow('rate update failed: ConditionalCheckFailed');
+    expect(batches()).toHaveLength(1);
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
   });
 
@@ -245,14 +309,21 @@ describe('append chat', () => {
     expect(pair?.ExpressionAttributeValues).toMatchObject({ ':last': newer, ':read': '01J0000000000000000000000A', ':yes': true });
   });
 
-  it('…and one the recipient has already read past is stored as read: the pair item only vouches for the friendship', async () => {
+  it('…and one the recipient has already read past is stored as read: nothing more unread, the list entry stays read', async () => {
     const newer = '01ZZZZZZZZZZZZZZZZZZZZZZZZ';
     ddb.on(TransactWriteCommand).callsFakeOnce(cancelWhere(at(PAIR), pairRow({ lastId: newer, readHi: newer }))).resolves({});
+    const m = chat();
 
-    await expect(appendChat(TABLE, chat(), SEND)).resolves.toMatchObject({ status: 'stored' });
+    await expect(appendChat(TABLE, m, SEND)).resolves.toMatchObject({ status: 'stored' });
 
-    const check = find(itemsOf(1), 'ConditionCheck PAIR#alice#bob|PAIR').ConditionCheck;
-    expect(check?.ConditionExpression).toBe('friend = :yes AND lastId = :last AND #rr = :read');
+    const retry = itemsOf(1);
+    expect(retry.map(keyOf).sort()).toEqual([`Put CONV#alice#bob|MSG#${m.id}`, PAIR].sort());
+    // The same Update as above, adding 0: bob's count stays 0, so his entry is read at the newer last message.
+    const pair = find(retry, PAIR).Update;
+    expect(pair?.UpdateExpression).toBe('SET #rsk = :rsk ADD #ru :d');
+    expect(writesOf(pair)).toEqual({ set: { gHiSk: `R#${newer}` }, add: { unreadHi: 0 }, remove: [] });
+    expect(pair?.ConditionExpression).toBe('friend = :yes AND lastId = :last AND #rr = :read');
+    expect(pair?.ExpressionAttributeValues).toMatchObject({ ':last': newer, ':read': newer, ':yes': true });
   });
 
   it('a sender with unread messages keeps an unread list entry (the plan follows the pair item the condition returned)', async () => {

@@ -14,7 +14,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../lambdas/ws/send-message';
 import { handler as defaultHandler } from '../../lambdas/ws/default';
 import { wsFrame } from '../fixtures/events';
-import { at, cancelWhere, claimBatch, getFrom, keyOf, only, startingWith, statementsOf } from '../support/main-table-mock';
+import { at, cancelWhere, claimBatch, getFrom, isRelease, keyOf, only, startingWith, statementsOf } from '../support/main-table-mock';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const api = mockClient(ApiGatewayManagementApiClient);
@@ -33,19 +33,33 @@ const transactions = () => ddb.commandCalls(TransactWriteCommand).map((c) => c.a
 const mainWrites = (cmd: typeof DeleteCommand | typeof UpdateCommand) =>
   ddb.commandCalls(cmd as typeof UpdateCommand).map((c) => c.args[0].input).filter((i) => i.TableName === MAIN);
 
-/** The claim of alice's c-1, and its release after a refusal (only if it still holds this frame's message). */
+/**
+ * What was undone after a refusal or a resend: the release batches (claim.ts `release`) — at most ONE per frame,
+ * holding the claim's DELETE and/or the rate give-back UPDATE — and never a single-item delete or update on the
+ * main table.
+ */
+const releases = () => ddb.commandCalls(BatchExecuteStatementCommand).map((c) => c.args[0].input).filter(isRelease).map(statementsOf);
+const released = () => {
+  expect(releases().length).toBeLessThanOrEqual(1);
+  expect(mainWrites(DeleteCommand)).toEqual([]);
+  expect(mainWrites(UpdateCommand)).toEqual([]);
+  return releases()[0] ?? { inserts: [], updates: [], deletes: [], count: 0 };
+};
+/** The claim of alice's c-1 released (only if it still holds this frame's message). */
 const CLAIM = { pk: 'CMID#alice', sk: 'c-1' };
 const expectClaimReleased = () => {
-  const deletes = mainWrites(DeleteCommand);
+  const { deletes } = released();
   expect(deletes).toHaveLength(1);
-  expect(deletes[0]).toMatchObject({ Key: CLAIM, ConditionExpression: 'message = :m' });
-  expect(JSON.parse(String(deletes[0].ExpressionAttributeValues?.[':m']))).toMatchObject({ fromUserId: 'alice', toUserId: 'bob', clientMessageId: 'c-1' });
+  expect(deletes[0].Statement).toBe(`DELETE FROM "${MAIN}" WHERE pk = ? AND sk = ? AND message = ?`);
+  const [pk, sk, message] = deletes[0].Parameters ?? [];
+  expect({ pk, sk }).toEqual(CLAIM);
+  expect(JSON.parse(String(message))).toMatchObject({ fromUserId: 'alice', toUserId: 'bob', clientMessageId: 'c-1' });
 };
 /** The rate hit given back: the sender's profile `sendTat` down by one interval. */
-const refunds = () => mainWrites(UpdateCommand).filter((u) => u.UpdateExpression === 'SET sendTat = sendTat - :step');
+const refunds = () => released().updates.filter((u) => / SET sendTat = sendTat - \? /.test(u.Statement ?? ''));
 const expectRateRefunded = () => {
   expect(refunds()).toHaveLength(1);
-  expect(refunds()[0].Key).toEqual({ pk: 'USER#alice', sk: 'PROFILE' });
+  expect(refunds()[0].Parameters?.slice(1)).toEqual(['USER#alice', 'PROFILE']);
 };
 
 /** A stored original of c-1 (a resend finds its claim). */
@@ -103,8 +117,7 @@ describe('sendMessage', () => {
     expect(transactions()).toHaveLength(1);
     expect(transactions()[0].map(keyOf).sort()).toEqual([`Put CONV#alice#bob|MSG#${reply.message.id}`, 'Update PAIR#alice#bob|PAIR'].sort());
     // Nothing to undo: no claim released, no rate given back.
-    expect(mainWrites(DeleteCommand)).toEqual([]);
-    expect(refunds()).toEqual([]);
+    expect(releases()).toEqual([]);
   });
 
   it('a gone connection among several is deleted and the others still receive the push', async () => {
@@ -141,8 +154,9 @@ describe('sendMessage', () => {
     expect(reply).toMatchObject({ type: 'ack', clientMessageId: 'c-1', message: { id: original.id, content: 'hi bob' } });
     expect(posted()).toEqual([]);
     expect(transactions()).toEqual([]);
-    // A resend that stores nothing does not count against the rate.
+    // A resend that stores nothing does not count against the rate; the claim is the original's and stays.
     expectRateRefunded();
+    expect(released().deletes).toEqual([]);
   });
 
   it('a repeat clientMessageId whose first attempt was cut short (claim, no message) stores the ORIGINAL, once', async () => {
@@ -157,7 +171,7 @@ describe('sendMessage', () => {
     expect(transactions()).toHaveLength(1);
     expect(transactions()[0].map(keyOf)).toContain(`Put CONV#alice#bob|MSG#${original.id}`);
     expect(posted()).toEqual(['b1']);
-    expect(refunds()).toEqual([]);
+    expect(releases()).toEqual([]);
   });
 
   it('a repeat clientMessageId with other content is BAD_REQUEST (contract v1.1), not the old ack', async () => {
@@ -170,6 +184,7 @@ describe('sendMessage', () => {
     expect(reply).toMatchObject({ type: 'error', code: 'BAD_REQUEST', clientMessageId: 'c-1' });
     expect(posted()).toEqual([]);
     expect(transactions()).toEqual([]);
+    expect(released().deletes).toEqual([]); // the original's claim stays
   });
 
   it('refuses a non-friend with NOT_FRIENDS, pushes nothing, releases the claim and gives the rate hit back', async () => {
@@ -211,7 +226,7 @@ describe('sendMessage', () => {
     expect(reply.type).toBe('ack');
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(2);
     expect(ddb.commandCalls(BatchExecuteStatementCommand)).toHaveLength(1);
-    expect(mainWrites(DeleteCommand)).toEqual([]);
+    expect(releases()).toEqual([]);
   });
 
   it('throttling that outlasts the SDK retries becomes INTERNAL, with no internals in the text', async () => {
@@ -225,6 +240,17 @@ describe('sendMessage', () => {
     // instead of storing a second copy under a new id. Only the claim batch went out — no release.
     const batches = ddb.commandCalls(BatchExecuteStatementCommand).map((c) => c.args[0].input.Statements?.map((st) => (st.Statement ?? '').split(' ')[0]));
     expect(batches).toEqual([['INSERT', 'UPDATE']]);
+  });
+
+  it('a sender with no profile item (the rate UPDATE fails with no old item) gets INTERNAL, and nothing is stored', async () => {
+    ddb.on(BatchExecuteStatementCommand).callsFake(claimBatch({ rate: 'no profile' }));
+    ddb.on(TransactWriteCommand).resolves({});
+
+    const reply = await send(frame());
+
+    expect(reply).toMatchObject({ type: 'error', code: 'INTERNAL', clientMessageId: 'c-1' });
+    expect(reply.message).not.toMatch(/ConditionalCheckFailed|rate update/i);
+    expect(transactions()).toEqual([]);
   });
 
   it('keeps the last-message of a conversation that a newer message already reached, still counting this one', async () => {
@@ -244,10 +270,11 @@ describe('sendMessage', () => {
     const pair = only(retry, 'Update PAIR#alice#bob|PAIR').Update;
     expect(pair?.UpdateExpression).not.toContain('lastMessage');
     // Only bob's side (hi): one more unread, his list entry unread at the newer last message.
-    expect(pair?.UpdateExpression).toBe('SET #rsk = :rsk ADD #ru :one');
-    expect(pair?.ExpressionAttributeNames).toMatchObject({ '#rsk': 'gHiSk', '#ru': 'unreadHi' });
-    expect(pair?.ExpressionAttributeValues).toMatchObject({ ':rsk': `U#${newer}`, ':last': newer, ':one': 1 });
-    expect(pair?.ConditionExpression).toContain('lastId = :last');
+    expect(pair?.UpdateExpression).toBe('SET #rsk = :rsk ADD #ru :d');
+    expect(pair?.ExpressionAttributeNames).toMatchObject({ '#rsk': 'gHiSk', '#ru': 'unreadHi', '#rr': 'readHi' });
+    expect(pair?.ExpressionAttributeValues).toMatchObject({ ':rsk': `U#${newer}`, ':last': newer, ':d': 1 });
+    // Only if the pair item is still as seen: the same last message, bob's watermark still unset.
+    expect(pair?.ConditionExpression).toBe('friend = :yes AND lastId = :last AND attribute_not_exists(#rr)');
   });
 
   describe('bad frames get a clear error and store nothing', () => {
