@@ -12,7 +12,7 @@
 import type { Deps } from '../core/deps';
 import * as config from '../shared/config';
 import { once } from '../shared/config';
-import { DynamoConnectionStore } from './dynamo/connection-store';
+import { DynamoConnectionStore, deliveryConnections } from './dynamo/connection-store';
 import { DynamoFriendStore } from './dynamo/friend-store';
 import { appendChat } from './dynamo/messages/append-chat';
 import { appendSystem } from './dynamo/messages/append-system';
@@ -64,7 +64,8 @@ function onBucket<A extends unknown[], R>(fn: (bucket: string, ...args: A) => R)
 const attachmentStore = /* @__PURE__ */ once(() => dynamoAttachmentStore(config.tableName()));
 
 /** What telling users (pushing frames to their live connections) needs. */
-const delivery = () => ({ connections: connectionStore(), pusher: pusher(), settings: settings(), clock });
+const delivering = /* @__PURE__ */ once(() => deliveryConnections(config.connectionsTable()));
+const delivery = () => ({ connections: delivering(), pusher: pusher(), settings: settings(), clock });
 
 // ---------- reads (REST) ----------
 
@@ -120,7 +121,7 @@ export const sendDeps = /* @__PURE__ */ once(() => ({
 export const typingDeps = /* @__PURE__ */ once(() => ({ messages: { allowTyping: onMain(allowTyping) }, ...delivery() }));
 
 /** $connect / $disconnect: connections, profiles and friends for presence; no messages. */
-export const presenceDeps = /* @__PURE__ */ once(() => ({ friends: friendStore(), ...delivery() }));
+export const presenceDeps = /* @__PURE__ */ once(() => ({ friends: friendStore(), ...delivery(), connections: connectionStore() }));
 
 /** The notification handler: system messages of an event, and the friend graph. */
 export const notifyDeps = /* @__PURE__ */ once(() => ({

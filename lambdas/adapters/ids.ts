@@ -17,14 +17,11 @@ const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 export const TAG_AT = 10;
 export const TAG_LENGTH = 8;
 
-/** The tag of the conversation of users a and b (order-free). */
+/** The tag of the conversation of users a and b (order-free): the first 40 bits of SHA-256(`lo#hi`), 5 bits a character. */
 export function pairTag(a: string, b: string): string {
-  const [lo, hi] = a < b ? [a, b] : [b, a];
-  const digest = createHash('sha256').update(`${lo}#${hi}`).digest();
-  let bits = 0n;
-  for (let i = 0; i < 5; i++) bits = (bits << 8n) | BigInt(digest[i]);
+  const d = createHash('sha256').update(a < b ? `${a}#${b}` : `${b}#${a}`).digest();
   let out = '';
-  for (let i = TAG_LENGTH - 1; i >= 0; i--) out += CROCKFORD[Number((bits >> BigInt(i * 5)) & 31n)];
+  for (let bit = 0; bit < TAG_LENGTH * 5; bit += 5) out += CROCKFORD[(((d[bit >> 3] << 8) | d[(bit >> 3) + 1]) >> (11 - (bit & 7))) & 31];
   return out;
 }
 

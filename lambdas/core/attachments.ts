@@ -19,6 +19,7 @@ import {
   uploadKey,
   type AttachmentRecord,
   type AttachmentStore,
+  type DeliveryConnections,
   type FileStore,
   type RateLimiter,
   type RateRule,
@@ -67,7 +68,8 @@ export function parseUploadKey(key: string): { userId: string; attachmentId: str
   return m ? { userId: m[1], attachmentId: m[2] } : undefined;
 }
 
-export type ProcessDeps = Pick<Deps, 'connections' | 'pusher' | 'settings' | 'clock'> & {
+export type ProcessDeps = Pick<Deps, 'pusher' | 'settings' | 'clock'> & {
+  connections: DeliveryConnections;
   attachments: Pick<AttachmentStore, 'get' | 'finish'>;
   files: Pick<FileStore, 'read' | 'write' | 'delete'>;
   processImage: (bytes: Buffer, declaredType: string) => Promise<ImageResult>;

@@ -2,7 +2,7 @@
 import { AppError, badRequest, notFound, tooLarge } from './errors';
 import { deliver } from './delivery';
 import type { Deps } from './deps';
-import { UNSENT_TAG, imageKey, thumbKey, type AttachmentStore, type FileStore, type MessageStore, type RateLimiter, type RateRule } from './ports';
+import { UNSENT_TAG, imageKey, thumbKey, type AttachmentStore, type DeliveryConnections, type FileStore, type MessageStore, type RateLimiter, type RateRule } from './ports';
 import { LIMITS } from '../contract/limits';
 import type { ConversationSummary, Friend, Message, Metadata, Page, UnreadCounts } from '../contract/messages';
 import { signMessage, storedAttachment } from './attachments';
@@ -156,7 +156,10 @@ async function retag(deps: SendAttachmentDeps, keys: string[]): Promise<void> {
 }
 
 /** A `messages` port of just these methods, and what telling both sides needs: no id generator, no friend store. */
-type UpdateDeps<K extends keyof MessageStore> = Pick<Deps, 'connections' | 'pusher' | 'settings' | 'clock'> & { messages: Pick<MessageStore, K> };
+type UpdateDeps<K extends keyof MessageStore> = Pick<Deps, 'pusher' | 'settings' | 'clock'> & {
+  connections: DeliveryConnections;
+  messages: Pick<MessageStore, K>;
+};
 
 /** The markRead frame: counted against the per-user markRead limit first (contract v1.1), then as the REST route. */
 export async function markConversationReadFrame(

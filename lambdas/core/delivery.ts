@@ -8,8 +8,9 @@ import { chunk, mapLimit } from './concurrency';
 import type { Deps } from './deps';
 import type { ServerFrame } from '../contract/frames';
 import type { Connection } from './model';
+import type { DeliveryConnections } from './ports';
 
-type DeliveryDeps = Pick<Deps, 'connections' | 'pusher' | 'settings' | 'clock'>;
+type DeliveryDeps = Pick<Deps, 'pusher' | 'settings' | 'clock'> & { connections: DeliveryConnections };
 
 /**
  * API Gateway answers 410 for a connection whose $connect has not returned yet, exactly as for one that is gone. A

@@ -12,6 +12,7 @@ import { chunk } from './concurrency';
 import { deliver, LOOKUP_BATCH, lookupConnections, pushAll, type DeliveryReport } from './delivery';
 import type { Deps } from './deps';
 import type { Connection } from './model';
+import type { DeliveryConnections } from './ports';
 
 /**
  * Recipients stored and pushed per step: one transaction's worth (the store commits (claim, message, counter) for
@@ -24,7 +25,7 @@ export const SYSTEM_CHUNK = 33;
 const LOOKUP_GROUP = Math.floor(LOOKUP_BATCH / SYSTEM_CHUNK) * SYSTEM_CHUNK;
 
 /** The notification path stores system messages only (appendSystem), and changes the friend graph. */
-type NotifyDeps = Omit<Deps, 'messages'> & { messages: Pick<Deps['messages'], 'appendSystem'> };
+type NotifyDeps = Omit<Deps, 'messages' | 'connections'> & { messages: Pick<Deps['messages'], 'appendSystem'>; connections: DeliveryConnections };
 
 export class InvalidEventError extends Error {
   constructor(reason: string) {

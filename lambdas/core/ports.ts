@@ -71,6 +71,9 @@ export interface ConnectionStore {
   liveOf(userIds: readonly string[]): Promise<Connection[]>;
 }
 
+/** What delivering frames needs of the connections: the live ones of some users, and removing one that is gone. */
+export type DeliveryConnections = Pick<ConnectionStore, 'liveOf' | 'remove'>;
+
 /** A per-user rate limit on its own (sendMessage and typing take theirs inside their transaction). */
 export interface RateLimiter {
   /** Count one hit; throws RATE_LIMITED when the user is over the rule. */

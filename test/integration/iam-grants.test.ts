@@ -202,6 +202,10 @@ it("every DynamoDB and S3 action a handler performs is granted to its function, 
   await session.stack.local.drainUploads(); // the processor's invocation is over (as for the first image)
   wa.send({ action: 'sendMessage', to: b, content: '', attachments: [again.attachmentId], clientMessageId: withImage });
   expect((await wa.next('error', (f) => f.clientMessageId === withImage)).code).toBe('BAD_REQUEST');
+  // A message refused after its claim (not friends) releases the claim and gives the rate hit back (PartiQL DELETE
+  // and UPDATE).
+  wa.send({ action: 'sendMessage', to: uid('stranger'), content: 'hello?', clientMessageId: 'to-a-stranger' });
+  expect((await wa.next('error', (f) => f.clientMessageId === 'to-a-stranger')).code).toBe('NOT_FRIENDS');
   // Requests signed with a function's role for later use need the role's permission when used; so do the requests
   // the adapters sign by hand (no SDK command, so the middleware above does not see them): sendMessage's
   // DeleteObjectTagging and PutObjectTagging — integration/attachments.test.ts checks the tags really change.

@@ -7,6 +7,7 @@
  * one per 450 s (1,200 s) — nothing refills during a test.
  */
 import { partition, tableClient, convPk } from '../support/attack-clients';
+import { pairPk } from '../../lambdas/adapters/dynamo/keys';
 import { api, uid } from '../support/clients';
 import type { TestStack } from '../support/stack';
 import { useStack } from './session';
@@ -24,18 +25,20 @@ const db = () => tableClient(stack.dynamoEndpoint);
 /** Everything the send path could have written for a sender/recipient pair. */
 async function written(from: string, to: string) {
   const main = stack.tables.main;
-  const [messages, cmids, rate, fromConv, toRows] = await Promise.all([
+  const [messages, cmids, fromUser, toUser, pair] = await Promise.all([
     partition(db(), main, 'pk', convPk(from, to)),
     partition(db(), main, 'pk', `CMID#${from}`),
-    partition(db(), main, 'pk', `RATE#${from}`),
     partition(db(), main, 'pk', `USER#${from}`),
     partition(db(), main, 'pk', `USER#${to}`),
+    partition(db(), main, 'pk', pairPk(from, to)),
   ]);
   const notFriendRow = (r: Record<string, unknown>) => !String(r.sk).startsWith('FRIEND#') && r.sk !== 'PROFILE';
-  return { messages, cmids, rate, conversationRows: [...fromConv, ...toRows].filter(notFriendRow) };
+  // The send rate state: the sender's profile item (`sendTat`, lambdas/adapters/dynamo/messages/claim.ts).
+  const sendTat = fromUser.find((r) => r.sk === 'PROFILE')?.sendTat as number | undefined;
+  return { messages, cmids, sendTat, pair, userRows: [...fromUser, ...toUser].filter(notFriendRow) };
 }
-/** The user's rate row holds its theoretical arrival time: a full burst put it one whole window ahead of now. */
-const fullBurst = (row: Record<string, unknown> | undefined) => Number(row?.tat) - Date.now() > (WINDOW - 120) * 1000 && Number(row?.tat) - Date.now() <= WINDOW * 1000;
+/** The rate state is the theoretical arrival time: a full burst put it one whole window ahead of now. */
+const fullBurst = (tat: number | undefined) => Number(tat) - Date.now() > (WINDOW - 120) * 1000 && Number(tat) - Date.now() <= WINDOW * 1000;
 
 describe('bad frames: clear error, connection kept, nothing stored', () => {
   it('refuses every malformed frame with the right code and leaves no trace in the tables', async () => {
@@ -236,9 +239,8 @@ describe('rate limits (stored windows shared by every connection of a user)', ()
     const w = await written(a, b);
     expect(w.messages).toHaveLength(SEND_LIMIT);
     expect(w.cmids).toHaveLength(SEND_LIMIT);
-    // The limit lives in DynamoDB (RATE#<user>), not in a process: any instance sees the same state.
-    expect(w.rate).toEqual([expect.objectContaining({ pk: `RATE#${a}`, sk: 'send' })]);
-    expect(fullBurst(w.rate[0])).toBe(true);
+    // The limit lives in DynamoDB (the sender's profile item), not in a process: any instance sees the same state.
+    expect(fullBurst(w.sendTat)).toBe(true);
     expect((await api(stack, b).get(`/api/messages/${a}`)).body.items).toHaveLength(SEND_LIMIT);
   });
 
@@ -259,6 +261,6 @@ describe('rate limits (stored windows shared by every connection of a user)', ()
     await wb.expectNoFrame('typing', 200);
     const rate = await partition(db(), stack.tables.main, 'pk', `RATE#${a}`);
     expect(rate).toEqual([expect.objectContaining({ sk: 'typing' })]);
-    expect(fullBurst(rate[0])).toBe(true);
+    expect(fullBurst(rate[0].tat as number)).toBe(true);
   });
 });

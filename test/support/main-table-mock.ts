@@ -4,7 +4,23 @@
  * statement text — and DynamoDB's answers to them (cancellation reasons in request order, batch statement errors).
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import type { BatchExecuteStatementCommandInput, GetCommandInput, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { BatchExecuteStatementCommandInput as RawBatchInput } from '@aws-sdk/client-dynamodb';
+import type { GetCommandInput, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+
+/**
+ * A PartiQL batch as sendMessage sends it (claim.ts: the client's own BatchExecuteStatementCommand, parameters in
+ * DynamoDB's wire shape), with its parameters read back as plain strings and numbers.
+ */
+type BatchExecuteStatementCommandInput = {
+  Statements?: Array<{ Statement?: string; Parameters?: Array<string | number>; ReturnValuesOnConditionCheckFailure?: string }>;
+};
+const plain = (input: RawBatchInput): BatchExecuteStatementCommandInput => ({
+  Statements: (input.Statements ?? []).map((st) => ({
+    ...st,
+    Parameters: (st.Parameters ?? []).map((p) => (p.N !== undefined ? Number(p.N) : (p.S as string))),
+  })),
+});
+export { plain as plainBatch };
 import { marshall } from '@aws-sdk/util-dynamodb';
 
 export type TxItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -52,8 +68,8 @@ export function cancelWhere(fails: (i: TxItem) => boolean, old?: Row, code = 'Co
  */
 export function claimBatch(o: { claim?: 'new' | 'taken'; rate?: 'counted' | 'no profile' | { sendTat?: number } } = {}) {
   const failed = (item?: Row) => ({ Error: { Code: 'ConditionalCheckFailed', Message: 'The conditional request failed', ...(item ? { Item: item } : {}) } });
-  return async (input: BatchExecuteStatementCommandInput) => ({
-    Responses: (input.Statements ?? []).map((s) => {
+  return async (raw: RawBatchInput) => ({
+    Responses: (plain(raw).Statements ?? []).map((s) => {
       const text = s.Statement ?? '';
       if (/^INSERT INTO /.test(text)) return o.claim === 'taken' ? { Error: { Code: 'DuplicateItem', Message: 'Duplicate primary key exists in table' } } : {};
       if (!/^UPDATE .* SET sendTat = (\?|sendTat \+ \?) /.test(text) || o.rate === undefined || o.rate === 'counted') return {};
@@ -62,14 +78,14 @@ export function claimBatch(o: { claim?: 'new' | 'taken'; rate?: 'counted' | 'no 
       const p = (s.Parameters ?? []) as number[];
       // idle: [next, pk, sk, now] — sendTat IS MISSING OR sendTat <= now; busy: [step, pk, sk, now, limit] — now < sendTat <= limit.
       const ok = / IS MISSING /.test(text) ? tat === undefined || tat <= p[3] : tat !== undefined && tat > p[3] && tat <= p[4];
-      return ok ? {} : failed({ pk: p[1], sk: p[2], ...(tat !== undefined ? { sendTat: tat } : {}) });
+      return ok ? {} : failed(marshall({ pk: p[1], sk: p[2], ...(tat !== undefined ? { sendTat: tat } : {}) }) as Row);
     }),
   });
 }
 
 /** A batch's statements by verb (by their text, never their position). */
-export function statementsOf(input: BatchExecuteStatementCommandInput) {
-  const all = input.Statements ?? [];
+export function statementsOf(raw: RawBatchInput) {
+  const all = plain(raw).Statements ?? [];
   return {
     inserts: all.filter((s) => /^INSERT INTO /.test(s.Statement ?? '')),
     updates: all.filter((s) => /^UPDATE /.test(s.Statement ?? '')),
@@ -89,8 +105,8 @@ export function releaseStatements(table: string, o: { claim?: { pk: string; sk: 
   ];
 }
 /** Whether a batch is a release (its statements the claim DELETE and/or the give-back UPDATE). */
-export const isRelease = (input: BatchExecuteStatementCommandInput) =>
-  (input.Statements ?? []).every((s) => /^DELETE FROM /.test(s.Statement ?? '') || / SET sendTat = sendTat - \? /.test(s.Statement ?? ''));
+export const isRelease = (raw: RawBatchInput) =>
+  (raw.Statements ?? []).every((s) => /^DELETE FROM /.test(s.Statement ?? '') || / SET sendTat = sendTat - \? /.test(s.Statement ?? ''));
 
 /** GetItem answered from `rows` by `pk|sk` (absent: no item). */
 export function getFrom(rows: Record<string, Row>) {

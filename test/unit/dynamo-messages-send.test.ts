@@ -5,7 +5,8 @@
  * (transaction cancellation reasons are read by item name, lambdas/adapters/dynamo/transact.ts). Reading, read state
  * and deletion: dynamo-messages-read.test.ts.
  */
-import { BatchExecuteStatementCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchExecuteStatementCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { appendChat } from '../../lambdas/adapters/dynamo/messages/append-chat';
 import { appendSystem } from '../../lambdas/adapters/dynamo/messages/append-system';
@@ -14,7 +15,7 @@ import { transact, type TxItem } from '../../lambdas/adapters/dynamo/transact';
 import type { Message } from '../../lambdas/contract/messages';
 import type { RateRule } from '../../lambdas/core/ports';
 import { MAIN_TABLE } from '../../lib/wiring';
-import { at, cancelWhere, claimBatch, getFrom, isRelease, keyOf, only, releaseStatements, statementsOf, writesOf, type Row } from '../support/main-table-mock';
+import { at, cancelWhere, claimBatch, getFrom, isRelease, keyOf, plainBatch, only, releaseStatements, statementsOf, writesOf, type Row } from '../support/main-table-mock';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const TABLE = 'parley-Main-test';
@@ -46,7 +47,7 @@ const TOLERANCE = SEND.windowSeconds * 1000 - STEP + 1;
 const batchInputs = () => ddb.commandCalls(BatchExecuteStatementCommand).map((c) => c.args[0].input);
 /** The claim+rate batches (and their retries): every batch but a release. */
 const batches = () => batchInputs().filter((b) => !isRelease(b)).map(statementsOf);
-const releases = () => batchInputs().filter(isRelease).map((b) => b.Statements ?? []);
+const releases = () => batchInputs().filter(isRelease).map((b) => plainBatch(b).Statements ?? []);
 const IDLE = `UPDATE "${TABLE}" SET sendTat = ? WHERE pk = ? AND sk = ? AND (sendTat IS MISSING OR sendTat <= ?)`;
 const BUSY = `UPDATE "${TABLE}" SET sendTat = sendTat + ? WHERE pk = ? AND sk = ? AND sendTat > ? AND sendTat <= ?`;
 /**
@@ -122,7 +123,10 @@ describe('append chat', () => {
     expect(pair?.ReturnValuesOnConditionCheckFailure).toBe('ALL_OLD');
     const { set, add } = writesOf(pair);
     expect(JSON.parse(String(set.lastMessage))).toEqual({ ...m, attachments: [] }); // the public shape
-    expect(set).toMatchObject({ lastId: m.id, updatedAt: m.createdAt, gLoPk: 'USER#alice', gLoSk: `R#${m.id}`, gHiPk: 'USER#bob', gHiSk: `U#${m.id}` });
+    expect(set).toMatchObject({ lastId: m.id, updatedAt: m.createdAt, gLoSk: `R#${m.id}`, gHiSk: `U#${m.id}` });
+    // The list partitions (USER#<owner>) were written with the friendship; a message moves only the sort keys.
+    expect(Object.keys(set)).not.toEqual(expect.arrayContaining(['gLoPk']));
+    expect(Object.keys(set)).not.toEqual(expect.arrayContaining(['gHiPk']));
     expect(add).toEqual({ unreadHi: 1 });
     // Nothing to undo: no release batch.
     expect(releases()).toEqual([]);

@@ -1,7 +1,6 @@
 import { ApiGatewayManagementApiClient, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import {
-  BatchExecuteStatementCommand,
   BatchGetCommand,
   DeleteCommand,
   DynamoDBDocumentClient,
@@ -9,6 +8,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { BatchExecuteStatementCommand } from '@aws-sdk/client-dynamodb';
 import { connectionItems, liveIds } from '../support/connection-items';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../lambdas/ws/send-message';

@@ -45,71 +45,69 @@ export function parseConnections(item: Item | undefined, now = nowSeconds()): Pa
 }
 
 const isConditionFailed = (err: unknown) => (err as Error).name === 'ConditionalCheckFailedException';
+const keyOf = (userId: string): Item => ({ userId, connectionId: CONNECTION_SET_SK });
 
+// One function per access pattern, so a handler that only delivers (liveOf, remove) carries no connect code.
+
+/** The live connections of an item; expired entries it still holds are removed on the way (best effort). */
+async function settle(table: string, item: Item | undefined): Promise<Connection[]> {
+  const { live, expired } = parseConnections(item);
+  if (item && expired.length > 0) {
+    const names = Object.fromEntries(expired.map((n, i) => [`#x${i}`, n]));
+    await documentClient()
+      .send(new UpdateCommand({ TableName: table, Key: keyOf(String(item.userId)), UpdateExpression: `REMOVE ${Object.keys(names).join(', ')}`, ExpressionAttributeNames: names }))
+      .catch(() => undefined);
+  }
+  return live;
+}
+
+async function update(table: string, input: Omit<UpdateCommandInput, 'TableName' | 'ReturnValues'>): Promise<Connection[]> {
+  const out = await documentClient().send(new UpdateCommand({ TableName: table, ReturnValues: 'ALL_NEW', ...input }));
+  return settle(table, out.Attributes as Item | undefined);
+}
+
+export async function addConnection(table: string, conn: Connection, ttlSeconds: number): Promise<Connection[]> {
+  const expiresAt = Math.floor(conn.connectedAt / 1000) + ttlSeconds;
+  const names = { '#c': CONNECTION_PREFIX + conn.connectionId };
+  const values = { ':conn': { connectedAt: conn.connectedAt, expiresAt } };
+  try {
+    // The item's TTL follows the connection that lives longest: raised here, never lowered.
+    return await update(table, {
+      Key: keyOf(conn.userId),
+      UpdateExpression: 'SET #c = :conn, expiresAt = :e',
+      ConditionExpression: 'attribute_not_exists(expiresAt) OR expiresAt <= :e',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: { ...values, ':e': expiresAt },
+    });
+  } catch (err) {
+    if (!isConditionFailed(err)) throw err;
+    // An older connection outlives this one (a token that expires sooner): keep the item's later TTL.
+    return update(table, { Key: keyOf(conn.userId), UpdateExpression: 'SET #c = :conn', ExpressionAttributeNames: names, ExpressionAttributeValues: values });
+  }
+}
+
+export function removeConnection(table: string, userId: string, connectionId: string): Promise<Connection[]> {
+  return update(table, { Key: keyOf(userId), UpdateExpression: 'REMOVE #c', ExpressionAttributeNames: { '#c': CONNECTION_PREFIX + connectionId } });
+}
+
+export async function liveConnectionsOf(table: string, userIds: readonly string[]): Promise<Connection[]> {
+  const unique = [...new Set(userIds)];
+  if (unique.length === 0) return [];
+  const items = await batchGetAll(table, unique.map(keyOf), { consistent: true });
+  return (await Promise.all(items.map((i) => settle(table, i)))).flat();
+}
+
+/** What delivering frames needs: the live connections of some users, and removing one that is gone. */
+export const deliveryConnections = (table: string): Pick<ConnectionStore, 'liveOf' | 'remove'> => ({
+  liveOf: (userIds) => liveConnectionsOf(table, userIds),
+  remove: (userId, connectionId) => removeConnection(table, userId, connectionId),
+});
+
+/** All of it ($connect, $disconnect, presence). */
 export class DynamoConnectionStore implements ConnectionStore {
   constructor(private readonly table: string) {}
-
-  private key(userId: string): Item {
-    return { userId, connectionId: CONNECTION_SET_SK };
-  }
-
-  private async update(input: Omit<UpdateCommandInput, 'TableName' | 'ReturnValues'>): Promise<Connection[]> {
-    const out = await documentClient().send(new UpdateCommand({ TableName: this.table, ReturnValues: 'ALL_NEW', ...input }));
-    return this.settle(out.Attributes as Item | undefined);
-  }
-
-  async add(conn: Connection, ttlSeconds: number): Promise<Connection[]> {
-    const expiresAt = Math.floor(conn.connectedAt / 1000) + ttlSeconds;
-    const names = { '#c': CONNECTION_PREFIX + conn.connectionId };
-    const values = { ':conn': { connectedAt: conn.connectedAt, expiresAt } };
-    try {
-      // The item's TTL follows the connection that lives longest: raised here, never lowered.
-      return await this.update({
-        Key: this.key(conn.userId),
-        UpdateExpression: 'SET #c = :conn, expiresAt = :e',
-        ConditionExpression: 'attribute_not_exists(expiresAt) OR expiresAt <= :e',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: { ...values, ':e': expiresAt },
-      });
-    } catch (err) {
-      if (!isConditionFailed(err)) throw err;
-      // An older connection outlives this one (a token that expires sooner): keep the item's later TTL.
-      return this.update({ Key: this.key(conn.userId), UpdateExpression: 'SET #c = :conn', ExpressionAttributeNames: names, ExpressionAttributeValues: values });
-    }
-  }
-
-  async remove(userId: string, connectionId: string): Promise<Connection[]> {
-    return this.update({ Key: this.key(userId), UpdateExpression: 'REMOVE #c', ExpressionAttributeNames: { '#c': CONNECTION_PREFIX + connectionId } });
-  }
-
-  async live(userId: string): Promise<Connection[]> {
-    return this.liveOf([userId]);
-  }
-
-  async liveOf(userIds: readonly string[]): Promise<Connection[]> {
-    const unique = [...new Set(userIds)];
-    if (unique.length === 0) return [];
-    const items = await batchGetAll(this.table, unique.map((u) => this.key(u)), { consistent: true });
-    const found = await Promise.all(items.map((i) => this.settle(i)));
-    return found.flat();
-  }
-
-  /** The live connections of an item; expired entries it still holds are removed on the way (best effort). */
-  private async settle(item: Item | undefined): Promise<Connection[]> {
-    const { live, expired } = parseConnections(item);
-    if (item && expired.length > 0) {
-      const names = Object.fromEntries(expired.map((n, i) => [`#x${i}`, n]));
-      await documentClient()
-        .send(
-          new UpdateCommand({
-            TableName: this.table,
-            Key: this.key(String(item.userId)),
-            UpdateExpression: `REMOVE ${Object.keys(names).join(', ')}`,
-            ExpressionAttributeNames: names,
-          }),
-        )
-        .catch(() => undefined);
-    }
-    return live;
-  }
+  add = (conn: Connection, ttlSeconds: number) => addConnection(this.table, conn, ttlSeconds);
+  remove = (userId: string, connectionId: string) => removeConnection(this.table, userId, connectionId);
+  live = (userId: string) => liveConnectionsOf(this.table, [userId]);
+  liveOf = (userIds: readonly string[]) => liveConnectionsOf(this.table, userIds);
 }

@@ -2,7 +2,8 @@
  * Friend graph and profile names on the main table: USER#<u> / FRIEND#<v> both ways, USER#<u> / PROFILE. The
  * pair item of the two (messages/pair.ts) carries the same fact as `friend` (true / false), written in the same
  * transaction: a chat message's friendship check is the condition on the pair item it writes anyway (issue #15).
- * Befriending creates the pair item (its users, its tag for delete-by-id, zero counts) if it is new.
+ * Befriending creates the pair item (its users, its tag for delete-by-id, each side's list partition, zero counts)
+ * if it is new.
  */
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { batchGetAll } from './batch';
@@ -100,8 +101,9 @@ export class DynamoFriendStore implements FriendStore {
         TableName: this.table,
         Key: pairKey(a, b),
         UpdateExpression:
-          'SET friend = :f, lo = :lo, hi = :hi, tag = :tag, unreadLo = if_not_exists(unreadLo, :zero), unreadHi = if_not_exists(unreadHi, :zero)',
-        ExpressionAttributeValues: { ':f': friend, ':lo': lo, ':hi': hi, ':tag': pairTag(lo, hi), ':zero': 0 },
+          'SET friend = :f, lo = :lo, hi = :hi, tag = :tag, gLoPk = :glo, gHiPk = :ghi, unreadLo = if_not_exists(unreadLo, :zero), unreadHi = if_not_exists(unreadHi, :zero)',
+        // Each side's list partition (USER#<owner>) is fixed: written here once; a message moves only the sort keys.
+        ExpressionAttributeValues: { ':f': friend, ':lo': lo, ':hi': hi, ':tag': pairTag(lo, hi), ':glo': userPk(lo), ':ghi': userPk(hi), ':zero': 0 },
       },
     };
   }

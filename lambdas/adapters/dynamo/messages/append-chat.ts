@@ -14,13 +14,14 @@ import type { Message } from '../../../contract/messages';
 import type { AppendChatResult, RateRule } from '../../../core/ports';
 import { AppError, badRequest, notFriends, rateLimited } from '../../../core/errors';
 import { sameMessage } from '../../../core/same-message';
-import { ATT_SK, attPk, cmidPk, convPk, listSk, msgSk, otherSide, pairKey, sideAttrs, sideOf, userPk, type Key } from '../keys';
+import { ATT_SK, attPk, cmidPk, convPk, listSk, msgSk, otherSide, pairKey, sideAttrs, sideOf, type Key } from '../keys';
 import { transact, type Named, type TxItem } from '../transact';
 import { claimAndCount, release } from './claim';
-import { messageItem, publicMessage, toMessage, type Item } from './items';
+import { messageItem, publicMessage, type Item } from './items';
 import { getItem } from './query';
 
 type ChatItem = 'message' | 'pair' | `attachment:${number}`;
+const retry = (what: string) => new AppError('INTERNAL', `could not ${what}; please retry`);
 
 /**
  * The claim on one attachment (design-14 "send"): the sender's own, ready, not yet sent — then it belongs to this
@@ -43,8 +44,8 @@ function attachmentClaim(table: string, attachmentId: string, from: string, mess
 export const ATTACHMENT_REFUSED = () => badRequest('an attachment is not yours, not ready or already sent');
 
 /**
- * How the pair item takes the message. `newest` (the usual case): it becomes the last message; both list keys move
- * to its id — the recipient's as unread, the sender's keeping the sender's own unread state, guessed and checked by
+ * How the pair item takes the message. `newest` (the usual case): it becomes the last message; both list sort keys
+ * move to its id (their partition keys, `USER#<owner>`, are written once, with the friendship) — the recipient's as unread, the sender's keeping the sender's own unread state, guessed and checked by
  * the condition. `older`: a newer message got there first (clocks of two functions differ a little), given the pair
  * item as it was (`seen`): only the recipient's count and list key change — unless the recipient's watermark is
  * already past this id (then the message is read from the start and the count stays).
@@ -61,16 +62,14 @@ function pairUpdate(table: string, m: Message, plan: Plan): TxItem {
     return {
       Update: {
         ...common,
-        UpdateExpression: 'SET lastMessage = :last, updatedAt = :at, lastId = :id, #spk = :spk, #ssk = :ssk, #rpk = :rpk, #rsk = :rsk ADD #ru :one',
+        UpdateExpression: 'SET lastMessage = :last, updatedAt = :at, lastId = :id, #ssk = :ssk, #rsk = :rsk ADD #ru :one',
         ConditionExpression: `friend = :yes AND (attribute_not_exists(lastId) OR lastId < :id) AND ${plan.senderUnread ? '#su > :zero' : '(attribute_not_exists(#su) OR #su = :zero)'}`,
-        ExpressionAttributeNames: { '#su': s.unread, '#ru': r.unread, '#spk': s.pk, '#ssk': s.sk, '#rpk': r.pk, '#rsk': r.sk },
+        ExpressionAttributeNames: { '#su': s.unread, '#ru': r.unread, '#ssk': s.sk, '#rsk': r.sk },
         ExpressionAttributeValues: {
           ':last': JSON.stringify(publicMessage(m)),
           ':at': m.createdAt,
           ':id': m.id,
-          ':spk': userPk(from),
           ':ssk': listSk(plan.senderUnread, m.id),
-          ':rpk': userPk(to),
           ':rsk': listSk(true, m.id),
           ':one': 1,
           ':yes': true,
@@ -116,7 +115,7 @@ async function commit(table: string, m: Message): Promise<'stored' | 'exists'> {
     // The pair item was not as planned: plan again from what it is.
     plan = typeof pair.lastId === 'string' && pair.lastId >= m.id ? { newest: false, seen: pair } : { newest: true, senderUnread: Number(pair[mySide.unread] ?? 0) > 0 };
   }
-  throw new AppError('INTERNAL', 'could not store the message; please retry');
+  throw retry('store the message');
 }
 
 export async function appendChat(table: string, m: Message, rate: RateRule): Promise<AppendChatResult> {
@@ -131,7 +130,7 @@ export async function appendChat(table: string, m: Message, rate: RateRule): Pro
   if (!claimed) {
     const claim = await getItem(table, key, true);
     // Released between our INSERT and this read (that attempt was refused): nothing is stored under the key.
-    if (typeof claim?.message !== 'string') return done(table, from, rate, key, '', counted, new AppError('INTERNAL', 'could not store the message; please retry'));
+    if (typeof claim?.message !== 'string') return done(table, from, rate, key, '', counted, retry('store the message'));
     original = JSON.parse(claim.message) as Message;
     const stored = await storedCopy(table, original);
     // Stored: the original. A different message under the key: the original too, which the domain refuses.
@@ -150,7 +149,7 @@ export async function appendChat(table: string, m: Message, rate: RateRule): Pro
   }
   // The other attempt stored it first.
   const stored = await storedCopy(table, original);
-  return done(table, from, rate, key, '', true, stored ? { status: 'duplicate', message: stored } : new AppError('INTERNAL', 'could not read the original message; please retry'));
+  return done(table, from, rate, key, '', true, stored ? { status: 'duplicate', message: stored } : retry('read the original message'));
 }
 
 /** Releases what this frame holds (claims.ts `release`), then answers or throws. */
@@ -160,10 +159,14 @@ async function done(table: string, from: string, rate: RateRule, key: Key, claim
   return outcome;
 }
 
-/** The stored message `original` names (with its read state now: the recipient's watermark), or null. */
+/**
+ * The message `original` (a claim's copy) if it is stored, with its read state now (the recipient's watermark on the
+ * pair item); null if it is not stored.
+ */
 async function storedCopy(table: string, original: Message): Promise<Message | null> {
   const a = original.fromUserId as string;
   const b = original.toUserId;
   const [item, pair] = await Promise.all([getItem(table, { pk: convPk(a, b), sk: msgSk(original.id) }, true), getItem(table, pairKey(a, b), true)]);
-  return item ? publicMessage(toMessage(item, pair?.[sideAttrs(sideOf(b, a)).read] as string | undefined)) : null;
+  const read = pair?.[sideAttrs(sideOf(b, a)).read];
+  return item ? { ...original, attachments: original.attachments ?? [], isRead: typeof read === 'string' && original.id <= read } : null;
 }

@@ -10,7 +10,7 @@
  * writes before any frame: a PartiQL UPDATE needs an existing item (it never creates one). A profile without
  * `sendTat` (written before this version) counts as idle.
  */
-import { BatchExecuteStatementCommand, type BatchExecuteStatementCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchExecuteStatementCommand } from '@aws-sdk/client-dynamodb';
 import type { RateRule } from '../../../core/ports';
 import { documentClient } from '../client';
 import { PROFILE_SK, userPk, type Key } from '../keys';
@@ -29,8 +29,27 @@ export interface ClaimOutcome {
 
 const profileKey = (userId: string): Key => ({ pk: userPk(userId), sk: PROFILE_SK });
 
+interface Statement {
+  Statement: string;
+  Parameters: Array<string | number>;
+  ReturnValuesOnConditionCheckFailure?: 'ALL_OLD';
+}
+
+/**
+ * One BatchExecuteStatement (the client's own command: its parameters are only strings and numbers, so the document
+ * client's wrapper would add nothing but bytes); each statement's answer in order.
+ */
+async function run(statements: Statement[]) {
+  const out = await documentClient().send(
+    new BatchExecuteStatementCommand({
+      Statements: statements.map((st) => ({ ...st, Parameters: st.Parameters.map((p) => (typeof p === 'number' ? { N: String(p) } : { S: p })) })),
+    }),
+  );
+  return out.Responses ?? [];
+}
+
 /** One branch of the GCRA hit (../rate.ts) as a PartiQL UPDATE of the profile's `sendTat`. */
-function rateStatement(table: string, userId: string, rule: RateRule, branch: RateBranch, now: number) {
+function rateStatement(table: string, userId: string, rule: RateRule, branch: RateBranch, now: number): Statement {
   const { pk, sk } = profileKey(userId);
   return {
     ...(branch === 'idle'
@@ -47,7 +66,7 @@ function rateStatement(table: string, userId: string, rule: RateRule, branch: Ra
 export async function claimAndCount(table: string, userId: string, key: Key, messageJson: string, rule: RateRule): Promise<ClaimOutcome> {
   const now = Date.now();
   let branch: RateBranch | 'limited' = firstBranch(userId, rule, now);
-  let statements: BatchExecuteStatementCommandInput['Statements'] = [
+  let statements: Statement[] = [
     {
       Statement: `INSERT INTO "${table}" VALUE {'pk': ?, 'sk': ?, 'message': ?, 'expiresAt': ?}`,
       Parameters: [key.pk, key.sk, messageJson, Math.floor(now / 1000) + CMID_TTL_SECONDS],
@@ -55,8 +74,7 @@ export async function claimAndCount(table: string, userId: string, key: Key, mes
   ];
   let claimed: boolean | undefined;
   while (branch !== 'limited') {
-    const out = await documentClient().send(new BatchExecuteStatementCommand({ Statements: [...statements, rateStatement(table, userId, rule, branch, now)] }));
-    const responses = [...(out.Responses ?? [])];
+    const responses = await run([...statements, rateStatement(table, userId, rule, branch, now)]);
     if (claimed === undefined) {
       const code = responses.shift()?.Error?.Code;
       if (code !== undefined && code !== 'DuplicateItem') throw new Error(`clientMessageId claim failed: ${code}`);
@@ -70,7 +88,8 @@ export async function claimAndCount(table: string, userId: string, key: Key, mes
     }
     // No old item: the sender has no profile (written by every $connect) — not a state to guess around.
     if (error.Code !== 'ConditionalCheckFailed' || !error.Item) throw new Error(`rate update failed: ${error.Code}`);
-    branch = nextBranch(branch, error.Item, rule, now, TAT);
+    const tat = error.Item[TAT]?.N;
+    branch = nextBranch(branch, tat === undefined ? {} : { [TAT]: Number(tat) }, rule, now, TAT);
   }
   return { claimed: claimed as boolean, rate: 'limited' };
 }
@@ -82,9 +101,9 @@ export async function claimAndCount(table: string, userId: string, key: Key, mes
  */
 export async function release(table: string, userId: string, rule: RateRule, key: Key, messageJson: string, counted: boolean): Promise<void> {
   const { pk, sk } = profileKey(userId);
-  const Statements = [
+  const statements: Statement[] = [
     ...(messageJson ? [{ Statement: `DELETE FROM "${table}" WHERE pk = ? AND sk = ? AND message = ?`, Parameters: [key.pk, key.sk, messageJson] }] : []),
     ...(counted ? [{ Statement: `UPDATE "${table}" SET ${TAT} = ${TAT} - ? WHERE pk = ? AND sk = ?`, Parameters: [interval(rule), pk, sk] }] : []),
   ];
-  if (Statements.length) await documentClient().send(new BatchExecuteStatementCommand({ Statements })).catch(() => undefined);
+  if (statements.length) await run(statements).catch(() => undefined);
 }

@@ -99,8 +99,8 @@ function pairChange(table: string, pair: Item, m: Message, latest: Item | undefi
     set.push('lastMessage = :last', 'updatedAt = :at', 'lastId = :lid');
     Object.assign(values, { ':last': JSON.stringify(publicMessage(toMessage(latest))), ':at': latest.createdAt, ':lid': latest.id });
   } else if (wasLast) {
-    remove.push('lastMessage', 'updatedAt', 'lastId', '#spk', '#ssk', '#rpk', '#rsk');
-    Object.assign(names, { '#spk': ss.pk, '#ssk': ss.sk, '#rpk': rs.pk, '#rsk': rs.sk });
+    remove.push('lastMessage', 'updatedAt', 'lastId', '#ssk', '#rsk');
+    Object.assign(names, { '#ssk': ss.sk, '#rsk': rs.sk });
   }
   if (lastId !== null) {
     // Both list keys follow the last id; b's also its unread state (the sender's own state is unchanged).
