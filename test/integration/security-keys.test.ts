@@ -3,9 +3,9 @@
  * find a member of Object.prototype. Users are literally named `SYS`, `SYSTEM`, `CHAT`, `constructor`, `__proto__`…
  * in this file's own tables.
  */
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { dropConnectionRows, migrateFriendFlags, migrateUnreadKeys } from '../../local/migrations';
+import { dropConnectionRows, migrateFriendFlags, migratePairItems, migrateUnreadKeys } from '../../local/migrations';
 import { partition, tableClient } from '../support/attack-clients';
 import { api, sendEvent } from '../support/clients';
 import { testDynamoCredentials } from '../support/dynamo-credentials';
@@ -75,8 +75,11 @@ describe('data kept by an earlier version', () => {
     // Put the keys back the way v1 wrote them: a chat from SYS and a system message then looked the same.
     const db = tableClient(session.stack.dynamoEndpoint);
     const rows = (await Promise.all([partition(db, main, 'pk', 'CONV#SYS#old-a'), partition(db, main, 'pk', 'SYS#old-a')])).flat();
-    for (const r of rows.filter((x) => x.gsi1pk)) {
-      await db.send(new UpdateCommand({ TableName: main, Key: { pk: r.pk, sk: r.sk }, UpdateExpression: 'SET gsi1pk = :o', ExpressionAttributeValues: { ':o': 'UNREAD#old-a#SYS' } }));
+    // (Chat messages carry no unread key since issue #15 — v1's chat message gets its old one back too.)
+    for (const r of rows.filter((x) => x.gsi1pk || String(x.pk).startsWith('CONV#'))) {
+      await db.send(
+        new UpdateCommand({ TableName: main, Key: { pk: r.pk, sk: r.sk }, UpdateExpression: 'SET gsi1pk = :o, gsi1sk = :id', ExpressionAttributeValues: { ':o': 'UNREAD#old-a#SYS', ':id': r.id } }),
+      );
     }
 
     const client = new DynamoDBClient({ endpoint: session.stack.dynamoEndpoint, region: 'us-east-1', credentials: testDynamoCredentials() });
@@ -91,22 +94,24 @@ describe('data kept by an earlier version', () => {
     expect((await api(session.stack, 'old-a').get('/api/messages/system/list?unreadOnly=true')).body.items).toHaveLength(2);
   });
 
-  it('friendships of an earlier version get the friend flag on their conversation rows, and chat works again (issue #15)', async () => {
+  it('friendships of an earlier version become pair items with the friend flag, and chat works again (issue #15)', async () => {
     const { main } = session.stack.tables;
     await friends('flag-a', 'flag-b');
-    // Put the rows back the way they were before issue #15: friend rows only, no flag on the conversation rows.
+    // Put the data back the way it was before issue #15: friend rows only — no pair item (nor flagged rows).
     const db = tableClient(session.stack.dynamoEndpoint);
-    for (const [o, p] of [['flag-a', 'flag-b'], ['flag-b', 'flag-a']]) {
-      await db.send(new UpdateCommand({ TableName: main, Key: { pk: `USER#${o}`, sk: `CONV#${p}` }, UpdateExpression: 'REMOVE friend' }));
-    }
+    await db.send(new DeleteCommand({ TableName: main, Key: { pk: 'PAIR#flag-a#flag-b', sk: 'PAIR' } }));
     const a = await connect('flag-a');
     a.send({ action: 'sendMessage', to: 'flag-b', content: 'before', clientMessageId: 'flag-1' });
     expect(await a.next('error')).toMatchObject({ code: 'NOT_FRIENDS' });
 
     const client = new DynamoDBClient({ endpoint: session.stack.dynamoEndpoint, region: 'us-east-1', credentials: testDynamoCredentials() });
     try {
+      // As the stack runs them at start: friend flags on conversation rows (before issue #15's part 1), then those
+      // rows folded into the pair item (part 2).
       expect(await migrateFriendFlags(client, main)).toBe(2);
+      expect(await migratePairItems(client, main)).toBe(1);
       expect(await migrateFriendFlags(client, main)).toBe(0);
+      expect(await migratePairItems(client, main)).toBe(0);
       // Old one-row-per-connection rows are dropped; the per-user items stay.
       const { connections } = session.stack.tables;
       await db.send(new PutCommand({ TableName: connections, Item: { userId: 'flag-old', connectionId: 'old-conn', connectedAt: 1, expiresAt: 2 } }));

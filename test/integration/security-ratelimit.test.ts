@@ -4,6 +4,7 @@
  * are pointed at the same local DynamoDB. A limiter kept in process memory would give each copy its own allowance;
  * a stored window gives the user one allowance in total, whichever instance serves each frame.
  */
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { partition, tableClient } from '../support/attack-clients';
 import { sendEvent, uid } from '../support/clients';
 import { startTestStack, type TestStack } from '../support/stack';
@@ -53,6 +54,8 @@ it('two Lambda instances serving one user share ONE stored allowance for sendMes
   const [a, b] = [uid('a'), uid('b')];
   await sendEvent(stack, 'FriendshipCreated', { userIds: [a, b] });
   await stack.drainEvents();
+  // What a's $connect writes before any frame can arrive: its profile (which also holds its send rate state).
+  await tableClient(stack.dynamoEndpoint).send(new PutCommand({ TableName: stack.tables.main, Item: { pk: `USER#${a}`, sk: 'PROFILE', name: a } }));
   const instances = [lambdaInstance(), lambdaInstance()];
   expect(instances[0].send).not.toBe(instances[1].send); // really two copies of the module
 
