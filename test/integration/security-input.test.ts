@@ -92,7 +92,9 @@ describe('bad frames: clear error, connection kept, nothing stored', () => {
     expect(replies.every((r) => (r as { hasText: boolean }).hasText)).toBe(true);
     const after = await written(a, b);
     expect(after).toEqual(before);
-    expect(after).toMatchObject({ messages: [], cmids: [], rate: [] });
+    expect(after).toMatchObject({ messages: [], cmids: [] });
+    // No rate hit was counted either: the sender's rate state is still what $connect wrote.
+    expect(after.sendTat).toBe(0);
     // b's only unread item is the SYSTEM_FRIEND notice from becoming friends; no chat message was counted.
     expect(unreadBefore).toEqual({ chat: 0, system: 1, total: 1 });
     expect((await api(stack, b).get('/api/messages/unread/count')).body).toEqual(unreadBefore);
