@@ -74,11 +74,11 @@ function main(): void {
   console.log(row(['key', ...SCALES.map((u) => `${k(u)} users`)]));
   console.log(row(['---', ...SCALES.map(() => '---')]));
   console.log(row(["popular user's online friends", ...hot.map(({ h }) => k(h.popularUser.friendsOnline))]));
-  console.log(row(["popular user's COUNTS item (USER#u/COUNTS), profile: inbound msg/s → WRU/s", ...hot.map(({ h }) => `${k(h.popularUser.inboundPerSecond)} → ${k(h.popularUser.counterWru)} (${pct(h.popularUser.counterUtilisation)})`)]));
+  console.log(row(["popular user's list partition (USER#u in sideLo/sideHi: one key move per inbound message), profile: inbound msg/s → WRU/s", ...hot.map(({ h }) => `${k(h.popularUser.inboundPerSecond)} → ${k(h.popularUser.counterWru)} (${pct(h.popularUser.counterUtilisation)})`)]));
   console.log(row(['… worst case: every online friend at the send limit (3 msg/s)', ...hot.map(({ h }) => `${k(h.popularUser.worstInboundPerSecond)} msg/s (${pct(h.popularUser.worstCounterUtilisation)})`)]));
-  console.log(row(['… the item tops out at (inbound msg/s)', ...hot.map(({ h }) => k(h.popularUser.counterMaxInboundPerSecond))]));
+  console.log(row(['… that partition tops out at (inbound msg/s; the popular user is lo in some pairs, hi in others, so two partitions share it)', ...hot.map(({ h }) => k(h.popularUser.counterMaxInboundPerSecond))]));
   console.log(row(["… presence pushes per connect of the popular user", ...hot.map(({ h }) => k(h.popularUser.presencePushesPerConnect))]));
-  console.log(row(['busy conversation CONV#a#b (both at the send limit): WRU/s', ...hot.map(({ h }) => `${k(h.busyConversation.wru)} (${pct(h.busyConversation.utilisation)})`)]));
+  console.log(row(['busy conversation: CONV#a#b and PAIR#a#b, each (both at the send limit): WRU/s', ...hot.map(({ h }) => `${k(h.busyConversation.wru)} (${pct(h.busyConversation.utilisation)})`)]));
   console.log(row(['1,000-recipient task: per task requests / WRU / pushes', ...hot.map(({ h }) => `${k(h.task1000.requests)} / ${k(h.task1000.wru)} / ${k(h.task1000.pushes)}`)]));
   console.log(row(['… tasks per second (profile)', ...hot.map(({ h }) => h.task1000.tasksPerSecond.toFixed(3))]));
   console.log(row(['… one task fan-out time', ...hot.map(({ h }) => secs(h.task1000.fanOutSeconds))]));

@@ -36,17 +36,17 @@ export type MeasuredAction =
  * prints which source it used. Replace by re-running `npm run bench:calls`, not by editing, when handlers change.
  */
 export const FALLBACK_FIGURES: { source: string; figures: Record<MeasuredAction, ActionFigures> } = {
-  source: 'bench/lib/scale-profile.ts FALLBACK_FIGURES (docs/PERFORMANCE.md §1, bench:calls of 2026-11-30, issue #15)',
+  source: 'bench/lib/scale-profile.ts FALLBACK_FIGURES (docs/PERFORMANCE.md §1, bench:calls of 2026-11-30, issue #15 part 2)',
   figures: {
     connect: { requests: 4, rcu: 1.5, wruBilled: 2, postToConnection: 1 },
     disconnect: { requests: 3, rcu: 1.5, wruBilled: 1, postToConnection: 1 },
-    sendMessage: { requests: 2, rcu: 2, wruBilled: 18, postToConnection: 1 },
-    markRead: { requests: 5, rcu: 2.5, wruBilled: 13, postToConnection: 2 },
-    historyPage: { requests: 1, rcu: 0.5, wruBilled: 0, postToConnection: 0 },
-    conversationList: { requests: 1, rcu: 0.5, wruBilled: 0, postToConnection: 0 },
-    unreadCount: { requests: 1, rcu: 0.5, wruBilled: 0, postToConnection: 0 },
-    notify1: { requests: 2, rcu: 1, wruBilled: 10, postToConnection: 1 },
-    notify1000: { requests: 42, rcu: 6, wruBilled: 8000, postToConnection: 1 },
+    sendMessage: { requests: 3, rcu: 2, wruBilled: 10, postToConnection: 1 },
+    markRead: { requests: 5, rcu: 3, wruBilled: 5, postToConnection: 2 },
+    historyPage: { requests: 2, rcu: 1, wruBilled: 0, postToConnection: 0 },
+    conversationList: { requests: 4, rcu: 2, wruBilled: 0, postToConnection: 0 },
+    unreadCount: { requests: 3, rcu: 1.5, wruBilled: 0, postToConnection: 0 },
+    notify1: { requests: 2, rcu: 1, wruBilled: 8, postToConnection: 1 },
+    notify1000: { requests: 42, rcu: 6, wruBilled: 7000, postToConnection: 1 },
   },
 };
 

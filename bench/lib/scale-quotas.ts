@@ -58,13 +58,17 @@ export interface HotKeys {
   popularUser: {
     friendsOnline: number;
     inboundPerSecond: number;
-    /** The COUNTS item: one transactional update (2 WRU) per inbound message. */
+    /**
+     * The popular user's hottest key: since issue #15 no item of theirs is written per inbound chat message (each
+     * conversation has its own pair item); what is, is their list partition `USER#<u>` in the side indexes — one key
+     * move (2 index WRU) per inbound message (before: the COUNTS item's transactional update, also 2 WRU).
+     */
     counterWru: number;
     counterUtilisation: number;
     /** Every online friend at the per-user send limit (30/10 s) at once. */
     worstInboundPerSecond: number;
     worstCounterUtilisation: number;
-    /** Inbound messages per second the counter item can take: 1,000 WCU ÷ 2. */
+    /** Inbound messages per second that partition can take: 1,000 WCU ÷ 2. */
     counterMaxInboundPerSecond: number;
     /** Presence pushes one connect of this user makes (one per online friend's tab). */
     presencePushesPerConnect: number;
@@ -100,7 +104,8 @@ export function hotKeys(src: FigureSource, p: UsageProfile, prices: Prices, user
   const worst = friendsOnline * SEND_LIMIT_PER_USER_PER_SECOND;
   const wruPerInbound = 2;
 
-  // A conversation's partition (CONV#a#b) takes the message put (2 WRU, transactional); both senders at the limit.
+  // A conversation's partitions: the message put in CONV#a#b and the pair item's update in PAIR#a#b (2 WRU each,
+  // transactional, each its own partition); both senders at the limit.
   const convMax = 2 * SEND_LIMIT_PER_USER_PER_SECOND;
 
   const t = fig.notify1000;
