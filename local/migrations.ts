@@ -23,6 +23,8 @@
  *    conversation tag: an alias `PAIR#<lo>#<hi>` / `ALIAS#<id>`, `tag` = the id's tag, lets the `byTag` index find
  *    its pair. No message is rewritten otherwise or deleted. A pair item that already exists is never overwritten
  *    (its rows are left as they are).
+ * 5. Claims (issue #15): a clientMessageId claim held the whole message (`message`, JSON); it now holds the message's
+ *    `id`, `createdAt` and fingerprint `fp` (lambdas/core/same-message.ts), whatever the message's size.
  */
 import {
   BatchWriteCommand,
@@ -40,6 +42,8 @@ import { chunk } from '../lambdas/core/concurrency';
 import { CONNECTION_SET_SK } from '../lambdas/adapters/dynamo/connection-store';
 import { COUNTS_SK, convPk, convSk, listSk, pairKey, pairPk, sideAttrs, unreadPk, userPk, type Side } from '../lambdas/adapters/dynamo/keys';
 import { pairTag, tagOf } from '../lambdas/adapters/ids';
+import { fingerprint } from '../lambdas/core/same-message';
+import type { Message } from '../lambdas/contract/messages';
 
 type Item = Record<string, unknown>;
 
@@ -193,6 +197,37 @@ export async function migratePairItems(client: DynamoDBClient, table: string): P
  * rows deleted, then its chat messages' unread keys removed. False (nothing but aliases written) if its pair item
  * already exists.
  */
+/** Rewrites claims of the whole-message shape to `id`, `createdAt`, `fp`; returns how many. */
+export async function migrateClaims(client: DynamoDBClient, table: string): Promise<number> {
+  const db = DynamoDBDocumentClient.from(client);
+  let changed = 0;
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await db.send(
+      new ScanCommand({
+        TableName: table,
+        FilterExpression: 'begins_with(pk, :c) AND attribute_exists(message)',
+        ExpressionAttributeValues: { ':c': 'CMID#' },
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const old of (page.Items ?? []) as Item[]) {
+      const m = JSON.parse(String(old.message)) as Message;
+      await db.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: { pk: old.pk, sk: old.sk },
+          UpdateExpression: 'SET id = :id, createdAt = :at, fp = :fp REMOVE message',
+          ExpressionAttributeValues: { ':id': m.id, ':at': m.createdAt, ':fp': fingerprint(m) },
+        }),
+      );
+      changed++;
+    }
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return changed;
+}
+
 async function migratePair(db: DynamoDBDocumentClient, table: string, lo: string, hi: string, rows: Item[]): Promise<boolean> {
   const messages = await queryAll(db, {
     TableName: table,
@@ -208,7 +243,7 @@ async function migratePair(db: DynamoDBDocumentClient, table: string, lo: string
     .filter((x): x is { r: Item; id: string } => x.id !== undefined)
     .sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))[0];
   if (last) {
-    Object.assign(item, { lastMessage: last.r.lastMessage, lastId: last.id });
+    item.lastId = last.id; // the message stays in its item (the pair item keeps only its id)
     if (last.r.updatedAt !== undefined) item.updatedAt = last.r.updatedAt;
   }
   for (const side of ['Lo', 'Hi'] as Side[]) {

@@ -27,7 +27,7 @@ import { createWsGateway, type WsLimits } from './gateway-ws';
 import { createLog, errorMessage, type Log, type LogLevel } from './log';
 import { FOREIGN_HOST_MESSAGE, requestHostAllowed } from './host-check';
 import { answerAtSocket, assertPortFree, listen, messageBody } from './http-server';
-import { dropConnectionRows, migrateFriendFlags, migratePairItems, migrateUnreadKeys } from './migrations';
+import { dropConnectionRows, migrateClaims, migrateFriendFlags, migratePairItems, migrateUnreadKeys } from './migrations';
 import type { ManagementCounters } from './management-api';
 import { demoUsers, seedDemoData } from './seed';
 import { applyHandlerEnv, handlerEnv, JWT_AUDIENCE } from './stack-env';
@@ -206,6 +206,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       // After the friend flags: the rows they make for friendships from before are folded in here too.
       const paired = await migratePairItems(admin, tables.main);
       if (paired) log.info(`moved ${paired} conversation(s) kept by an earlier version to pair items (docs/DATA.md)`);
+      const claims = await migrateClaims(admin, tables.main);
+      if (claims) log.info(`rewrote ${claims} clientMessageId claim(s) of an earlier version's shape (docs/DATA.md)`);
     }
 
     let proxy: CountingProxy | undefined;

@@ -1,5 +1,5 @@
 /** 1:1 chat: send, read state, typing, history, conversations, counts, delete. */
-import { AppError, badRequest, notFound, tooLarge } from './errors';
+import { AppError, badRequest, clientMessageIdReused, notFound, tooLarge } from './errors';
 import { deliver } from './delivery';
 import type { Deps } from './deps';
 import { UNSENT_TAG, imageKey, thumbKey, type AttachmentStore, type DeliveryConnections, type FileStore, type MessageStore, type RateLimiter, type RateRule } from './ports';
@@ -135,7 +135,7 @@ export async function sendChat(
   // A clientMessageId is an idempotency key: reused for a different message, it is refused, never silently acked
   // with the old one (nothing new was stored: the claim on the key failed).
   if (result.status === 'duplicate' && !sameMessage(result.message, draft)) {
-    throw badRequest('"clientMessageId" was already used for a different message; use a new one for each message');
+    throw clientMessageIdReused();
   }
   const message = await signMessage(deps.files, result.message);
   if (result.status === 'stored') {

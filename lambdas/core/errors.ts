@@ -20,6 +20,8 @@ export const notFriends = (message = 'you can only message your friends') => new
 export const rateLimited = (message = 'too many requests, slow down') => new AppError('RATE_LIMITED', message);
 export const unauthorized = (message = 'a valid bearer token is required') => new AppError('UNAUTHORIZED', message);
 export const notFound = (message = 'not found') => new AppError('NOT_FOUND', message);
+/** A clientMessageId is an idempotency key: reused for a different message, it is refused (contract v1.1). */
+export const clientMessageIdReused = () => badRequest('"clientMessageId" was already used for a different message; use a new one for each message');
 
 /** Any error as the contract's code and a message safe to show (never internals). */
 export function toPublicError(err: unknown): { code: ErrorCode; message: string; status: number } {

@@ -1,4 +1,5 @@
 /** When a resend (same clientMessageId) is the same message — the domain and the store judge it alike. */
+import { createHash } from 'node:crypto';
 import type { Message } from '../contract/messages';
 
 /** JSON with object keys sorted, so equal metadata compares equal whatever its key order. */
@@ -18,4 +19,15 @@ export function sameMessage(original: Message, resend: Message): boolean {
     canonical(original.metadata) === canonical(resend.metadata) &&
     attachmentIds(original) === attachmentIds(resend)
   );
+}
+
+/**
+ * What `sameMessage` compares, as a short digest: two messages have the same fingerprint exactly when they are the
+ * same message in its sense. The store keeps this, not the message, under a clientMessageId (a claim stays one small
+ * item whatever the message's size).
+ */
+export function fingerprint(m: Message): string {
+  return createHash('sha256')
+    .update(JSON.stringify([m.toUserId, m.content, canonical(m.metadata), attachmentIds(m)]))
+    .digest('base64');
 }

@@ -71,7 +71,12 @@ describe('data: tables exactly as wiring declares them', () => {
     expect(main.Properties.DeletionProtectionEnabled).toBe(true);
     expect(main.DeletionPolicy).toBe('Retain');
     // The GSIs the REST and chat paths query.
-    expect(main.Properties.GlobalSecondaryIndexes.map((g: any) => g.IndexName)).toEqual(['unread', 'recent', 'byId']);
+    expect(main.Properties.GlobalSecondaryIndexes.map((g: any) => g.IndexName)).toEqual(['unread', 'sideLo', 'sideHi', 'byTag']);
+    // Issue #15: each side's conversation list carries the (small) pair item; the conversation tag index only keys.
+    const gsi = (name: string) => main.Properties.GlobalSecondaryIndexes.find((g: any) => g.IndexName === name);
+    expect(gsi('sideLo').KeySchema).toEqual([{ AttributeName: 'gLoPk', KeyType: 'HASH' }, { AttributeName: 'gLoSk', KeyType: 'RANGE' }]);
+    expect(gsi('sideHi').KeySchema).toEqual([{ AttributeName: 'gHiPk', KeyType: 'HASH' }, { AttributeName: 'gHiSk', KeyType: 'RANGE' }]);
+    expect(gsi('byTag')).toMatchObject({ KeySchema: [{ AttributeName: 'tag', KeyType: 'HASH' }], Projection: { ProjectionType: 'KEYS_ONLY' } });
   });
 
   test('the connections table holds only ephemeral rows: no backups, deleted with the stack, expires by TTL', () => {

@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { migrateFriendFlags, migratePairItems, migrateUnreadKeys } from '../../local/migrations';
+import { migrateClaims, migrateFriendFlags, migratePairItems, migrateUnreadKeys } from '../../local/migrations';
+import { fingerprint } from '../../lambdas/core/same-message';
 import { dropTables, ensureTables } from '../../local/tables';
 import { pairTag } from '../../lambdas/adapters/ids';
 import { testDynamoCredentials } from '../support/dynamo-credentials';
@@ -136,8 +137,7 @@ describe('migratePairItems (issue #15): conversation rows -> one pair item per c
       unreadHi: 2,
       // bob read alice's first message; alice's only live message from bob is unread (the deleted one never counts).
       readHi: ab[0].id,
-      lastMessage: snapshot(ab[4]),
-      lastId: ab[4].id,
+      lastId: ab[4].id, // the message stays in its item; the pair item keeps its id
       updatedAt: at(5),
       gLoPk: 'USER#alice',
       gLoSk: `U#${ab[4].id}`,
@@ -155,7 +155,6 @@ describe('migratePairItems (issue #15): conversation rows -> one pair item per c
       unreadHi: 0,
       readLo: bc[0].id, // below the oldest unread (12), though 13 was marked read
       readHi: bc[3].id,
-      lastMessage: snapshot(bc[3]),
       lastId: bc[3].id,
       updatedAt: at(14),
       gLoPk: 'USER#bob',
@@ -212,5 +211,21 @@ describe('migratePairItems (issue #15): conversation rows -> one pair item per c
     expect(byKey(now, 'PAIR#alice#dave', 'PAIR')).toEqual(before);
     expect(byKey(now, 'USER#dave', 'CONV#alice')).toEqual(stale);
     await db.send(new DeleteCommand({ TableName: main, Key: { pk: stale.pk, sk: stale.sk } }));
+  });
+});
+
+describe('migrateClaims (issue #15): a clientMessageId claim keeps the id, time and fingerprint, not the message', () => {
+  it('rewrites whole-message claims once, keeps their expiry, and leaves new ones alone', async () => {
+    const m = { id: id(40), fromUserId: 'erin', toUserId: 'frank', messageType: 'CHAT', content: 'x'.repeat(3000), metadata: { k: 1 }, isRead: false, createdAt: at(40), clientMessageId: 'c-old', attachments: [] };
+    const old = { pk: 'CMID#erin', sk: 'c-old', message: JSON.stringify(m), expiresAt: 1_900_000_000 };
+    const fresh = { pk: 'CMID#erin', sk: 'c-new', id: id(41), createdAt: at(41), fp: 'f', expiresAt: 1_900_000_001 };
+    await db.send(new PutCommand({ TableName: main, Item: old }));
+    await db.send(new PutCommand({ TableName: main, Item: fresh }));
+
+    expect(await migrateClaims(client, main)).toBe(1);
+    const now = await scanAll();
+    expect(byKey(now, 'CMID#erin', 'c-old')).toEqual({ pk: 'CMID#erin', sk: 'c-old', id: m.id, createdAt: m.createdAt, fp: fingerprint(m as never), expiresAt: old.expiresAt });
+    expect(byKey(now, 'CMID#erin', 'c-new')).toEqual(fresh);
+    expect(await migrateClaims(client, main)).toBe(0);
   });
 });

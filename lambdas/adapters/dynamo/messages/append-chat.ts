@@ -12,12 +12,12 @@
  */
 import type { Message } from '../../../contract/messages';
 import type { AppendChatResult, RateRule } from '../../../core/ports';
-import { AppError, badRequest, notFriends, rateLimited } from '../../../core/errors';
-import { sameMessage } from '../../../core/same-message';
+import { AppError, badRequest, clientMessageIdReused, notFriends, rateLimited } from '../../../core/errors';
+import { fingerprint } from '../../../core/same-message';
 import { ATT_SK, attPk, cmidPk, convPk, listSk, msgSk, otherSide, pairKey, sideAttrs, sideOf, type Key } from '../keys';
 import { transact, type Named, type TxItem } from '../transact';
 import { claimAndCount, release } from './claim';
-import { messageItem, publicMessage, type Item } from './items';
+import { messageItem, type Item } from './items';
 import { getItem } from './query';
 
 type ChatItem = 'message' | 'pair' | `attachment:${number}`;
@@ -62,11 +62,10 @@ function pairUpdate(table: string, m: Message, plan: Plan): TxItem {
     return {
       Update: {
         ...common,
-        UpdateExpression: 'SET lastMessage = :last, updatedAt = :at, lastId = :id, #ssk = :ssk, #rsk = :rsk ADD #ru :one',
+        UpdateExpression: 'SET updatedAt = :at, lastId = :id, #ssk = :ssk, #rsk = :rsk ADD #ru :one',
         ConditionExpression: `friend = :yes AND (attribute_not_exists(lastId) OR lastId < :id) AND ${plan.senderUnread ? '#su > :zero' : '(attribute_not_exists(#su) OR #su = :zero)'}`,
         ExpressionAttributeNames: { '#su': s.unread, '#ru': r.unread, '#ssk': s.sk, '#rsk': r.sk },
         ExpressionAttributeValues: {
-          ':last': JSON.stringify(publicMessage(m)),
           ':at': m.createdAt,
           ':id': m.id,
           ':ssk': listSk(plan.senderUnread, m.id),
@@ -121,52 +120,48 @@ async function commit(table: string, m: Message): Promise<'stored' | 'exists'> {
 export async function appendChat(table: string, m: Message, rate: RateRule): Promise<AppendChatResult> {
   const from = m.fromUserId as string;
   const key = { pk: cmidPk(from), sk: m.clientMessageId as string };
-  const json = JSON.stringify(m);
-  const { claimed, rate: hit } = await claimAndCount(table, from, key, json, rate);
+  const fp = fingerprint(m);
+  const { claimed, rate: hit } = await claimAndCount(table, from, key, { id: m.id, createdAt: m.createdAt, fp }, rate);
   const counted = hit === 'counted';
-  // A claim this frame made is released if its message is refused; a hit given back if nothing new is stored.
-  let original = m;
-  let claimJson = claimed ? json : '';
+  // The claim this frame holds (released if the message is refused); a hit is given back if nothing new is stored.
+  let message = m;
   if (!claimed) {
     const claim = await getItem(table, key, true);
     // Released between our INSERT and this read (that attempt was refused): nothing is stored under the key.
-    if (typeof claim?.message !== 'string') return done(table, from, rate, key, '', counted, retry('store the message'));
-    original = JSON.parse(claim.message) as Message;
-    const stored = await storedCopy(table, original);
-    // Stored: the original. A different message under the key: the original too, which the domain refuses.
-    if (stored || !sameMessage(original, m)) return done(table, from, rate, key, '', counted, { status: 'duplicate', message: stored ?? original });
+    if (typeof claim?.id !== 'string') return done(table, from, rate, key, '', counted, retry('store the message'));
+    if (claim.fp !== fp) return done(table, from, rate, key, '', counted, clientMessageIdReused());
+    // The same message (same fingerprint), under the id and time it was claimed with.
+    message = { ...m, id: claim.id, createdAt: String(claim.createdAt) };
+    const stored = await storedCopy(table, message);
+    if (stored) return done(table, from, rate, key, '', counted, { status: 'duplicate', message: stored });
     // Claimed but not stored (a first attempt cut short, or still running): this one stores it, with its id.
-    claimJson = claim.message;
   }
-  if (!counted) return done(table, from, rate, key, claimJson, false, rateLimited());
+  if (!counted) return done(table, from, rate, key, message.id, false, rateLimited());
   try {
-    if ((await commit(table, original)) === 'stored') return { status: 'stored', message: original };
+    if ((await commit(table, message)) === 'stored') return { status: 'stored', message };
   } catch (err) {
     // Refused (not friends, an attachment): nothing was stored — release. Anything else (a timeout, throttling)
     // may have committed after all: keep the claim, so a resend finds the message or stores it, never twice.
-    if (err instanceof AppError && err.code !== 'INTERNAL') return done(table, from, rate, key, claimJson, true, err);
+    if (err instanceof AppError && err.code !== 'INTERNAL') return done(table, from, rate, key, message.id, true, err);
     throw err;
   }
   // The other attempt stored it first.
-  const stored = await storedCopy(table, original);
+  const stored = await storedCopy(table, message);
   return done(table, from, rate, key, '', true, stored ? { status: 'duplicate', message: stored } : retry('read the original message'));
 }
 
-/** Releases what this frame holds (claims.ts `release`), then answers or throws. */
-async function done(table: string, from: string, rate: RateRule, key: Key, claimJson: string, counted: boolean, outcome: AppendChatResult | Error): Promise<AppendChatResult> {
-  await release(table, from, rate, key, claimJson, counted);
+/** Releases what this frame holds (claim.ts `release`), then answers or throws. */
+async function done(table: string, from: string, rate: RateRule, key: Key, claimId: string, counted: boolean, outcome: AppendChatResult | Error): Promise<AppendChatResult> {
+  await release(table, from, rate, key, claimId, counted);
   if (outcome instanceof Error) throw outcome;
   return outcome;
 }
 
-/**
- * The message `original` (a claim's copy) if it is stored, with its read state now (the recipient's watermark on the
- * pair item); null if it is not stored.
- */
-async function storedCopy(table: string, original: Message): Promise<Message | null> {
-  const a = original.fromUserId as string;
-  const b = original.toUserId;
-  const [item, pair] = await Promise.all([getItem(table, { pk: convPk(a, b), sk: msgSk(original.id) }, true), getItem(table, pairKey(a, b), true)]);
+/** `message` as stored, with its read state now (the recipient's watermark on the pair item); null if not stored. */
+async function storedCopy(table: string, message: Message): Promise<Message | null> {
+  const a = message.fromUserId as string;
+  const b = message.toUserId;
+  const [item, pair] = await Promise.all([getItem(table, { pk: convPk(a, b), sk: msgSk(message.id) }, true), getItem(table, pairKey(a, b), true)]);
   const read = pair?.[sideAttrs(sideOf(b, a)).read];
-  return item ? { ...original, attachments: original.attachments ?? [], isRead: typeof read === 'string' && original.id <= read } : null;
+  return item ? { ...message, isRead: typeof read === 'string' && message.id <= read } : null;
 }

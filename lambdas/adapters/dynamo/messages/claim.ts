@@ -29,6 +29,16 @@ export interface ClaimOutcome {
 
 const profileKey = (userId: string): Key => ({ pk: userPk(userId), sk: PROFILE_SK });
 
+/**
+ * What a claim holds: the message's id and time, and its fingerprint (core/same-message.ts) — not the message, so
+ * the claim is one small item (1 write unit) whatever the message's size.
+ */
+export interface Claim {
+  id: string;
+  createdAt: string;
+  fp: string;
+}
+
 interface Statement {
   Statement: string;
   Parameters: Array<string | number>;
@@ -63,13 +73,13 @@ function rateStatement(table: string, userId: string, rule: RateRule, branch: Ra
  * Claims `key` for `messageJson` and counts one hit of `rule` for `userId`: one request, and one more only when the
  * guess of the rate state (idle or busy, ../rate.ts) was wrong — the failed UPDATE returns the stored state.
  */
-export async function claimAndCount(table: string, userId: string, key: Key, messageJson: string, rule: RateRule): Promise<ClaimOutcome> {
+export async function claimAndCount(table: string, userId: string, key: Key, claim: Claim, rule: RateRule): Promise<ClaimOutcome> {
   const now = Date.now();
   let branch: RateBranch | 'limited' = firstBranch(userId, rule, now);
   let statements: Statement[] = [
     {
-      Statement: `INSERT INTO "${table}" VALUE {'pk': ?, 'sk': ?, 'message': ?, 'expiresAt': ?}`,
-      Parameters: [key.pk, key.sk, messageJson, Math.floor(now / 1000) + CMID_TTL_SECONDS],
+      Statement: `INSERT INTO "${table}" VALUE {'pk': ?, 'sk': ?, 'id': ?, 'createdAt': ?, 'fp': ?, 'expiresAt': ?}`,
+      Parameters: [key.pk, key.sk, claim.id, claim.createdAt, claim.fp, Math.floor(now / 1000) + CMID_TTL_SECONDS],
     },
   ];
   let claimed: boolean | undefined;
@@ -96,13 +106,13 @@ export async function claimAndCount(table: string, userId: string, key: Key, mes
 
 /**
  * Undoes what `claimAndCount` did for a frame whose message was not stored, in one batch: releases the claim (only
- * if it still holds that message) and, if `counted`, gives the rate hit back. Best effort: a claim left behind is
+ * if it still holds that message, `claimId`) and, if `counted`, gives the rate hit back. Best effort: a claim left behind is
  * completed or refused by a resend (append-chat.ts), a hit not given back only makes the limit stricter for 10 s.
  */
-export async function release(table: string, userId: string, rule: RateRule, key: Key, messageJson: string, counted: boolean): Promise<void> {
+export async function release(table: string, userId: string, rule: RateRule, key: Key, claimId: string, counted: boolean): Promise<void> {
   const { pk, sk } = profileKey(userId);
   const statements: Statement[] = [
-    ...(messageJson ? [{ Statement: `DELETE FROM "${table}" WHERE pk = ? AND sk = ? AND message = ?`, Parameters: [key.pk, key.sk, messageJson] }] : []),
+    ...(claimId ? [{ Statement: `DELETE FROM "${table}" WHERE pk = ? AND sk = ? AND id = ?`, Parameters: [key.pk, key.sk, claimId] }] : []),
     ...(counted ? [{ Statement: `UPDATE "${table}" SET ${TAT} = ${TAT} - ? WHERE pk = ? AND sk = ?`, Parameters: [interval(rule), pk, sk] }] : []),
   ];
   if (statements.length) await run(statements).catch(() => undefined);

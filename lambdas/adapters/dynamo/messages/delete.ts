@@ -10,7 +10,7 @@ import type { StoredMessage } from '../../../core/ports';
 import { tagOf } from '../../ids';
 import { INDEX, convPk, listSk, msgSk, otherSide, pairKey, sideAttrs, sideOf, sysPk } from '../keys';
 import { transact, type Named, type TxItem } from '../transact';
-import { counter, publicMessage, toMessage, type Item } from './items';
+import { counter, toMessage, type Item } from './items';
 import { readPair, recipientRead, usersOfPairPk, viewOf } from './pair';
 import { getItem, query, queryLive } from './query';
 
@@ -96,10 +96,10 @@ function pairChange(table: string, pair: Item, m: Message, latest: Item | undefi
   const remove: string[] = [];
   const lastId = wasLast ? (latest ? String(latest.id) : null) : String(pair.lastId);
   if (wasLast && latest) {
-    set.push('lastMessage = :last', 'updatedAt = :at', 'lastId = :lid');
-    Object.assign(values, { ':last': JSON.stringify(publicMessage(toMessage(latest))), ':at': latest.createdAt, ':lid': latest.id });
+    set.push('updatedAt = :at', 'lastId = :lid');
+    Object.assign(values, { ':at': latest.createdAt, ':lid': latest.id });
   } else if (wasLast) {
-    remove.push('lastMessage', 'updatedAt', 'lastId', '#ssk', '#rsk');
+    remove.push('updatedAt', 'lastId', '#ssk', '#rsk');
     Object.assign(names, { '#ssk': ss.sk, '#rsk': rs.sk });
   }
   if (lastId !== null) {

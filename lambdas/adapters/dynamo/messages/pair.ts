@@ -5,14 +5,14 @@
  *   friend            true while they are friends (written with the friend rows: a message's friendship check)
  *   tag               the conversation's tag (lambdas/adapters/ids.ts): the keys-only `byTag` index finds the pair
  *                     of a message id
- *   lastMessage, lastId, updatedAt   the newest message (once there is one)
+ *   lastId, updatedAt the newest message's id and time (once there is one; the message itself stays in its item,
+ *                     so the pair item — and its two index entries — stay small whatever a message's size)
  *   unreadLo/unreadHi the side's unread messages from the other side — the one count of each badge
  *   readLo/readHi     the side's read watermark: it has read the other side's messages up to this id
  *   gLoPk/gLoSk, gHiPk/gHiSk   each side's entry in its owner's conversation list (`sideLo` / `sideHi` indexes):
  *                     `USER#<owner>` and `U#<lastId>` while that side has unread messages, else `R#<lastId>` —
  *                     most recent first within each, and the `U#` entries alone give the unread total.
  */
-import type { Message } from '../../../contract/messages';
 import { pairKey, sideAttrs, sideOf, otherSide, type Side } from '../keys';
 import type { Item } from './items';
 import { getItem } from './query';
@@ -30,7 +30,6 @@ export interface PairView {
   /** The peer has read my messages up to this id. */
   peerRead: string | null;
   lastId: string | null;
-  lastMessage: Message | null;
   updatedAt: string | null;
 }
 
@@ -49,7 +48,6 @@ export function viewOf(item: Item | undefined, me: string, peer: string): PairVi
     myRead: str(item?.[mine.read]),
     peerRead: str(item?.[theirs.read]),
     lastId: str(item?.lastId),
-    lastMessage: typeof item?.lastMessage === 'string' ? (JSON.parse(item.lastMessage) as Message) : null,
     updatedAt: str(item?.updatedAt),
   };
 }
