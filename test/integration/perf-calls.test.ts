@@ -69,7 +69,7 @@ it('no action costs more requests than it does today (a ratchet; lower these whe
     sendMessage: 3, // issue #15: 1 BatchExecuteStatement (claim + rate) + 1 TransactWriteItems + 1 BatchGetItem (connections)
     markRead: 5, // +1 in v1.1: the markRead frame's rate limit (one conditional UpdateItem), which the contract requires
     historyPage: 2, // issue #15: the page + the pair item (its read watermarks say which messages are read)
-    conversationList: 4, // issue #15: my side's U# and R# ranges in each of the two side indexes, merged
+    conversationList: 5, // issue #15: my side's U# and R# ranges in each of the two side indexes, merged; the page's last messages (1 BatchGetItem)
     unreadCount: 3, // issue #15: the system counter + my side's U# range in each side index
     notify1: 2,
     notify1000: 42, // ceil(1000/33) transactions + ceil(1000/99) connection BatchGetItems (whole chunks of 33 per lookup)
