@@ -96,11 +96,11 @@ export function statementsOf(raw: RawBatchInput) {
 
 /**
  * What a release batch (claim.ts `release`, after a refusal or a resend) holds: the claim's DELETE, only while it
- * holds `message` (this frame's claim), and the rate hit given back (`sendTat` down one interval of `stepMs`).
+ * holds the message id `id` (this frame's claim), and the rate hit given back (`sendTat` down one interval of `stepMs`).
  */
-export function releaseStatements(table: string, o: { claim?: { pk: string; sk: string; message: string }; refund?: { userId: string; stepMs: number } }) {
+export function releaseStatements(table: string, o: { claim?: { pk: string; sk: string; id: string }; refund?: { userId: string; stepMs: number } }) {
   return [
-    ...(o.claim ? [{ Statement: `DELETE FROM "${table}" WHERE pk = ? AND sk = ? AND message = ?`, Parameters: [o.claim.pk, o.claim.sk, o.claim.message] }] : []),
+    ...(o.claim ? [{ Statement: `DELETE FROM "${table}" WHERE pk = ? AND sk = ? AND id = ?`, Parameters: [o.claim.pk, o.claim.sk, o.claim.id] }] : []),
     ...(o.refund ? [{ Statement: `UPDATE "${table}" SET sendTat = sendTat - ? WHERE pk = ? AND sk = ?`, Parameters: [o.refund.stepMs, `USER#${o.refund.userId}`, 'PROFILE'] }] : []),
   ];
 }

@@ -1,12 +1,14 @@
 /**
  * Read state, unread counts and deletion of messages (lambdas/adapters/dynamo/messages/) against a mocked DynamoDB:
  * a conversation's read state is a watermark on its pair item, its unread counts are the pair item's
- * `unreadLo`/`unreadHi`, and each side's list key (`gLoSk`/`gHiSk`, `U#`/`R#`) follows them. Sending:
+ * `unreadLo`/`unreadHi`, and each side's list key (`gLoSk`/`gHiSk`, `U#`/`R#`) follows them; the conversation list
+ * reads those keys, then the last messages themselves (the pair item keeps only their ids). Sending:
  * dynamo-messages-send.test.ts.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type BatchGetCommandInput, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import { conversations } from '../../lambdas/adapters/dynamo/messages/conversations';
 import { unreadCounts } from '../../lambdas/adapters/dynamo/messages/counts';
 import { softDelete } from '../../lambdas/adapters/dynamo/messages/delete';
 import { markConversationRead, markSystemRead } from '../../lambdas/adapters/dynamo/messages/mark-read';
@@ -121,6 +123,88 @@ describe('unread counts', () => {
   });
 });
 
+describe('conversation list', () => {
+  const at = (n: number) => `2026-11-24T10:00:0${n}.000Z`;
+  const message = (pk: string, id: string, from: string, to: string, n: number): Row => ({
+    pk,
+    sk: `MSG#${id}`,
+    id,
+    fromUserId: from,
+    toUserId: to,
+    messageType: 'CHAT',
+    content: `text ${id}`,
+    createdAt: at(n),
+    clientMessageId: null,
+  });
+  // bob is the hi side with alice (her message, unread for him), the lo side with carol (his own, read by her).
+  const withAlice = pairRow({ lastId: L3, updatedAt: at(3), unreadHi: 1, gHiPk: 'USER#bob', gHiSk: `U#${L3}`, gLoPk: 'USER#alice', gLoSk: `R#${L3}` });
+  const withCarol = (readHi: string): Row => ({ pk: 'PAIR#bob#carol', sk: 'PAIR', lo: 'bob', hi: 'carol', friend: true, lastId: L2, updatedAt: at(2), readHi, gLoPk: 'USER#bob', gLoSk: `R#${L2}`, gHiPk: 'USER#carol', gHiSk: `R#${L2}` });
+  let pairs: Row[] = [];
+  const messages = [message('CONV#alice#bob', L3, 'alice', 'bob', 3), message('CONV#bob#carol', L2, 'bob', 'carol', 2)];
+
+  beforeEach(() => {
+    pairs = [withAlice, withCarol(L2)];
+    // Each side index answers its own range (U# or R#) of bob's entries, newest first.
+    ddb.on(QueryCommand).callsFake((input: QueryCommandInput) => {
+      const side = input.IndexName === 'sideLo' ? 'Lo' : 'Hi';
+      const prefix = String(input.ExpressionAttributeValues?.[':lo']);
+      return { Items: pairs.filter((p) => p[`g${side}Pk`] === 'USER#bob' && String(p[`g${side}Sk`]).startsWith(prefix)) };
+    });
+    ddb.on(BatchGetCommand).callsFake((input: BatchGetCommandInput) => {
+      const keys = (input.RequestItems?.[TABLE]?.Keys ?? []) as Row[];
+      return { Responses: { [TABLE]: messages.filter((m) => keys.some((k) => k.pk === m.pk && k.sk === m.sk)) } };
+    });
+  });
+
+  it('4 Queries (both sides, U# and R#) merged by last id, then the page\'s last messages in ONE BatchGetItem', async () => {
+    const page = await conversations(TABLE, 'bob', { limit: 10 });
+
+    expect(page).toEqual({
+      items: [
+        {
+          peerId: 'alice',
+          // Hers, unread by bob.
+          lastMessage: { id: L3, fromUserId: 'alice', toUserId: 'bob', messageType: 'CHAT', content: `text ${L3}`, metadata: null, isRead: false, createdAt: at(3), clientMessageId: null, attachments: [] },
+          unreadCount: 1,
+          updatedAt: at(3),
+        },
+        {
+          peerId: 'carol',
+          // His own, read: carol's watermark has reached it.
+          lastMessage: { id: L2, fromUserId: 'bob', toUserId: 'carol', messageType: 'CHAT', content: `text ${L2}`, metadata: null, isRead: true, createdAt: at(2), clientMessageId: null, attachments: [] },
+          unreadCount: 0,
+          updatedAt: at(2),
+        },
+      ],
+      hasMore: false,
+    });
+
+    const queries = ddb.commandCalls(QueryCommand).map((c) => c.args[0].input);
+    expect(queries.map((q) => `${String(q.IndexName)} ${String(q.ExpressionAttributeValues?.[':lo'])}`).sort()).toEqual(['sideHi R#', 'sideHi U#', 'sideLo R#', 'sideLo U#']);
+    for (const q of queries) expect(q).toMatchObject({ ScanIndexForward: false, Limit: 11 });
+    // The last messages: one BatchGetItem of the page's message items, by each pair's last id.
+    const gets = ddb.commandCalls(BatchGetCommand).map((c) => c.args[0].input.RequestItems?.[TABLE]?.Keys);
+    expect(gets).toHaveLength(1);
+    expect(gets[0]).toEqual([
+      { pk: 'CONV#alice#bob', sk: `MSG#${L3}` },
+      { pk: 'CONV#bob#carol', sk: `MSG#${L2}` },
+    ]);
+    expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
+  });
+
+  it('my own last message is unread while the peer\'s watermark is below it; a page of one reads one message', async () => {
+    pairs = [withAlice, withCarol(L1)];
+
+    const page = await conversations(TABLE, 'bob', { limit: 1 });
+    expect(page.hasMore).toBe(true);
+    expect(page.items.map((c) => c.peerId)).toEqual(['alice']);
+    expect(ddb.commandCalls(BatchGetCommand)[0].args[0].input.RequestItems?.[TABLE]?.Keys).toEqual([{ pk: 'CONV#alice#bob', sk: `MSG#${L3}` }]);
+
+    const all = await conversations(TABLE, 'bob', { limit: 10 });
+    expect(all.items[1]).toMatchObject({ peerId: 'carol', lastMessage: { id: L2, isRead: false }, unreadCount: 0 });
+  });
+});
+
 describe('delete', () => {
   const chatMessage = (id: string, over: Partial<StoredMessage> = {}): StoredMessage => ({
     id,
@@ -141,7 +225,7 @@ describe('delete', () => {
   it('an unread last message: unread down by one, the newest remaining message becomes the last, both list keys follow — one transaction', async () => {
     const previous = chatMessage(L1, { content: 'the one before' });
     const m = chatMessage(L2);
-    ddb.on(GetCommand).resolves({ Item: pairRow({ lastId: L2, lastMessage: JSON.stringify(m), unreadHi: 2, unreadLo: 0, gLoSk: `R#${L2}`, gHiSk: `U#${L2}` }) });
+    ddb.on(GetCommand).resolves({ Item: pairRow({ lastId: L2, updatedAt: m.createdAt, unreadHi: 2, unreadLo: 0, gLoSk: `R#${L2}`, gHiSk: `U#${L2}` }) });
     ddb.on(QueryCommand).resolves({ Items: [stored(previous)] });
     ddb.on(TransactWriteCommand).resolves({});
 
@@ -158,8 +242,8 @@ describe('delete', () => {
     expect(message?.ConditionExpression).toBe('attribute_not_exists(deletedAt)');
     const pair = only(items, 'Update PAIR#alice#bob|PAIR').Update;
     const { set, remove } = writesOf(pair);
-    expect(set).toMatchObject({ unreadHi: 1, lastId: L1, updatedAt: previous.createdAt, gHiSk: `U#${L1}`, gLoSk: `R#${L1}` });
-    expect(JSON.parse(String(set.lastMessage))).toMatchObject({ id: L1, content: 'the one before' });
+    // The pair item keeps only the new last message's id and time (the list reads the message itself).
+    expect(set).toEqual({ unreadHi: 1, lastId: L1, updatedAt: previous.createdAt, gHiSk: `U#${L1}`, gLoSk: `R#${L1}` });
     expect(remove).toEqual([]);
     // Only on the pair item as read.
     expect(pair?.ConditionExpression).toContain('lastId = :lastSeen');
@@ -177,7 +261,7 @@ describe('delete', () => {
     const { set, remove } = writesOf(only(itemsOf(), 'Update PAIR#alice#bob|PAIR').Update);
     expect(set).toEqual({ unreadHi: 0 });
     // The sort keys go (out of both lists); the partitions stay with the friendship.
-    expect(remove.sort()).toEqual(['gHiSk', 'gLoSk', 'lastId', 'lastMessage', 'updatedAt']);
+    expect(remove.sort()).toEqual(['gHiSk', 'gLoSk', 'lastId', 'updatedAt']);
   });
 
   it('a read message that is not the last: the message alone', async () => {

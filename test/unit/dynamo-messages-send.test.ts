@@ -14,6 +14,7 @@ import { allowTyping } from '../../lambdas/adapters/dynamo/messages/typing';
 import { transact, type TxItem } from '../../lambdas/adapters/dynamo/transact';
 import type { Message } from '../../lambdas/contract/messages';
 import type { RateRule } from '../../lambdas/core/ports';
+import { fingerprint } from '../../lambdas/core/same-message';
 import { MAIN_TABLE } from '../../lib/wiring';
 import { at, cancelWhere, claimBatch, getFrom, isRelease, keyOf, plainBatch, only, releaseStatements, statementsOf, writesOf, type Row } from '../support/main-table-mock';
 
@@ -51,12 +52,12 @@ const releases = () => batchInputs().filter(isRelease).map((b) => plainBatch(b).
 const IDLE = `UPDATE "${TABLE}" SET sendTat = ? WHERE pk = ? AND sk = ? AND (sendTat IS MISSING OR sendTat <= ?)`;
 const BUSY = `UPDATE "${TABLE}" SET sendTat = sendTat + ? WHERE pk = ? AND sk = ? AND sendTat > ? AND sendTat <= ?`;
 /**
- * ONE release batch: the claim of `m` deleted (only while it holds this message; null: the claim is not this frame's)
+ * ONE release batch: the claim of `m` deleted (only while it holds this message's id; null: the claim is not this frame's)
  * and, if it was counted, the rate hit given back.
  */
 function expectReleased(m: Message | null, refunded: boolean) {
   const expected = releaseStatements(TABLE, {
-    ...(m ? { claim: { pk: 'CMID#alice', sk: m.clientMessageId as string, message: JSON.stringify(m) } } : {}),
+    ...(m ? { claim: { pk: 'CMID#alice', sk: m.clientMessageId as string, id: m.id } } : {}),
     ...(refunded ? { refund: { userId: 'alice', stepMs: STEP } } : {}),
   });
   expect(releases()).toHaveLength(1);
@@ -95,10 +96,10 @@ describe('append chat', () => {
     expect(batches()).toHaveLength(1);
     const { inserts, updates, count } = batches()[0];
     expect(count).toBe(2);
-    expect(inserts[0].Statement).toBe(`INSERT INTO "${TABLE}" VALUE {'pk': ?, 'sk': ?, 'message': ?, 'expiresAt': ?}`);
-    const [pk, sk, json, expiresAt] = inserts[0].Parameters ?? [];
-    expect([pk, sk]).toEqual(['CMID#alice', 'c-1']);
-    expect(JSON.parse(String(json))).toEqual(m);
+    // The claim holds the message's id, time and fingerprint — not the message.
+    expect(inserts[0].Statement).toBe(`INSERT INTO "${TABLE}" VALUE {'pk': ?, 'sk': ?, 'id': ?, 'createdAt': ?, 'fp': ?, 'expiresAt': ?}`);
+    const [pk, sk, id, createdAt, fp, expiresAt] = inserts[0].Parameters ?? [];
+    expect([pk, sk, id, createdAt, fp]).toEqual(['CMID#alice', 'c-1', m.id, m.createdAt, fingerprint(m)]);
     expect(expiresAt).toBeGreaterThanOrEqual(before + 7 * 24 * 3600);
     // The idle branch (the rate state at or before now, or none yet): sendTat moves to now + one interval.
     expect(updates[0].Statement).toBe(IDLE);
@@ -122,14 +123,32 @@ describe('append chat', () => {
     expect(pair?.ExpressionAttributeValues?.[':yes']).toBe(true);
     expect(pair?.ReturnValuesOnConditionCheckFailure).toBe('ALL_OLD');
     const { set, add } = writesOf(pair);
-    expect(JSON.parse(String(set.lastMessage))).toEqual({ ...m, attachments: [] }); // the public shape
-    expect(set).toMatchObject({ lastId: m.id, updatedAt: m.createdAt, gLoSk: `R#${m.id}`, gHiSk: `U#${m.id}` });
+    // Only the newest message's id and time — not the message: the pair item (and its two index entries) stays small.
+    expect(pair?.UpdateExpression).toBe('SET updatedAt = :at, lastId = :id, #ssk = :ssk, #rsk = :rsk ADD #ru :one');
+    expect(pair?.ExpressionAttributeValues).not.toHaveProperty(':last');
+    expect(set).toEqual({ lastId: m.id, updatedAt: m.createdAt, gLoSk: `R#${m.id}`, gHiSk: `U#${m.id}` });
     // The list partitions (USER#<owner>) were written with the friendship; a message moves only the sort keys.
     expect(Object.keys(set)).not.toEqual(expect.arrayContaining(['gLoPk']));
     expect(Object.keys(set)).not.toEqual(expect.arrayContaining(['gHiPk']));
     expect(add).toEqual({ unreadHi: 1 });
     // Nothing to undo: no release batch.
     expect(releases()).toEqual([]);
+  });
+
+  it('a 4,000-character message: its claim INSERT carries no content (one small item, parameters well under 1 KB)', async () => {
+    ddb.on(TransactWriteCommand).resolves({});
+    const m = chat({ content: 'x'.repeat(4000) });
+
+    await expect(appendChat(TABLE, m, SEND)).resolves.toEqual({ status: 'stored', message: m });
+
+    const [insert] = batches()[0].inserts;
+    const params = insert.Parameters ?? [];
+    expect(params).toEqual(['CMID#alice', 'c-1', m.id, m.createdAt, fingerprint(m), expect.any(Number)]);
+    expect(params.some((p) => typeof p === 'string' && p.includes('xxxx'))).toBe(false);
+    const bytes = params.reduce<number>((n, p) => n + Buffer.byteLength(String(p)), 0);
+    expect(bytes).toBeLessThan(200);
+    // The message itself is stored once, in its own item.
+    expect(find(itemsOf(), `Put CONV#alice#bob|MSG#${m.id}`).Put?.Item).toMatchObject({ content: m.content });
   });
 
   it('attachments: the message item keeps the list (no URLs) and each attachment is claimed by a named item in the same transaction', async () => {
@@ -169,14 +188,18 @@ describe('append chat', () => {
 
   describe('a claimed clientMessageId', () => {
     const original = chat({ id: '01JAAAAAAAAAAAAAAAAAAAAAAA' });
-    const claim = { pk: 'CMID#alice', sk: 'c-1', message: JSON.stringify(original) };
+    // What the first attempt claimed: its id, time and fingerprint (not the message).
+    const claim = { pk: 'CMID#alice', sk: 'c-1', id: original.id, createdAt: original.createdAt, fp: fingerprint(original), expiresAt: 1_900_000_000 };
     const stored = { pk: 'CONV#alice#bob', sk: `MSG#${original.id}`, ...original };
+    // The resend: the same message, made again (a new id and time of its own).
+    const resend = chat({ id: '01JCCCCCCCCCCCCCCCCCCCCCCC', createdAt: '2026-11-24T10:00:05.000Z' });
     beforeEach(() => ddb.on(BatchExecuteStatementCommand).callsFake(claimBatch({ claim: 'taken' })));
 
     it('answers the stored ORIGINAL (with its read state) and stores nothing; the resend does not count', async () => {
       ddb.on(GetCommand).callsFake(getFrom({ 'CMID#alice|c-1': claim, [`CONV#alice#bob|MSG#${original.id}`]: stored, 'PAIR#alice#bob|PAIR': pairRow({ readHi: original.id }) }));
 
-      await expect(appendChat(TABLE, chat(), SEND)).resolves.toEqual({ status: 'duplicate', message: { ...original, attachments: [], isRead: true } });
+      // The resend under the claim's id and time: the original as the recipient has it.
+      await expect(appendChat(TABLE, resend, SEND)).resolves.toEqual({ status: 'duplicate', message: { ...resend, id: claim.id, createdAt: claim.createdAt, isRead: true } });
 
       expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
       // Read (consistent): the claim, then the stored message and the pair item (its read state).
@@ -190,9 +213,8 @@ describe('append chat', () => {
     it('resume: the original not stored (its attempt was cut short) and the same content → the ORIGINAL is committed with its id', async () => {
       ddb.on(GetCommand).callsFake(getFrom({ 'CMID#alice|c-1': claim, 'PAIR#alice#bob|PAIR': pairRow() }));
       ddb.on(TransactWriteCommand).resolves({});
-      const resend = chat({ id: '01JCCCCCCCCCCCCCCCCCCCCCCC', createdAt: '2026-11-24T10:00:05.000Z' });
 
-      await expect(appendChat(TABLE, resend, SEND)).resolves.toEqual({ status: 'stored', message: original });
+      await expect(appendChat(TABLE, resend, SEND)).resolves.toEqual({ status: 'stored', message: { ...resend, id: claim.id, createdAt: claim.createdAt } });
 
       expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
       const items = itemsOf();
@@ -202,12 +224,19 @@ describe('append chat', () => {
       expect(releases()).toEqual([]); // stored: the claim stays and this frame's hit stands
     });
 
-    it('the original not stored but other content → the original back (the domain refuses it), nothing stored', async () => {
-      ddb.on(GetCommand).callsFake(getFrom({ 'CMID#alice|c-1': claim }));
+    it('other content (another fingerprint) → BAD_REQUEST from the store itself, nothing stored, the hit given back', async () => {
+      ddb.on(GetCommand).callsFake(getFrom({ 'CMID#alice|c-1': claim, [`CONV#alice#bob|MSG#${original.id}`]: stored, 'PAIR#alice#bob|PAIR': pairRow() }));
 
-      await expect(appendChat(TABLE, chat({ content: 'something else' }), SEND)).resolves.toEqual({ status: 'duplicate', message: original });
+      await expect(appendChat(TABLE, chat({ content: 'something else' }), SEND)).rejects.toMatchObject({
+        code: 'BAD_REQUEST',
+        message: expect.stringContaining('already used for a different message'),
+      });
 
       expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+      // Only the claim is read (consistent): its fingerprint decides; the original is never looked up.
+      const reads = ddb.commandCalls(GetCommand).map((c) => c.args[0].input);
+      expect(reads.map((r) => `${String(r.Key?.pk)}|${String(r.Key?.sk)}`)).toEqual(['CMID#alice|c-1']);
+      expect(reads[0].ConsistentRead).toBe(true);
       expectReleased(null, true); // not this frame's claim: kept; the hit given back (nothing stored)
     });
   });

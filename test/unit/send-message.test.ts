@@ -14,6 +14,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../lambdas/ws/send-message';
 import { handler as defaultHandler } from '../../lambdas/ws/default';
 import { wsFrame } from '../fixtures/events';
+import { fingerprint } from '../../lambdas/core/same-message';
+import type { Message } from '../../lambdas/contract/messages';
 import { at, cancelWhere, claimBatch, getFrom, isRelease, keyOf, only, startingWith, statementsOf } from '../support/main-table-mock';
 
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -45,15 +47,18 @@ const released = () => {
   expect(mainWrites(UpdateCommand)).toEqual([]);
   return releases()[0] ?? { inserts: [], updates: [], deletes: [], count: 0 };
 };
-/** The claim of alice's c-1 released (only if it still holds this frame's message). */
+/** The claim of alice's c-1 released (only if it still holds this frame's message: the id its INSERT claimed). */
 const CLAIM = { pk: 'CMID#alice', sk: 'c-1' };
 const expectClaimReleased = () => {
   const { deletes } = released();
   expect(deletes).toHaveLength(1);
-  expect(deletes[0].Statement).toBe(`DELETE FROM "${MAIN}" WHERE pk = ? AND sk = ? AND message = ?`);
-  const [pk, sk, message] = deletes[0].Parameters ?? [];
+  expect(deletes[0].Statement).toBe(`DELETE FROM "${MAIN}" WHERE pk = ? AND sk = ? AND id = ?`);
+  const [pk, sk, id] = deletes[0].Parameters ?? [];
   expect({ pk, sk }).toEqual(CLAIM);
-  expect(JSON.parse(String(message))).toMatchObject({ fromUserId: 'alice', toUserId: 'bob', clientMessageId: 'c-1' });
+  const claimed = ddb.commandCalls(BatchExecuteStatementCommand).map((c) => statementsOf(c.args[0].input)).flatMap((b) => b.inserts);
+  expect(claimed).toHaveLength(1);
+  expect(id).toBe(claimed[0].Parameters?.[2]);
+  expect(id).toMatch(/^[0-9A-Z]{26}$/);
 };
 /** The rate hit given back: the sender's profile `sendTat` down by one interval. */
 const refunds = () => released().updates.filter((u) => / SET sendTat = sendTat - \? /.test(u.Statement ?? ''));
@@ -75,7 +80,8 @@ const original = {
   clientMessageId: 'c-1',
   attachments: [],
 };
-const claimRow = { ...CLAIM, message: JSON.stringify(original) };
+/** Its claim: the original's id, time and fingerprint (not the message). */
+const claimRow = { ...CLAIM, id: original.id, createdAt: original.createdAt, fp: fingerprint(original as Message), expiresAt: 1_900_000_000 };
 const storedOriginal = { pk: 'CONV#alice#bob', sk: `MSG#${original.id}`, ...original };
 
 beforeEach(() => {
@@ -181,10 +187,11 @@ describe('sendMessage', () => {
 
     const reply = await send(frame({ content: 'a different text this time' }));
 
-    expect(reply).toMatchObject({ type: 'error', code: 'BAD_REQUEST', clientMessageId: 'c-1' });
+    expect(reply).toMatchObject({ type: 'error', code: 'BAD_REQUEST', message: expect.stringContaining('already used for a different message'), clientMessageId: 'c-1' });
     expect(posted()).toEqual([]);
     expect(transactions()).toEqual([]);
     expect(released().deletes).toEqual([]); // the original's claim stays
+    expectRateRefunded(); // nothing stored: the hit given back
   });
 
   it('refuses a non-friend with NOT_FRIENDS, pushes nothing, releases the claim and gives the rate hit back', async () => {
