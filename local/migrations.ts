@@ -33,6 +33,7 @@ import {
   GetCommand,
   QueryCommand,
   ScanCommand,
+  type ScanCommandInput,
   TransactWriteCommand,
   UpdateCommand,
   type QueryCommandInput,
@@ -51,34 +52,27 @@ type Item = Record<string, unknown>;
 export async function migrateUnreadKeys(client: DynamoDBClient, table: string): Promise<number> {
   const db = DynamoDBDocumentClient.from(client);
   let changed = 0;
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await db.send(
-      new ScanCommand({ TableName: table, IndexName: 'unread', ExclusiveStartKey: start, ProjectionExpression: 'pk, sk, gsi1pk, toUserId, fromUserId' }),
+  for await (const item of scanned(db, { TableName: table, IndexName: 'unread', ProjectionExpression: 'pk, sk, gsi1pk, toUserId, fromUserId' })) {
+    // The key this message must have, from its own kind; anything else (only the old scheme) is rewritten.
+    const old = String(item.gsi1pk);
+    const isSystem = String(item.pk).startsWith('SYS#');
+    const next = unreadPk(String(item.toUserId), isSystem ? null : String(item.fromUserId));
+    if (next === old) continue;
+    await db.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: { pk: item.pk, sk: item.sk },
+        UpdateExpression: 'SET gsi1pk = :n',
+        ConditionExpression: 'gsi1pk = :o',
+        ExpressionAttributeValues: { ':n': next, ':o': old },
+      }),
+    ).then(
+      () => changed++,
+      (err: Error) => {
+        if (err.name !== 'ConditionalCheckFailedException') throw err; // read meanwhile: nothing to rewrite
+      },
     );
-    for (const item of page.Items ?? []) {
-      // The key this message must have, from its own kind; anything else (only the old scheme) is rewritten.
-      const old = String(item.gsi1pk);
-      const isSystem = String(item.pk).startsWith('SYS#');
-      const next = unreadPk(String(item.toUserId), isSystem ? null : String(item.fromUserId));
-      if (next === old) continue;
-      await db.send(
-        new UpdateCommand({
-          TableName: table,
-          Key: { pk: item.pk, sk: item.sk },
-          UpdateExpression: 'SET gsi1pk = :n',
-          ConditionExpression: 'gsi1pk = :o',
-          ExpressionAttributeValues: { ':n': next, ':o': old },
-        }),
-      ).then(
-        () => changed++,
-        (err: Error) => {
-          if (err.name !== 'ConditionalCheckFailedException') throw err; // read meanwhile: nothing to rewrite
-        },
-      );
-    }
-    start = page.LastEvaluatedKey;
-  } while (start);
+  }
   return changed;
 }
 
@@ -86,16 +80,11 @@ export async function migrateUnreadKeys(client: DynamoDBClient, table: string): 
 export async function dropConnectionRows(client: DynamoDBClient, table: string): Promise<number> {
   const db = DynamoDBDocumentClient.from(client);
   let dropped = 0;
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await db.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start, ProjectionExpression: 'userId, connectionId' }));
-    for (const item of page.Items ?? []) {
-      if (item.connectionId === CONNECTION_SET_SK) continue;
-      await db.send(new DeleteCommand({ TableName: table, Key: { userId: item.userId, connectionId: item.connectionId } }));
-      dropped++;
-    }
-    start = page.LastEvaluatedKey;
-  } while (start);
+  for await (const item of scanned(db, { TableName: table, ProjectionExpression: 'userId, connectionId' })) {
+    if (item.connectionId === CONNECTION_SET_SK) continue;
+    await db.send(new DeleteCommand({ TableName: table, Key: { userId: item.userId, connectionId: item.connectionId } }));
+    dropped++;
+  }
   return dropped;
 }
 
@@ -103,41 +92,29 @@ export async function dropConnectionRows(client: DynamoDBClient, table: string):
 export async function migrateFriendFlags(client: DynamoDBClient, table: string): Promise<number> {
   const db = DynamoDBDocumentClient.from(client);
   let changed = 0;
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await db.send(
-      new ScanCommand({
-        TableName: table,
-        ExclusiveStartKey: start,
-        FilterExpression: 'begins_with(sk, :f)',
-        ExpressionAttributeValues: { ':f': 'FRIEND#' },
-        ProjectionExpression: 'pk, friendId',
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      const owner = String(item.pk).slice('USER#'.length);
-      // Migrated to a pair item (4.): the flag is there; a row made here would be migrated again over it.
-      const pair = await db.send(new GetCommand({ TableName: table, Key: pairKey(owner, String(item.friendId)), ProjectionExpression: 'pk', ConsistentRead: true }));
-      if (pair.Item) continue;
-      await db
-        .send(
-          new UpdateCommand({
-            TableName: table,
-            Key: { pk: item.pk, sk: convSk(String(item.friendId)) },
-            UpdateExpression: 'SET friend = :t, peerId = :p',
-            ConditionExpression: 'attribute_not_exists(friend)',
-            ExpressionAttributeValues: { ':t': true, ':p': item.friendId },
-          }),
-        )
-        .then(
-          () => changed++,
-          (err: Error) => {
-            if (err.name !== 'ConditionalCheckFailedException') throw err; // already flagged (or unfriended since)
-          },
-        );
-    }
-    start = page.LastEvaluatedKey;
-  } while (start);
+  const friendRows = scanned(db, { TableName: table, FilterExpression: 'begins_with(sk, :f)', ExpressionAttributeValues: { ':f': 'FRIEND#' }, ProjectionExpression: 'pk, friendId' });
+  for await (const item of friendRows) {
+    const owner = String(item.pk).slice('USER#'.length);
+    // Migrated to a pair item (4.): the flag is there; a row made here would be migrated again over it.
+    const pair = await db.send(new GetCommand({ TableName: table, Key: pairKey(owner, String(item.friendId)), ProjectionExpression: 'pk', ConsistentRead: true }));
+    if (pair.Item) continue;
+    await db
+      .send(
+        new UpdateCommand({
+          TableName: table,
+          Key: { pk: item.pk, sk: convSk(String(item.friendId)) },
+          UpdateExpression: 'SET friend = :t, peerId = :p',
+          ConditionExpression: 'attribute_not_exists(friend)',
+          ExpressionAttributeValues: { ':t': true, ':p': item.friendId },
+        }),
+      )
+      .then(
+        () => changed++,
+        (err: Error) => {
+          if (err.name !== 'ConditionalCheckFailedException') throw err; // already flagged (or unfriended since)
+        },
+      );
+  }
   return changed;
 }
 
@@ -150,26 +127,19 @@ export async function migratePairItems(client: DynamoDBClient, table: string): P
   const rows = new Map<string, Item[]>(); // pair pk -> its old conversation rows (one per side that has one)
   const unreadChats = new Map<string, Item[]>(); // conversation pk -> its chat messages that still have unread keys
   const counters: Item[] = [];
-  let start: Item | undefined;
-  do {
-    const page = await db.send(
-      new ScanCommand({
-        TableName: table,
-        ExclusiveStartKey: start,
-        FilterExpression:
-          '(begins_with(pk, :user) AND begins_with(sk, :conv)) OR (begins_with(pk, :conv) AND attribute_exists(gsi1pk)) OR (sk = :counts AND attribute_exists(chat))',
-        ExpressionAttributeValues: { ':user': 'USER#', ':conv': 'CONV#', ':counts': COUNTS_SK },
-      }),
-    );
-    for (const item of (page.Items ?? []) as Item[]) {
-      const pk = String(item.pk);
-      const sk = String(item.sk);
-      if (sk === COUNTS_SK) counters.push(item);
-      else if (pk.startsWith('USER#')) append(rows, pairPk(pk.slice('USER#'.length), sk.slice('CONV#'.length)), item);
-      else append(unreadChats, pk, item);
-    }
-    start = page.LastEvaluatedKey;
-  } while (start);
+  const old = scanned(db, {
+    TableName: table,
+    FilterExpression:
+      '(begins_with(pk, :user) AND begins_with(sk, :conv)) OR (begins_with(pk, :conv) AND attribute_exists(gsi1pk)) OR (sk = :counts AND attribute_exists(chat))',
+    ExpressionAttributeValues: { ':user': 'USER#', ':conv': 'CONV#', ':counts': COUNTS_SK },
+  });
+  for await (const item of old) {
+    const pk = String(item.pk);
+    const sk = String(item.sk);
+    if (sk === COUNTS_SK) counters.push(item);
+    else if (pk.startsWith('USER#')) append(rows, pairPk(pk.slice('USER#'.length), sk.slice('CONV#'.length)), item);
+    else append(unreadChats, pk, item);
+  }
 
   let migrated = 0;
   for (const [pk, pairRows] of rows) {
@@ -201,30 +171,19 @@ export async function migratePairItems(client: DynamoDBClient, table: string): P
 export async function migrateClaims(client: DynamoDBClient, table: string): Promise<number> {
   const db = DynamoDBDocumentClient.from(client);
   let changed = 0;
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await db.send(
-      new ScanCommand({
+  const claims = scanned(db, { TableName: table, FilterExpression: 'begins_with(pk, :c) AND attribute_exists(message)', ExpressionAttributeValues: { ':c': 'CMID#' } });
+  for await (const old of claims) {
+    const m = JSON.parse(String(old.message)) as Message;
+    await db.send(
+      new UpdateCommand({
         TableName: table,
-        FilterExpression: 'begins_with(pk, :c) AND attribute_exists(message)',
-        ExpressionAttributeValues: { ':c': 'CMID#' },
-        ExclusiveStartKey: start,
+        Key: { pk: old.pk, sk: old.sk },
+        UpdateExpression: 'SET id = :id, createdAt = :at, fp = :fp REMOVE message',
+        ExpressionAttributeValues: { ':id': m.id, ':at': m.createdAt, ':fp': fingerprint(m) },
       }),
     );
-    for (const old of (page.Items ?? []) as Item[]) {
-      const m = JSON.parse(String(old.message)) as Message;
-      await db.send(
-        new UpdateCommand({
-          TableName: table,
-          Key: { pk: old.pk, sk: old.sk },
-          UpdateExpression: 'SET id = :id, createdAt = :at, fp = :fp REMOVE message',
-          ExpressionAttributeValues: { ':id': m.id, ':at': m.createdAt, ':fp': fingerprint(m) },
-        }),
-      );
-      changed++;
-    }
-    start = page.LastEvaluatedKey;
-  } while (start);
+    changed++;
+  }
   return changed;
 }
 
@@ -321,6 +280,16 @@ async function removeUnreadKeys(db: DynamoDBDocumentClient, table: string, messa
       ),
     );
   }
+}
+
+/** Every item a Scan finds, page after page (local start-up only: never a request path). */
+async function* scanned(db: DynamoDBDocumentClient, input: Omit<ScanCommandInput, 'ExclusiveStartKey'>): AsyncGenerator<Item> {
+  let start: Item | undefined;
+  do {
+    const page = await db.send(new ScanCommand({ ...input, ExclusiveStartKey: start }));
+    yield* (page.Items ?? []) as Item[];
+    start = page.LastEvaluatedKey;
+  } while (start);
 }
 
 async function queryAll(db: DynamoDBDocumentClient, input: QueryCommandInput): Promise<Item[]> {

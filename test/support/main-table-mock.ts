@@ -1,3 +1,4 @@
+import type { Message } from '../../lambdas/contract/messages';
 /**
  * For adapter and handler tests with a mocked DynamoDB document client (aws-sdk-client-mock): how a chat message's
  * requests are read back — transaction items by kind and key (never by position), the claim+rate PartiQL batch by
@@ -141,3 +142,17 @@ export function writesOf(u: { UpdateExpression?: string; ExpressionAttributeName
   const remove = (clauses.REMOVE ?? '').split(',').map((p) => name(p.trim())).filter(Boolean);
   return { set, add, remove };
 }
+
+/** alice's chat message "hi bob" under clientMessageId c-1, as the domain hands it to the store (override any field). */
+export const aliceToBob = (over: Partial<Message> = {}): Message => ({
+  id: '01JBBBBBBBBBBBBBBBBBBBBBBB',
+  fromUserId: 'alice',
+  toUserId: 'bob',
+  messageType: 'CHAT',
+  content: 'hi bob',
+  metadata: null,
+  isRead: false,
+  createdAt: '2026-11-24T10:00:00.000Z',
+  clientMessageId: 'c-1',
+  ...over,
+});

@@ -16,7 +16,7 @@ import type { Message } from '../../lambdas/contract/messages';
 import type { RateRule } from '../../lambdas/core/ports';
 import { fingerprint } from '../../lambdas/core/same-message';
 import { MAIN_TABLE } from '../../lib/wiring';
-import { at, cancelWhere, claimBatch, getFrom, isRelease, keyOf, plainBatch, only, releaseStatements, statementsOf, writesOf, type Row } from '../support/main-table-mock';
+import { at, cancelWhere, claimBatch, getFrom, isRelease, keyOf, plainBatch, only, releaseStatements, statementsOf, writesOf, type Row, aliceToBob } from '../support/main-table-mock';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const TABLE = 'parley-Main-test';
@@ -29,18 +29,7 @@ const find = only;
 const INDEX_KEYS = MAIN_TABLE.globalSecondaryIndexes.flatMap((g) => [g.partitionKey.name, ...(g.sortKey ? [g.sortKey.name] : [])]);
 const PAIR = 'Update PAIR#alice#bob|PAIR';
 
-const chat = (over: Partial<Message> = {}): Message => ({
-  id: '01JBBBBBBBBBBBBBBBBBBBBBBB',
-  fromUserId: 'alice',
-  toUserId: 'bob',
-  messageType: 'CHAT',
-  content: 'hi bob',
-  metadata: null,
-  isRead: false,
-  createdAt: '2026-11-24T10:00:00.000Z',
-  clientMessageId: 'c-1',
-  ...over,
-});
+const chat = aliceToBob;
 const pairRow = (over: Row = {}): Row => ({ pk: 'PAIR#alice#bob', sk: 'PAIR', lo: 'alice', hi: 'bob', friend: true, ...over });
 
 const STEP = (SEND.windowSeconds * 1000) / SEND.limit;

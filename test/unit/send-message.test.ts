@@ -16,7 +16,7 @@ import { handler as defaultHandler } from '../../lambdas/ws/default';
 import { wsFrame } from '../fixtures/events';
 import { fingerprint } from '../../lambdas/core/same-message';
 import type { Message } from '../../lambdas/contract/messages';
-import { at, cancelWhere, claimBatch, getFrom, isRelease, keyOf, only, startingWith, statementsOf } from '../support/main-table-mock';
+import { at, cancelWhere, claimBatch, getFrom, isRelease, keyOf, only, startingWith, statementsOf, aliceToBob } from '../support/main-table-mock';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const api = mockClient(ApiGatewayManagementApiClient);
@@ -68,18 +68,7 @@ const expectRateRefunded = () => {
 };
 
 /** A stored original of c-1 (a resend finds its claim). */
-const original = {
-  id: '01JAAAAAAAAAAAAAAAAAAAAAAA',
-  fromUserId: 'alice',
-  toUserId: 'bob',
-  messageType: 'CHAT',
-  content: 'hi bob',
-  metadata: null,
-  isRead: false,
-  createdAt: '2026-11-24T10:00:00.000Z',
-  clientMessageId: 'c-1',
-  attachments: [],
-};
+const original = aliceToBob({ id: '01JAAAAAAAAAAAAAAAAAAAAAAA', attachments: [] });
 /** Its claim: the original's id, time and fingerprint (not the message). */
 const claimRow = { ...CLAIM, id: original.id, createdAt: original.createdAt, fp: fingerprint(original as Message), expiresAt: 1_900_000_000 };
 const storedOriginal = { pk: 'CONV#alice#bob', sk: `MSG#${original.id}`, ...original };
