@@ -2,7 +2,8 @@
  * End to end (issue 12, 8): chats beyond the three the dock shows are not closed but wait in its overflow menu
  * ("+2"), with their unread counts; choosing one brings it into the dock and sends the least recently used shown
  * one to the overflow. Open and minimised chats come back after a reload (per tab, per user), in the same order,
- * minimised as they were — except a chat with someone who is no longer a friend.
+ * minimised as they were — except a chat with someone who is no longer a friend. A half-written message waits with
+ * its chat in the overflow.
  */
 import type { Browser } from 'playwright-core';
 import { sendEvent, uid, WsClient } from '../support/clients';
@@ -48,7 +49,10 @@ describe('the dock overflow and reload', () => {
     const user = await signIn(browser, stack, ann);
     open.push(user);
 
-    for (const p of peers) await user.openChat(p);
+    // A half-written message in f1's window: f1 goes to the overflow when the others open, and its draft must wait there.
+    await user.openChat(f1);
+    await user.tid(`chat-window-${f1}`).getByTestId('composer').fill('half a thought');
+    for (const p of peers.slice(1)) await user.openChat(p);
     await user.tid(`minimize-${f4}`).click();
     await eventually(async () => expect(await dock(user)).toEqual([f3, `${f4} (min)`, f5]));
     expect((await user.tid('dock-overflow').textContent())?.replace(/\s+/g, ' ').trim()).toBe('+2 more chats'); // "+2" and, for screen readers, the rest
@@ -74,6 +78,7 @@ describe('the dock overflow and reload', () => {
     await user.tid(`overflow-chat-${f1}`).click();
     await eventually(async () => expect(await dock(user)).toEqual([`${f4} (min)`, f5, f1]));
     await eventually(async () => expect(await user.messageTexts(f1)).toEqual(['are you there?']));
+    expect(await user.tid(`chat-window-${f1}`).getByTestId('composer').inputValue()).toBe('half a thought');
     await eventually(async () => expect(await user.badge('chat-unread')).toBe(0));
     await eventually(async () => expect(await overflowMenu(user)).toEqual([f3, f2]));
     await user.screenshot('dock-overflow-chosen');

@@ -27,6 +27,7 @@ import { useThreadsStore } from './threads';
 import { useTypingStore } from './typing';
 import { useUnreadStore } from './unread';
 import { useUploadsStore } from './uploads';
+import { useDraftsStore } from './drafts';
 import type { ClientFrame, Message, ServerFrame, UnreadCounts } from '../types';
 
 export interface ChatNotice {
@@ -290,6 +291,7 @@ export const useChatStore = defineStore('chat', () => {
     typing.reset();
     outbox.reset();
     useUploadsStore().reset();
+    useDraftsStore().reset();
     threads.reset();
     friends.reset();
     conversations.reset();
