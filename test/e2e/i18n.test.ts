@@ -55,6 +55,30 @@ describe('Chinese and English', () => {
     await user.openChat(friend);
     expect(await attrOf(user.tid(`chat-window-${friend}`).getByTestId('composer'), 'placeholder')).toBe('发消息给Bob');
 
+    // The emoji picker speaks Chinese too: its labels, and its data (Chinese names, so a Chinese search finds emoji)
+    // from this origin, under the same CSP.
+    const emojiData: string[] = [];
+    page.on('request', (r) => {
+      if (/\.json(\?|$)/.test(r.url())) emojiData.push(r.url());
+    });
+    const win = user.tid(`chat-window-${friend}`);
+    await win.getByTestId('emoji-button').click();
+    const picker = win.getByTestId('emoji-picker');
+    await picker.waitFor();
+    const emoji = picker.locator('.tabpanel button.emoji');
+    await eventually(async () => expect(await emoji.count()).toBeGreaterThan(10));
+    expect(await attrOf(picker.locator('input.search'), 'placeholder')).toBe('搜索');
+    await picker.locator('input.search').fill('猫');
+    await eventually(async () => expect((await emoji.evaluateAll((bs) => bs.map((b) => b.getAttribute('aria-label') ?? ''))).some((l) => l.includes('猫'))).toBe(true));
+    expect(emojiData.length).toBeGreaterThan(0);
+    // (Which data file it is, the Chinese search above tells: the English names have no 猫.)
+    expect(emojiData.every((u) => u.startsWith(`${stack.url}/`))).toBe(true);
+    await emoji.first().click();
+    await eventually(async () => expect((await win.getByTestId('composer').inputValue()).length).toBeGreaterThan(0));
+    await page.keyboard.press('Escape');
+    await eventually(async () => expect(await picker.count()).toBe(0));
+    await win.getByTestId('composer').fill('');
+
     // The friendship's own notification first (it may land just after sign-in), so the count below is exact.
     await eventually(async () => expect(await user.badge('system-unread')).toBe(1));
     await eventually(async () => expect(await page.title()).toBe('(1) Parley'));
