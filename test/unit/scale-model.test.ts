@@ -161,12 +161,12 @@ describe('monthly bill and hot keys', () => {
     expect(one.total).toBeGreaterThan(0);
   });
 
-  it("a popular user's counter row tops out at 500 inbound messages/s (2 WRU each of 1,000), a conversation stays cool", () => {
+  it("a popular user's list partition tops out at 500 inbound messages/s (2 index WRU each of 1,000), a conversation stays cool", () => {
     const h = hotKeys(FALLBACK_FIGURES, PROFILE, prices, 1_000_000);
     expect(h.popularUser.counterMaxInboundPerSecond).toBe(500);
     expect(h.popularUser.worstCounterUtilisation).toBeGreaterThan(1);
     expect(h.busyConversation.utilisation).toBeLessThan(0.05);
-    // 8,000 WRU per 1,000-recipient task, as measured
+    // 7,000 WRU per 1,000-recipient task, as measured
     expect(h.task1000.wru).toBe(FALLBACK_FIGURES.figures.notify1000.wruBilled);
   });
 });

@@ -7,7 +7,7 @@ import { chunk } from '../../../core/concurrency';
 import type { Message } from '../../../contract/messages';
 import { eventPk, sysPk } from '../keys';
 import { commitEntries } from '../transact';
-import { counter, messageItem, nowSeconds } from './items';
+import { systemCounter, messageItem, nowSeconds } from './items';
 
 /** EventBridge retries for at most 24 hours; claims outlive that. */
 const EVENT_TTL_SECONDS = 7 * 24 * 3600;
@@ -27,7 +27,7 @@ export async function appendSystem(table: string, eventId: string, messages: Mes
         },
       })),
       ...live.map((m, n) => ({ name: n, item: { Put: { TableName: table, Item: messageItem(m, sysPk(m.toUserId)) } } })),
-      ...live.map((m, n) => ({ name: n, item: counter(table, m.toUserId, 'system', 1) })),
+      ...live.map((m, n) => ({ name: n, item: systemCounter(table, m.toUserId, 1) })),
     ]);
     stored.push(...done);
   }

@@ -10,7 +10,7 @@ import type { StoredMessage } from '../../../core/ports';
 import { tagOf } from '../../ids';
 import { INDEX, convPk, listSk, msgSk, otherSide, pairKey, sideAttrs, sideOf, sysPk } from '../keys';
 import { transact, type Named, type TxItem } from '../transact';
-import { counter, toMessage, type Item } from './items';
+import { systemCounter, toMessage, type Item } from './items';
 import { readPair, recipientRead, usersOfPairPk, viewOf } from './pair';
 import { getItem, query, queryLive } from './query';
 
@@ -140,7 +140,7 @@ async function softDeleteSystem(table: string, message: StoredMessage): Promise<
         },
       },
     ];
-    if (unread) items.push({ name: 'counters', item: counter(table, message.toUserId, 'system', -1) });
+    if (unread) items.push({ name: 'counters', item: systemCounter(table, message.toUserId, -1) });
     const result = await transact(items);
     if (result.ok) return true;
     const row = await getItem(table, key, true); // read state changed under us: look again

@@ -93,14 +93,14 @@ export const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 // ---------- transaction items shared by several access patterns ----------
 
-/** A user's unread counter (`chat` or `system`) moved by `delta`. */
-export function counter(table: string, userId: string, field: 'chat' | 'system', delta: number): TxItem {
+/** A user's unread system-message counter moved by `delta` (chat counts live on the pair items since issue #15). */
+export function systemCounter(table: string, userId: string, delta: number): TxItem {
   return {
     Update: {
       TableName: table,
       Key: { pk: userPk(userId), sk: COUNTS_SK },
       UpdateExpression: 'ADD #f :d',
-      ExpressionAttributeNames: { '#f': field },
+      ExpressionAttributeNames: { '#f': 'system' },
       ExpressionAttributeValues: { ':d': delta },
     },
   };

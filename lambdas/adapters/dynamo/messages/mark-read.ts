@@ -8,7 +8,7 @@ import { AppError } from '../../../core/errors';
 import { documentClient } from '../client';
 import { INDEX, listSk, msgSk, pairKey, sideAttrs, sideOf, sysPk, unreadSystemPk, type Key } from '../keys';
 import { SHARED, commitEntries } from '../transact';
-import { counter, markItemRead, type Item } from './items';
+import { systemCounter, markItemRead, type Item } from './items';
 import { readPair } from './pair';
 import { query } from './query';
 
@@ -47,7 +47,7 @@ export async function markSystemRead(table: string, me: string, ids: string[] | 
     (
       await commitEntries(keys, (live) => [
         ...live.map((k, n) => ({ name: n, item: markItemRead(table, k as unknown as Item) })),
-        { name: SHARED, item: counter(table, me, 'system', -live.length) },
+        { name: SHARED, item: systemCounter(table, me, -live.length) },
       ])
     ).length;
   if (ids !== 'all') {
