@@ -6,7 +6,7 @@
  *     side's `U#`/`R#` key moves: 2 + 2 index writes) — plus one claim per attachment.
  * Durable before the ack (the transaction), exactly once per clientMessageId (the claim: a resend finds it and gets
  * the stored original; a claim whose message is not stored — a first attempt cut short — is completed by the
- * resend with the ORIGINAL id, the message's own condition keeping it single), friends only, rate limited (a
+ * resend under the claimed id; another message under a used key is refused, by the claim's fingerprint), friends only, rate limited (a
  * refused frame or a resend of a stored message gives its hit back), and every count and list position changes
  * with the message in the same transaction.
  */
@@ -45,8 +45,8 @@ export const ATTACHMENT_REFUSED = () => badRequest('an attachment is not yours, 
 
 /**
  * How the pair item takes the message. `newest` (the usual case): it becomes the last message; both list sort keys
- * move to its id (their partition keys, `USER#<owner>`, are written once, with the friendship) — the recipient's as unread, the sender's keeping the sender's own unread state, guessed and checked by
- * the condition. `older`: a newer message got there first (clocks of two functions differ a little), given the pair
+ * move to its id (their partition keys, `USER#<owner>`, are written once, with the friendship) — the recipient's
+ * as unread, the sender's keeping the sender's own unread state, guessed and checked by the condition. `older`: a newer message got there first (clocks of two functions differ a little), given the pair
  * item as it was (`seen`): only the recipient's count and list key change — unless the recipient's watermark is
  * already past this id (then the message is read from the start and the count stays).
  */
