@@ -200,14 +200,8 @@ export function costModel(measured: Accounting, prices: Prices): CostReport {
 const S3_TIER1 = new Set(['PostObject', 'PutObject', 'PutObjectTagging', 'CopyObject', 'ListObjects', 'CreateBucket']);
 const S3_FREE = new Set(['DeleteObject', 'DeleteObjects', 'Preflight']);
 
-export interface ImageUnits {
-  rru: number;
-  wru: number;
-  wsMessages: number;
-  httpRequests: number;
-  lambdaInvocations: number;
-  lambdaGbSeconds: number;
-  logBytes: number;
+/** An image message's units: an action's (no EventBridge event) plus S3 and bytes. */
+export interface ImageUnits extends Omit<Units, 'events'> {
   /** S3 requests billed as PUT/COPY/POST/LIST, and as GET/other (DELETE is free). */
   s3Tier1: number;
   s3Tier2: number;
